@@ -1,0 +1,22 @@
+import { basename } from 'node:path';
+import { readProfileFile, writeOutput } from '../io.js';
+import { chooseOutputFormat, renderProfile, type OutputFormat } from '../output-formats.js';
+
+export interface ConvertOptions {
+  output: string;
+  format?: OutputFormat;
+  idle?: boolean;
+  skipBadLines?: boolean;
+}
+
+/** `tsprof convert <input> -o <output>`: read any supported profile, write it in another format. */
+export function convertCommand(input: string, options: ConvertOptions, warn: (message: string) => void): void {
+  const format = chooseOutputFormat(options.output, options.format);
+  const { profile } = readProfileFile(input, {
+    keepIdle: options.idle ?? false,
+    skipBadLines: options.skipBadLines ?? false,
+    onWarning: (message) => warn(`${input}: ${message}`),
+  });
+  const title = profile.meta.command ?? (input === '-' ? 'stdin' : basename(input));
+  writeOutput(options.output, renderProfile(profile, format, { cwd: process.cwd(), title }));
+}

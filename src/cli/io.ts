@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { importProfile, ProfileFormatError, type ImportOptions, type InputFormat } from '../import/index.js';
+import type { Profile } from '../model/profile.js';
+import { UserError } from './errors.js';
+
+/** Reads and imports a profile file (`-` for stdin); every failure becomes a one-line UserError naming the file. */
+export function readProfileFile(path: string, options: ImportOptions = {}): { profile: Profile; format: InputFormat } {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path === '-' ? 0 : path);
+  } catch (error) {
+    throw new UserError(`${path}: ${describeFsError(error as NodeJS.ErrnoException)}`);
+  }
+  let result: { profile: Profile; format: InputFormat };
+  try {
+    result = importProfile(bytes, { ...options, fileName: path });
+  } catch (error) {
+    if (error instanceof ProfileFormatError) {
+      throw new UserError(`${path}${error.line !== undefined ? `:${error.line}` : ''}: ${error.message.replace(/^line \d+: /, '')}`);
+    }
+    if (error instanceof RangeError) throw new UserError(`${path}: the profile is too large or too deeply nested to read`);
+    throw error;
+  }
+  if (result.profile.samples.length === 0) throw new UserError(`${path}: the profile contains no samples`);
+  return result;
+}
+
+/**
+ * Writes `content` to `path` atomically: a temporary file in the same folder, then a rename, so a reader
+ * never sees half a file and a failed write leaves any earlier file untouched. `-` writes to stdout.
+ */
+export function writeOutput(path: string, content: string | Uint8Array): void {
+  if (path === '-') {
+    process.stdout.write(content);
+    return;
+  }
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    writeFileSync(temporary, content);
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw new UserError(`${path}: cannot write (${describeFsError(error as NodeJS.ErrnoException)})`);
+  }
+}
+
+function describeFsError(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ENOENT':
+      return 'no such file or folder';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a folder, not a file';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    default:
+      return error.message;
+  }
+}

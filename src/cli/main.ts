@@ -1,0 +1,97 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { TSPROF_VERSION } from '../version.js';
+import { UserError } from './errors.js';
+import { OUTPUT_FORMATS, parseOutputFormat } from './output-formats.js';
+import { colorsFor } from './terminal.js';
+
+/**
+ * The command line: parses argv, runs one command, and is the one place that prints errors and sets the
+ * exit status (0 done, 2 the user's input or options are wrong, 1 a bug in tsprof). Commands are loaded
+ * only when chosen.
+ */
+export async function main(argv: string[]): Promise<void> {
+  const stderrColors = colorsFor(process.stderr);
+  const warn = (message: string) => process.stderr.write(`${stderrColors.yellow('tsprof: warning:')} ${message}\n`);
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    // The reader of a pipe went away (`tsprof ... | head`): stop quietly, as other Unix tools do.
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+
+  const program = buildProgram(warn);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (error instanceof UserError) {
+      process.stderr.write(`${stderrColors.red('tsprof: error:')} ${error.message}\n`);
+      process.exitCode = error.exitCode;
+      return;
+    }
+    process.stderr.write(`${stderrColors.red('tsprof: internal error (a bug in tsprof, please report it):')}\n${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('expected a whole number of 1 or more');
+  return number;
+}
+
+export function buildProgram(warn: (message: string) => void): Command {
+  const program = new Command('tsprof')
+    .description('Sampling profiler and flamegraph tool for Node.js and TypeScript')
+    .version(TSPROF_VERSION, '-V, --version')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (text, write) => write(`tsprof: error: ${text.replace(/^error: /, '')}`) });
+
+  program
+    .command('convert')
+    .description('convert a profile to another format (flamegraph HTML, folded, speedscope, cpuprofile)')
+    .argument('<input>', 'profile to read: .cpuprofile, speedscope JSON or folded stacks (- for stdin)')
+    .requiredOption('-o, --output <file>', 'file to write (- for stdout)')
+    .addOption(new Option('-f, --format <format>', 'output format (default: from the output file name)').choices(OUTPUT_FORMATS))
+    .option('--idle', "keep V8's (idle) samples (time the event loop waited)")
+    .option('--skip-bad-lines', 'skip folded lines that do not parse, with a warning, instead of failing')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ node --cpu-prof --cpu-prof-name=app.cpuprofile app.js
+  $ tsprof convert app.cpuprofile -o app.html          # flamegraph page, opens offline
+  $ tsprof convert app.cpuprofile -o - | flamegraph.pl > app.svg
+  $ tsprof convert py-spy.folded -o profile.speedscope.json`,
+    )
+    .action(async (input: string, options: { output: string; format?: string; idle?: boolean; skipBadLines?: boolean }) => {
+      const { convertCommand } = await import('./commands/convert.js');
+      const { format, ...rest } = options;
+      convertCommand(input, { ...rest, ...(format ? { format: parseOutputFormat(format) } : {}) }, warn);
+    });
+
+  program
+    .command('report')
+    .description('print the hottest functions of a profile')
+    .argument('<input>', 'profile to read: .cpuprofile, speedscope JSON or folded stacks (- for stdin)')
+    .option('-n, --top <count>', 'how many functions to show', positiveInteger, 20)
+    .addOption(new Option('--by <column>', 'order by own time (self) or inclusive time (total)').choices(['self', 'total']).default('self'))
+    .option('--idle', "keep V8's (idle) samples")
+    .option('--skip-bad-lines', 'skip folded lines that do not parse, with a warning')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ tsprof report app.cpuprofile
+  $ tsprof report app.cpuprofile --by total --top 10`,
+    )
+    .action(async (input: string, options: { top: number; by: 'self' | 'total'; idle?: boolean; skipBadLines?: boolean }) => {
+      const { reportCommand } = await import('./commands/report.js');
+      reportCommand(input, options, colorsFor(process.stdout), warn);
+    });
+
+  return program;
+}

@@ -1,0 +1,104 @@
+import type { Profile } from '../model/profile.js';
+import { sampleDurationsUs } from './sample-durations.js';
+
+/**
+ * V8's `.cpuprofile`, for Chrome DevTools, VS Code and speedscope. Lines and columns go back to 0-based.
+ * Each (thread, stack) pair is one node; several threads each get a root node named after the thread under
+ * `(root)`. A profile without timestamps, or with time weights, is laid out as evenly spaced samples.
+ */
+
+interface CpuprofileNode {
+  id: number;
+  callFrame: { functionName: string; scriptId: string; url: string; lineNumber: number; columnNumber: number };
+  hitCount: number;
+  children: number[];
+}
+
+/** Beyond this many samples, time-weighted profiles are laid out with a coarser interval. */
+const MAX_SYNTHETIC_SAMPLES = 5_000_000;
+
+export function toCpuprofile(profile: Profile): string {
+  const nodes: CpuprofileNode[] = [];
+  const scriptIds = new Map<string, string>();
+  const scriptIdOf = (url: string) => {
+    if (url === '') return '0';
+    let id = scriptIds.get(url);
+    if (id === undefined) scriptIds.set(url, (id = String(scriptIds.size + 1)));
+    return id;
+  };
+  const addNode = (parent: CpuprofileNode | undefined, name: string, url = '', line?: number, col?: number): CpuprofileNode => {
+    const node: CpuprofileNode = {
+      id: nodes.length + 1,
+      callFrame: { functionName: name, scriptId: scriptIdOf(url), url, lineNumber: line !== undefined ? line - 1 : -1, columnNumber: col !== undefined ? col - 1 : -1 },
+      hitCount: 0,
+      children: [],
+    };
+    nodes.push(node);
+    parent?.children.push(node.id);
+    return node;
+  };
+
+  const root = addNode(undefined, '(root)');
+  const threadRoots = profile.threads.map((info) => (profile.threads.length > 1 ? addNode(root, info.name) : root));
+  const { prefix, frame } = profile.stacks;
+  const nodeOf = new Map<string, CpuprofileNode>();
+  const nodeFor = (thread: number, stackId: number): CpuprofileNode => {
+    const path: number[] = [];
+    let s = stackId;
+    while (s !== -1 && !nodeOf.has(`${thread}:${s}`)) {
+      path.push(s);
+      s = prefix[s]!;
+    }
+    let parent = s === -1 ? threadRoots[thread]! : nodeOf.get(`${thread}:${s}`)!;
+    for (let i = path.length - 1; i >= 0; i--) {
+      const f = profile.frames[frame[path[i]!]!]!;
+      parent = addNode(parent, f.name, f.file ?? '', f.line, f.col);
+      nodeOf.set(`${thread}:${path[i]}`, parent);
+    }
+    return parent;
+  };
+
+  const samples: number[] = [];
+  const timeDeltas: number[] = [];
+  const durations = sampleDurationsUs(profile);
+  const { stack, weight, thread, time, length } = profile.samples;
+  const order = [...Array(length).keys()];
+  if (time) order.sort((a, b) => time[a]! - time[b]! || a - b);
+
+  if (time && durations) {
+    // Real timestamps: one sample each, deltas from the previous sample.
+    let previous = 0;
+    for (const i of order) {
+      const node = nodeFor(thread[i]!, stack[i]!);
+      node.hitCount++;
+      samples.push(node.id);
+      timeDeltas.push(time[i]! - previous);
+      previous = time[i]!;
+    }
+  } else {
+    // Weights only: each weight becomes that many evenly spaced samples.
+    const total = profile.samples.weight.reduce((sum, w) => sum + w, 0);
+    let intervalUs = profile.meta.intervalUs ?? 1000;
+    // A count stays a count; a time weight is cut into samples of one interval each.
+    let scale = profile.unit === 'microseconds' ? 1 / intervalUs : 1;
+    if (total * scale > MAX_SYNTHETIC_SAMPLES) {
+      scale = MAX_SYNTHETIC_SAMPLES / total;
+      if (profile.unit === 'microseconds') intervalUs = 1 / scale;
+    }
+    let carry = 0;
+    for (const i of order) {
+      const node = nodeFor(thread[i]!, stack[i]!);
+      const exact = weight[i]! * scale + carry;
+      const count = Math.floor(exact);
+      carry = exact - count;
+      node.hitCount += count;
+      for (let k = 0; k < count; k++) {
+        samples.push(node.id);
+        timeDeltas.push(intervalUs);
+      }
+    }
+  }
+
+  const endTime = timeDeltas.reduce((sum, d) => sum + d, 0);
+  return JSON.stringify({ nodes, startTime: 0, endTime, samples, timeDeltas });
+}

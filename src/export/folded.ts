@@ -1,0 +1,54 @@
+import { weightByThreadStack } from '../model/call-tree.js';
+import { frameLabel } from '../model/frame-display.js';
+import type { Profile } from '../model/profile.js';
+import type { ExportOptions } from './options.js';
+
+/**
+ * Folded stacks for flamegraph.pl, speedscope, Pyroscope and inferno: `root;caller;callee COUNT`, one line
+ * per distinct stack, sorted, integer counts (samples, or microseconds for time-weighted profiles). Several
+ * threads each get their thread's name as the root frame. `;` and line breaks inside a label would break the
+ * format, so they become `,` and a space.
+ */
+export function toFolded(profile: Profile, options: ExportOptions): string {
+  const labels = profile.frames.map((frame) => foldedSafe(frameLabel(frame, options.cwd)));
+  const withThreadRoots = profile.threads.length > 1;
+  const { prefix, frame } = profile.stacks;
+  const stackText = new Map<number, string>();
+  const textOf = (stackId: number): string => {
+    // Iterative: stacks can be thousands of frames deep.
+    const path: number[] = [];
+    let s = stackId;
+    while (s !== -1 && !stackText.has(s)) {
+      path.push(s);
+      s = prefix[s]!;
+    }
+    let text = s === -1 ? undefined : stackText.get(s)!;
+    for (let i = path.length - 1; i >= 0; i--) {
+      const label = labels[frame[path[i]!]!]!;
+      text = text === undefined ? label : `${text};${label}`;
+      stackText.set(path[i]!, text);
+    }
+    return text!;
+  };
+
+  const countByLine = new Map<string, number>();
+  for (const [thread, byStack] of weightByThreadStack(profile)) {
+    const root = withThreadRoots ? `${foldedSafe(profile.threads[thread]?.name ?? `thread ${thread}`)};` : '';
+    for (const [stackId, weight] of byStack) {
+      const line = root + textOf(stackId);
+      countByLine.set(line, (countByLine.get(line) ?? 0) + weight);
+    }
+  }
+
+  const lines: string[] = [];
+  for (const [stack, weight] of countByLine) {
+    const count = Math.round(weight);
+    if (count > 0) lines.push(`${stack} ${count}`);
+  }
+  lines.sort();
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
+function foldedSafe(label: string): string {
+  return label.replace(/;/g, ',').replace(/[\r\n]+/g, ' ');
+}

@@ -1,0 +1,124 @@
+import { buildCallTree, type CallTreeNode } from '../model/call-tree.js';
+import { frameKind, frameLocation, frameName } from '../model/frame-display.js';
+import type { Profile } from '../model/profile.js';
+import type { ExportOptions } from './options.js';
+import type { PageData, PageFrameKind } from './page-data.js';
+import { describeProfile } from './profile-summary.js';
+
+/** The page's template and its bundled script and stylesheet (see html-assets.ts). */
+export interface PageAssets {
+  template: string;
+  script: string;
+  css: string;
+}
+
+export interface HtmlOptions extends ExportOptions {
+  /** The page's heading; defaults to the profiled command, else "tsprof profile". */
+  title?: string;
+}
+
+/**
+ * Frames narrower than this share of the whole are merged into their parent: at a full width of 2000 px they
+ * would be under a pixel, and dropping them keeps a profile of 100,000 distinct stacks quick to draw.
+ */
+export const PRUNE_SHARE = 1 / 2000;
+
+/** A self-contained flamegraph page: no request leaves it, so it works from file:// and offline. */
+export function toHtml(profile: Profile, assets: PageAssets, options: HtmlOptions): string {
+  const data = pageData(profile, options);
+  const title = data.title;
+  return fillTemplate(assets.template, {
+    '{{TITLE}}': escapeHtml(title),
+    '/*{{CSS}}*/': assets.css.replace(/<\/style/gi, '<\\/style'),
+    '{{DATA}}': jsonForScriptBlock(data),
+    '/*{{SCRIPT}}*/': assets.script.replace(/<\/script/gi, '<\\/script'),
+  });
+}
+
+export function pageData(profile: Profile, options: HtmlOptions): PageData {
+  const root = buildCallTree(profile);
+  const summary = describeProfile(profile);
+  const data: PageData = {
+    title: options.title ?? profile.meta.command ?? 'tsprof profile',
+    details: summary.facts,
+    unit: profile.unit,
+    strings: [],
+    parent: [],
+    name: [],
+    location: [],
+    value: [],
+    kind: [],
+    pruned: { nodes: 0, weight: 0, minShare: PRUNE_SHARE },
+  };
+  const stringIndex = new Map<string, number>();
+  const intern = (text: string) => {
+    let index = stringIndex.get(text);
+    if (index === undefined) {
+      index = data.strings.length;
+      data.strings.push(text);
+      stringIndex.set(text, index);
+    }
+    return index;
+  };
+
+  const minValue = root.total * PRUNE_SHARE;
+  const pending: [CallTreeNode, number][] = [[root, -1]];
+  while (pending.length > 0) {
+    const [node, parentIndex] = pending.pop()!;
+    const index = data.parent.length;
+    const location = node.frameId >= 0 ? frameLocation(node.frame, options.cwd) : '';
+    data.parent.push(parentIndex);
+    data.name.push(intern(node.frameId >= 0 ? frameName(node.frame) : node.frame.name));
+    data.location.push(location ? intern(location) : -1);
+    data.value.push(node.total);
+    data.kind.push(kindOf(node, parentIndex));
+    for (const child of node.children) {
+      if (child.total >= minValue) pending.push([child, index]);
+      else {
+        data.pruned.nodes += countNodes(child);
+        data.pruned.weight += child.total;
+      }
+    }
+  }
+  return data;
+}
+
+function kindOf(node: CallTreeNode, parentIndex: number): PageFrameKind {
+  if (parentIndex === -1) return 'root';
+  if (node.threadIndex !== undefined) return 'thread';
+  return frameKind(node.frame);
+}
+
+function countNodes(node: CallTreeNode): number {
+  let count = 0;
+  const pending = [node];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    count++;
+    pending.push(...next.children);
+  }
+  return count;
+}
+
+/** Replaces each marker once, literally (String.replace would interpret `$&` in a frame name). */
+function fillTemplate(template: string, values: Record<string, string>): string {
+  let result = template;
+  for (const [marker, value] of Object.entries(values)) {
+    const at = result.indexOf(marker);
+    if (at === -1) throw new Error(`flamegraph template has no ${marker} marker`);
+    result = result.slice(0, at) + value + result.slice(at + marker.length);
+  }
+  return result;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * JSON that can sit inside `<script type="application/json">`: `<`, `>` and `&` become \u escapes, so a frame
+ * named `</script><script>alert(1)</script>` cannot end the block, and U+2028/2029 cannot end a line.
+ */
+export function jsonForScriptBlock(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

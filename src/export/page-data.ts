@@ -1,0 +1,25 @@
+import type { FrameKind } from '../model/frame-display.js';
+import type { WeightUnit } from '../model/profile.js';
+
+/**
+ * What the HTML writer hands to the page's script, as JSON. The call tree is flat (parallel arrays, parent
+ * before child) so that neither JSON.stringify nor the page recurses over stacks thousands of frames deep.
+ */
+export interface PageData {
+  title: string;
+  /** Short facts for the title line: date, duration, samples, rate. */
+  details: string[];
+  unit: WeightUnit;
+  /** Distinct strings referenced by `name` and `location`. */
+  strings: string[];
+  parent: number[];
+  name: number[];
+  /** -1 when the frame has no file. */
+  location: number[];
+  /** Inclusive weight of the node. */
+  value: number[];
+  kind: PageFrameKind[];
+  pruned: { nodes: number; weight: number; minShare: number };
+}
+
+export type PageFrameKind = FrameKind | 'root';

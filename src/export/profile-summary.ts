@@ -1,0 +1,31 @@
+import type { Profile } from '../model/profile.js';
+import { totalWeight } from '../model/profile.js';
+
+/** Facts about a profile for a title line or a summary: when, how long, how many samples, at what rate. */
+export interface ProfileSummary {
+  sampleCount: number;
+  durationUs?: number;
+  rateHz?: number;
+  facts: string[];
+}
+
+export function describeProfile(profile: Profile): ProfileSummary {
+  // Folded and hit-count profiles carry counts as weights; every other sample stands for one.
+  const sampleCount = profile.unit === 'samples' ? Math.round(totalWeight(profile)) : profile.samples.length;
+  const durationUs = profile.meta.durationUs;
+  const rateHz = durationUs && profile.unit === 'samples' ? (sampleCount / durationUs) * 1e6 : undefined;
+  const facts: string[] = [];
+  if (profile.meta.startTime !== undefined) facts.push(new Date(profile.meta.startTime).toISOString().replace('T', ' ').slice(0, 19) + ' UTC');
+  if (durationUs !== undefined) facts.push(formatDuration(durationUs));
+  facts.push(profile.unit === 'samples' ? `${sampleCount.toLocaleString('en-US')} samples` : `${profile.samples.length.toLocaleString('en-US')} samples (${profile.unit})`);
+  if (rateHz !== undefined) facts.push(`${Math.round(rateHz).toLocaleString('en-US')} Hz`);
+  if (profile.threads.length > 1) facts.push(`${profile.threads.length} threads`);
+  return { sampleCount, facts, ...(durationUs !== undefined ? { durationUs } : {}), ...(rateHz !== undefined ? { rateHz } : {}) };
+}
+
+export function formatDuration(us: number): string {
+  if (us < 1000) return `${Math.round(us)} µs`;
+  if (us < 1e6) return `${(us / 1000).toFixed(1)} ms`;
+  if (us < 600e6) return `${(us / 1e6).toFixed(2)} s`;
+  return `${Math.floor(us / 60e6)} min ${Math.round((us % 60e6) / 1e6)} s`;
+}

@@ -1,0 +1,95 @@
+import { ProfileBuilder } from '../model/builder.js';
+import type { Frame, Profile } from '../model/profile.js';
+import { ProfileFormatError } from './format-error.js';
+import type { ImportOptions } from './options.js';
+
+/**
+ * Folded ("collapsed") stacks as flamegraph.pl reads them: `root;caller;callee COUNT` per line, the count
+ * being the last whitespace-separated field (decimals allowed). Written by stackcollapse-*.pl, py-spy,
+ * inferno and tsprof. Frame labels of the form `name (file:line)` are split back into their parts.
+ */
+
+const COUNT = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** True when the first non-blank line of `text` parses as a folded line. */
+export function looksLikeFolded(text: string): boolean {
+  for (const line of firstLines(text, 5)) {
+    if (line.trim() === '') continue;
+    return parseLine(line) !== undefined;
+  }
+  return false;
+}
+
+export function importFolded(text: string, options: ImportOptions = {}): Profile {
+  const builder = new ProfileBuilder('samples');
+  let lineNumber = 0;
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const line = text.slice(start, end).replace(/\r$/, '');
+    start = end + 1;
+    lineNumber++;
+    if (line.trim() === '') continue;
+
+    const parsed = parseLine(line);
+    if (!parsed) {
+      const problem = `line ${lineNumber}: expected "frame;frame;... COUNT", got "${preview(line)}"`;
+      if (!options.skipBadLines) throw new ProfileFormatError(`${problem} (pass --skip-bad-lines to skip such lines)`, lineNumber);
+      options.onWarning?.(`skipped ${problem}`);
+      continue;
+    }
+    if (parsed.count === 0) continue;
+    const frameIds = parsed.frames.map((label) => builder.internFrame(parseFrameLabel(label)));
+    builder.addSample(builder.stackOf(frameIds), parsed.count);
+  }
+  return builder.build({ source: 'folded' });
+}
+
+/** The stack and count of one line, or undefined when the line is not folded. */
+function parseLine(line: string): { frames: string[]; count: number } | undefined {
+  const trimmed = line.trimEnd();
+  const split = Math.max(trimmed.lastIndexOf(' '), trimmed.lastIndexOf('\t'));
+  if (split <= 0) return undefined;
+  const countText = trimmed.slice(split + 1);
+  if (!COUNT.test(countText)) return undefined;
+  const count = Number(countText);
+  if (!Number.isFinite(count)) return undefined;
+  const stack = trimmed.slice(0, split).trimEnd();
+  if (stack === '') return undefined;
+  return { frames: stack.split(';'), count };
+}
+
+/**
+ * `name (path:line)` becomes {name, file, line}; any other label is just a name. Done by hand rather than
+ * with a regular expression so that a pathological megabyte-long label costs linear time.
+ */
+export function parseFrameLabel(label: string): Frame {
+  if (label.endsWith(')')) {
+    const open = label.lastIndexOf(' (');
+    if (open > 0) {
+      const location = label.slice(open + 2, -1);
+      const colon = location.lastIndexOf(':');
+      const lineText = location.slice(colon + 1);
+      if (colon > 0 && /^\d{1,9}$/.test(lineText) && Number(lineText) > 0) {
+        return { name: label.slice(0, open), file: location.slice(0, colon), line: Number(lineText) };
+      }
+    }
+  }
+  return { name: label };
+}
+
+function* firstLines(text: string, count: number): Generator<string> {
+  let start = 0;
+  for (let i = 0; i < count && start < text.length; i++) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    yield text.slice(start, end);
+    start = end + 1;
+  }
+}
+
+function preview(line: string): string {
+  const printable = line.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return printable.length > 60 ? `${printable.slice(0, 57)}...` : printable;
+}

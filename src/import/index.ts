@@ -1,0 +1,87 @@
+import type { Profile } from '../model/profile.js';
+import { importFolded, looksLikeFolded } from './folded.js';
+import { ProfileFormatError } from './format-error.js';
+import type { ImportOptions } from './options.js';
+import { importSpeedscope, looksLikeSpeedscope } from './speedscope.js';
+import { importCpuprofile, looksLikeCpuprofile } from './v8-cpuprofile.js';
+
+export type InputFormat = 'cpuprofile' | 'speedscope' | 'folded';
+
+export { ProfileFormatError } from './format-error.js';
+export type { ImportOptions } from './options.js';
+
+/** The format a file name suggests, if any. */
+export function formatFromName(name: string): InputFormat | undefined {
+  const lower = name.toLowerCase();
+  if (lower.endsWith('.cpuprofile')) return 'cpuprofile';
+  if (lower.endsWith('.speedscope.json') || lower.endsWith('.speedscope')) return 'speedscope';
+  if (/\.(folded|collapsed|stacks)$/.test(lower) || lower.endsWith('.txt')) return 'folded';
+  return undefined;
+}
+
+/** What sniffing the bytes found: the format (when recognised) and the decoded text or JSON, to parse once. */
+interface Sniffed {
+  format?: InputFormat;
+  text: string;
+  json?: unknown;
+}
+
+function sniff(bytes: Uint8Array): Sniffed {
+  if (bytes.length === 0) throw new ProfileFormatError('the file is empty');
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) throw new ProfileFormatError('the file is gzip-compressed; decompress it first (gunzip)');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new ProfileFormatError('the file is binary data, not a profile tsprof reads (.cpuprofile, speedscope JSON or folded text)');
+  }
+  if (text.includes('\u0000')) throw new ProfileFormatError('the file contains NUL bytes: it is binary data, not a profile tsprof reads');
+  const start = text.search(/\S/);
+  if (start === -1) throw new ProfileFormatError('the file holds only white space');
+  if (text[start] === '{' || text[start] === '[') {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw new ProfileFormatError(`the file is not valid JSON (${(error as Error).message})`);
+    }
+    if (looksLikeSpeedscope(json)) return { format: 'speedscope', text, json };
+    if (looksLikeCpuprofile(json)) return { format: 'cpuprofile', text, json };
+    return { text, json };
+  }
+  return looksLikeFolded(text) ? { format: 'folded', text } : { text };
+}
+
+/** Detection by content first, by name second; undefined when neither says. */
+export function detectFormat(bytes: Uint8Array, fileName = ''): InputFormat | undefined {
+  return sniff(bytes).format ?? formatFromName(fileName);
+}
+
+/** Reads a profile from `bytes`, whatever the format. Throws ProfileFormatError for anything it cannot read. */
+export function importProfile(bytes: Uint8Array, options: ImportOptions & { fileName?: string } = {}): { profile: Profile; format: InputFormat } {
+  const sniffed = sniff(bytes);
+  const format = sniffed.format ?? formatFromName(options.fileName ?? '');
+  switch (format) {
+    case 'cpuprofile':
+      return { format, profile: importCpuprofile(sniffed.json ?? parseJson(sniffed.text), options) };
+    case 'speedscope':
+      return { format, profile: importSpeedscope(sniffed.json ?? parseJson(sniffed.text)) };
+    case 'folded':
+      if (sniffed.json !== undefined) throw new ProfileFormatError('the file is JSON, not folded stacks');
+      return { format, profile: importFolded(sniffed.text, options) };
+    default:
+      throw new ProfileFormatError(
+        sniffed.json !== undefined
+          ? 'the file is JSON but neither a V8 .cpuprofile nor a speedscope profile'
+          : 'the file is not a profile tsprof reads (.cpuprofile, speedscope JSON or folded "frame;frame COUNT" lines)',
+      );
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ProfileFormatError(`the file is not valid JSON (${(error as Error).message})`);
+  }
+}

@@ -1,0 +1,168 @@
+import { ProfileBuilder, ROOT_STACK } from '../model/builder.js';
+import type { Frame, Profile } from '../model/profile.js';
+import { ProfileFormatError } from './format-error.js';
+import type { ImportOptions } from './options.js';
+import { expectArray, expectFinite, expectInteger, expectObject, isObject, MAX_POSITION, optionalString, type JsonObject } from './json-checks.js';
+
+/**
+ * V8's `.cpuprofile`, as written by `node --cpu-prof`, Chrome DevTools, VS Code and the inspector's
+ * `Profiler.stop` (whose `{ profile }` wrapper is accepted too). V8's lines and columns are 0-based; they
+ * become 1-based here, once. `(root)` is dropped, `(idle)` samples are dropped unless `keepIdle`, and
+ * `(garbage collector)` and `(program)` stay frames of their own.
+ */
+
+const IDLE = '(idle)';
+
+export function looksLikeCpuprofile(json: unknown): boolean {
+  const profile = unwrap(json);
+  return isObject(profile) && Array.isArray(profile.nodes);
+}
+
+function unwrap(json: unknown): unknown {
+  return isObject(json) && isObject(json.profile) && !('nodes' in json) ? json.profile : json;
+}
+
+export function importCpuprofile(json: unknown, options: ImportOptions = {}): Profile {
+  const profile = expectObject(unwrap(json), 'the profile');
+  const rawNodes = expectArray(profile.nodes, '"nodes"');
+  if (rawNodes.length === 0) throw new ProfileFormatError('"nodes" is empty: this profile has no call tree');
+
+  const nodes = rawNodes.map((raw, i) => readNode(raw, i));
+  const indexOfId = new Map<number, number>();
+  nodes.forEach((node, i) => {
+    if (indexOfId.has(node.id)) throw new ProfileFormatError(`node id ${node.id} appears twice`);
+    indexOfId.set(node.id, i);
+  });
+  const parentOf = parentIndexes(nodes, indexOfId);
+
+  const builder = new ProfileBuilder('samples');
+  const stackOfNode = assignStacks(nodes, parentOf, builder);
+  const idleNode = nodes.map((node) => node.callFrame.functionName === IDLE);
+
+  const startTime = typeof profile.startTime === 'number' && Number.isFinite(profile.startTime) ? profile.startTime : undefined;
+  const endTime = typeof profile.endTime === 'number' && Number.isFinite(profile.endTime) ? profile.endTime : undefined;
+  let idleSamples = 0;
+  let sampleCount = 0;
+
+  if (profile.samples !== undefined) {
+    const samples = expectArray(profile.samples, '"samples"');
+    const deltas = profile.timeDeltas === undefined ? undefined : expectArray(profile.timeDeltas, '"timeDeltas"');
+    if (deltas && deltas.length !== samples.length) {
+      throw new ProfileFormatError(`"timeDeltas" has ${deltas.length} entries but "samples" has ${samples.length}`);
+    }
+    let elapsed = 0;
+    samples.forEach((id, i) => {
+      const index = indexOfId.get(expectFinite(id, `sample ${i}`));
+      if (index === undefined) throw new ProfileFormatError(`sample ${i} refers to node ${String(id)}, which does not exist`);
+      if (deltas) elapsed += expectFinite(deltas[i], `time delta ${i}`);
+      sampleCount++;
+      if (idleNode[index] && !options.keepIdle) {
+        idleSamples++;
+        return;
+      }
+      builder.addSample(stackOfNode[index]!, 1, deltas ? { time: elapsed } : {});
+    });
+  } else {
+    // Old profiles carry only per-node hit counts.
+    nodes.forEach((node, index) => {
+      if (node.hitCount === 0) return;
+      sampleCount += node.hitCount;
+      if (idleNode[index] && !options.keepIdle) idleSamples += node.hitCount;
+      else builder.addSample(stackOfNode[index]!, node.hitCount);
+    });
+  }
+
+  if (sampleCount > 0 && idleSamples === sampleCount) {
+    throw new ProfileFormatError(`all ${sampleCount} samples are idle; pass --idle to keep them`);
+  }
+  const durationUs = startTime !== undefined && endTime !== undefined && endTime >= startTime ? endTime - startTime : undefined;
+  return builder.build({
+    source: 'cpuprofile',
+    ...(durationUs !== undefined ? { durationUs } : {}),
+    ...(durationUs && sampleCount > 0 ? { intervalUs: durationUs / sampleCount } : {}),
+  });
+}
+
+interface V8Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  hitCount: number;
+  children: number[];
+  parent?: number;
+}
+
+function readNode(raw: unknown, i: number): V8Node {
+  const what = `node ${i}`;
+  const node = expectObject(raw, what);
+  const callFrame: JsonObject = expectObject(node.callFrame, `${what} "callFrame"`);
+  const children = node.children === undefined ? [] : expectArray(node.children, `${what} "children"`);
+  return {
+    id: expectFinite(node.id, `${what} "id"`),
+    callFrame: {
+      functionName: optionalString(callFrame.functionName, `${what} "functionName"`) ?? '',
+      url: optionalString(callFrame.url, `${what} "url"`) ?? '',
+      lineNumber: callFrame.lineNumber === undefined ? -1 : expectInteger(callFrame.lineNumber, `${what} "lineNumber"`, -1, MAX_POSITION - 1),
+      columnNumber: callFrame.columnNumber === undefined ? -1 : expectInteger(callFrame.columnNumber, `${what} "columnNumber"`, -1, MAX_POSITION - 1),
+    },
+    hitCount: node.hitCount === undefined ? 0 : expectInteger(node.hitCount, `${what} "hitCount"`, 0),
+    children: children.map((c, j) => expectFinite(c, `${what} child ${j}`)),
+    ...(node.parent !== undefined ? { parent: expectFinite(node.parent, `${what} "parent"`) } : {}),
+  };
+}
+
+/** Each node's parent index (-1 for roots), from `children` lists or `parent` fields, whichever is given. */
+function parentIndexes(nodes: V8Node[], indexOfId: Map<number, number>): Int32Array {
+  const parentOf = new Int32Array(nodes.length).fill(-1);
+  const setParent = (child: number | undefined, parent: number, childId: number) => {
+    if (child === undefined) throw new ProfileFormatError(`node ${nodes[parent]!.id} lists child ${childId}, which does not exist`);
+    if (parentOf[child] !== -1 && parentOf[child] !== parent) throw new ProfileFormatError(`node ${childId} has two parents`);
+    parentOf[child] = parent;
+  };
+  nodes.forEach((node, i) => {
+    for (const childId of node.children) setParent(indexOfId.get(childId), i, childId);
+  });
+  nodes.forEach((node, i) => {
+    if (node.parent === undefined) return;
+    const parent = indexOfId.get(node.parent);
+    if (parent === undefined) throw new ProfileFormatError(`node ${node.id} names parent ${node.parent}, which does not exist`);
+    setParent(i, parent, node.id);
+  });
+  return parentOf;
+}
+
+/** The stack id of every node, walking down from the roots; a node no root reaches is part of a cycle. */
+function assignStacks(nodes: V8Node[], parentOf: Int32Array, builder: ProfileBuilder): Int32Array {
+  const childrenOf: number[][] = nodes.map(() => []);
+  const roots: number[] = [];
+  parentOf.forEach((parent, i) => (parent === -1 ? roots.push(i) : childrenOf[parent]!.push(i)));
+
+  const stackOf = new Int32Array(nodes.length).fill(-2);
+  const pending: number[] = [];
+  for (const root of roots) {
+    const frame = nodes[root]!.callFrame;
+    // `(root)` is V8's bookkeeping node above everything; it is not a function.
+    stackOf[root] = frame.functionName === '(root)' ? ROOT_STACK : builder.childStack(ROOT_STACK, builder.internFrame(toFrame(frame)));
+    pending.push(root);
+  }
+  let visited = 0;
+  while (pending.length > 0) {
+    const index = pending.pop()!;
+    visited++;
+    for (const child of childrenOf[index]!) {
+      stackOf[child] = builder.childStack(stackOf[index]!, builder.internFrame(toFrame(nodes[child]!.callFrame)));
+      pending.push(child);
+    }
+  }
+  if (visited !== nodes.length) throw new ProfileFormatError('the node tree has a cycle');
+  return stackOf;
+}
+
+function toFrame(callFrame: V8Node['callFrame']): Frame {
+  const frame: { name: string; file?: string; line?: number; col?: number } = { name: callFrame.functionName };
+  if (callFrame.url !== '') {
+    frame.file = callFrame.url;
+    if (callFrame.lineNumber >= 0) frame.line = callFrame.lineNumber + 1;
+    if (callFrame.columnNumber >= 0) frame.col = callFrame.columnNumber + 1;
+  }
+  return frame;
+}

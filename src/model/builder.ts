@@ -1,0 +1,116 @@
+import type { Frame, Profile, ProfileMeta, ThreadInfo, WeightUnit } from './profile.js';
+
+/** The stack id meaning "no frames yet": the parent of every root-level frame. */
+export const ROOT_STACK = -1;
+
+/**
+ * Collects frames, stacks and samples, interning frames by value and stacks by call path, and then
+ * `build()`s a frozen Profile. The builder cannot be used again after `build()`.
+ */
+export class ProfileBuilder {
+  private readonly frames: Frame[] = [];
+  private readonly frameIds = new Map<string, number>();
+  private readonly stackPrefix: number[] = [];
+  private readonly stackFrame: number[] = [];
+  /** For each stack, its child stacks by frame id: how call paths are interned. */
+  private readonly stackChildren = new Map<number, Map<number, number>>();
+  private readonly sampleStack: number[] = [];
+  private readonly sampleWeight: number[] = [];
+  private readonly sampleTime: number[] = [];
+  private readonly sampleThread: number[] = [];
+  private readonly threads: ThreadInfo[] = [];
+  private timed: boolean | undefined;
+  private built = false;
+
+  constructor(private readonly unit: WeightUnit) {}
+
+  /** The id of `frame`, adding it when it is new. Frames are equal when all four fields are. */
+  internFrame(frame: Frame): number {
+    const key = `${frame.name}\0${frame.file ?? ''}\0${frame.line ?? ''}\0${frame.col ?? ''}`;
+    let id = this.frameIds.get(key);
+    if (id === undefined) {
+      id = this.frames.length;
+      const clean: Frame = { name: frame.name };
+      if (frame.file !== undefined) Object.assign(clean, { file: frame.file });
+      if (frame.line !== undefined) Object.assign(clean, { line: frame.line });
+      if (frame.col !== undefined) Object.assign(clean, { col: frame.col });
+      this.frames.push(Object.freeze(clean));
+      this.frameIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** The stack made of `prefixStack` (or ROOT_STACK) calling `frameId`. */
+  childStack(prefixStack: number, frameId: number): number {
+    let children = this.stackChildren.get(prefixStack);
+    if (!children) {
+      children = new Map();
+      this.stackChildren.set(prefixStack, children);
+    }
+    let id = children.get(frameId);
+    if (id === undefined) {
+      id = this.stackPrefix.length;
+      this.stackPrefix.push(prefixStack);
+      this.stackFrame.push(frameId);
+      children.set(frameId, id);
+    }
+    return id;
+  }
+
+  /** The stack of the frame ids `frameIds`, root first; ROOT_STACK for an empty list. */
+  stackOf(frameIds: readonly number[]): number {
+    let stack = ROOT_STACK;
+    for (const id of frameIds) stack = this.childStack(stack, id);
+    return stack;
+  }
+
+  addThread(info: ThreadInfo): number {
+    this.threads.push(Object.freeze({ ...info }));
+    return this.threads.length - 1;
+  }
+
+  /**
+   * Appends one sample. Either every sample has a time or none has. A sample on ROOT_STACK (no frames) is
+   * ignored: there is nothing to attribute it to.
+   */
+  addSample(stack: number, weight: number, options: { time?: number; thread?: number } = {}): void {
+    if (this.built) throw new Error('ProfileBuilder used after build()');
+    if (stack === ROOT_STACK) return;
+    const timed = options.time !== undefined;
+    if (this.timed === undefined) this.timed = timed;
+    else if (this.timed !== timed) throw new Error('ProfileBuilder: samples must all have times or none');
+    this.sampleStack.push(stack);
+    this.sampleWeight.push(weight);
+    if (timed) this.sampleTime.push(options.time!);
+    this.sampleThread.push(options.thread ?? 0);
+  }
+
+  get sampleCount(): number {
+    return this.sampleStack.length;
+  }
+
+  build(meta: ProfileMeta = {}): Profile {
+    if (this.built) throw new Error('ProfileBuilder.build() called twice');
+    this.built = true;
+    const threads = this.threads.length > 0 ? this.threads : [Object.freeze({ name: 'main' })];
+    const samples = {
+      stack: Uint32Array.from(this.sampleStack),
+      weight: Float64Array.from(this.sampleWeight),
+      thread: Uint32Array.from(this.sampleThread),
+      length: this.sampleStack.length,
+      ...(this.timed ? { time: Float64Array.from(this.sampleTime) } : {}),
+    };
+    return Object.freeze({
+      frames: Object.freeze(this.frames),
+      stacks: Object.freeze({
+        prefix: Int32Array.from(this.stackPrefix),
+        frame: Uint32Array.from(this.stackFrame),
+        length: this.stackPrefix.length,
+      }),
+      samples: Object.freeze(samples),
+      unit: this.unit,
+      threads: Object.freeze(threads),
+      meta: Object.freeze({ ...meta }),
+    });
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The flamegraph page's script, bundled with d3-flame-graph by esbuild and inlined into every page. It reads
+ * the profile from the JSON block, draws it, and wires up search, zoom, the tooltip and the flame/icicle
+ * toggle. Text from the profile only ever reaches the DOM through textContent.
+ */
+import flamegraph, { tooltip, type FlameNode } from 'd3-flame-graph';
+import { select } from 'd3-selection';
+import type { PageData, PageFrameKind } from '../export/page-data.js';
+import './flamegraph-page.css';
+
+interface TreeNode {
+  name: string;
+  value: number;
+  kind: PageFrameKind;
+  location: string;
+  children: TreeNode[];
+}
+
+const data = JSON.parse(document.getElementById('profile-data')!.textContent!) as PageData;
+const byId = (id: string) => document.getElementById(id)!;
+
+function buildTree(d: PageData): TreeNode {
+  const nodes: TreeNode[] = d.parent.map((_, i) => ({
+    name: d.strings[d.name[i]!]!,
+    value: d.value[i]!,
+    kind: d.kind[i]!,
+    location: d.location[i]! >= 0 ? d.strings[d.location[i]!]! : '',
+    children: [],
+  }));
+  d.parent.forEach((parent, i) => {
+    if (parent >= 0) nodes[parent]!.children.push(nodes[i]!);
+  });
+  return nodes[0]!;
+}
+
+const root = buildTree(data);
+const total = root.value;
+
+function formatValue(value: number): string {
+  if (data.unit === 'microseconds') {
+    return value >= 1e6 ? `${(value / 1e6).toFixed(2)} s` : `${(value / 1000).toFixed(1)} ms`;
+  }
+  if (data.unit === 'bytes') return `${(value / 1024).toFixed(1)} KiB`;
+  return `${Math.round(value).toLocaleString('en-US')} samples`;
+}
+
+function percent(value: number): string {
+  return total > 0 ? `${((100 * value) / total).toFixed(2)}%` : '0%';
+}
+
+// One hue per kind of code, so the user's own frames stand out from dependencies and Node's internals.
+const HUES: Record<PageFrameKind, [number, number]> = {
+  app: [24, 85],
+  dependency: [205, 60],
+  node: [125, 45],
+  engine: [0, 0],
+  thread: [270, 45],
+  root: [0, 0],
+};
+const KIND_LABELS: [PageFrameKind, string][] = [
+  ['app', 'your code'],
+  ['dependency', 'node_modules'],
+  ['node', 'Node internals'],
+  ['engine', 'GC / engine / native'],
+];
+
+function hash(text: string): number {
+  let h = 0;
+  for (let i = 0; i < text.length; i++) h = (h * 31 + text.charCodeAt(i)) | 0;
+  return (h >>> 0) / 0xffffffff;
+}
+
+function colorOf(kind: PageFrameKind, name: string): string {
+  const [hue, saturation] = HUES[kind] ?? HUES.app;
+  const lightness = kind === 'root' ? 80 : 55 + Math.round(hash(name) * 20);
+  return `hsl(${hue}, ${saturation}%, ${lightness}%)`;
+}
+
+function describe(d: FlameNode): string {
+  const lines = [d.data.name];
+  if (d.data.location) lines.push(d.data.location);
+  lines.push(`${formatValue(d.value)} · ${percent(d.value)} of total`);
+  return lines.join('\n');
+}
+
+const chartElement = byId('chart');
+const chart = flamegraph()
+  .width(Math.max(400, chartElement.clientWidth))
+  .cellHeight(18)
+  .transitionDuration(250)
+  .minFrameSize(1)
+  .sort(true)
+  .tooltip(tooltip.defaultFlamegraphTooltip().text(describe))
+  .setColorMapper((d) => (d.highlight ? '#e600e6' : colorOf(d.data.kind as PageFrameKind, d.data.name)))
+  // Literal, case-insensitive search: typed text is never turned into a regular expression.
+  .setSearchMatch((d, term) => {
+    if (!term) return false;
+    const needle = term.toLowerCase();
+    return d.data.name.toLowerCase().includes(needle) || d.data.location.toLowerCase().includes(needle);
+  })
+  .setSearchHandler((results, sum, all) => {
+    byId('search-result').textContent = results.length
+      ? `${results.length} frame${results.length === 1 ? '' : 's'} match · ${all > 0 ? ((100 * sum) / all).toFixed(2) : '0'}% of total`
+      : 'no match';
+  });
+
+byId('title').textContent = data.title;
+byId('details').textContent = data.details.join(' · ');
+byId('legend').replaceChildren(
+  ...KIND_LABELS.map(([kind, label]) => {
+    const item = document.createElement('span');
+    item.className = 'legend-item';
+    const swatch = document.createElement('span');
+    swatch.className = 'swatch';
+    swatch.style.background = colorOf(kind, label);
+    item.append(swatch, label);
+    return item;
+  }),
+);
+if (data.pruned.nodes > 0) {
+  byId('pruned-note').textContent =
+    `${data.pruned.nodes.toLocaleString('en-US')} frames narrower than ${(data.pruned.minShare * 100).toFixed(2)}% ` +
+    `of the total (${percent(data.pruned.weight)} of it) are merged into their callers.`;
+}
+
+select(chartElement).datum(root).call(chart);
+
+const search = byId('search') as HTMLInputElement;
+search.addEventListener('input', () => {
+  const term = search.value.trim();
+  if (term) chart.search(term);
+  else {
+    chart.clear();
+    byId('search-result').textContent = '';
+  }
+});
+byId('reset-zoom').addEventListener('click', () => chart.resetZoom());
+const toggle = byId('toggle-orientation');
+toggle.addEventListener('click', () => {
+  const inverted = !chart.inverted();
+  chart.inverted(inverted).update();
+  toggle.textContent = inverted ? 'Flame view' : 'Icicle view';
+});
+document.body.dataset.ready = 'true';
