@@ -1,0 +1,156 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+import { fixture, repoRoot, tempDir } from './helpers/paths.js';
+
+const dir = tempDir();
+const cpuprofile = fixture('profiles', 'hot-function.cpuprofile');
+
+describe('tsprof convert', () => {
+  it('infers the format from the output name and writes each one', () => {
+    for (const [name, check] of [
+      ['out.html', (text: string) => expect(text).toMatch(/^<!doctype html>/)],
+      ['out.folded', (text: string) => expect(text).toMatch(/hotLoop \(.*hot-function\.js:5\) \d+\n/)],
+      ['out.speedscope.json', (text: string) => expect(JSON.parse(text).$schema).toContain('speedscope')],
+      ['out.cpuprofile', (text: string) => expect(JSON.parse(text).nodes.length).toBeGreaterThan(1)],
+    ] as const) {
+      const result = runCli(['convert', cpuprofile, '-o', join(dir, name)]);
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      check(readFileSync(join(dir, name), 'utf8'));
+    }
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('writes folded text to stdout with -o -, and -f overrides the ending', () => {
+    const result = runCli(['convert', cpuprofile, '-o', '-'], { cwd: repoRoot });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(';hotLoop (fixtures/programs/hot-function.js:5) ');
+    const html = runCli(['convert', cpuprofile, '-o', '-', '-f', 'html']);
+    expect(html.stdout).toMatch(/^<!doctype html>/);
+  });
+
+  it('reads stdin with -', () => {
+    const result = runCli(['convert', '-', '-o', '-'], { input: readFileSync(fixture('profiles', 'java-inline.collapsed')) });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('java;[unknown];__GI___libc_write 6\n');
+  });
+
+  it('refuses an output name it cannot tell the format of', () => {
+    const result = runCli(['convert', cpuprofile, '-o', join(dir, 'out.xyz')]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/out\.xyz: cannot tell the output format.*-f/);
+  });
+});
+
+describe('bad input: one line naming the file, exit status 2, no stack trace, nothing overwritten', () => {
+  const cases: [string, string | Buffer, RegExp][] = [
+    ['truncated.cpuprofile', readFileSync(cpuprofile, 'utf8').slice(0, 5000), /truncated\.cpuprofile: the file is not valid JSON/],
+    ['no-count.folded', 'main;work 3\nmain;idle\n', /no-count\.folded:2: expected "frame;frame;\.\.\. COUNT", got "main;idle"/],
+    ['empty.folded', '', /empty\.folded: the file is empty/],
+    ['zero.folded', 'main;work 0\n', /zero\.folded: the profile contains no samples/],
+    ['garbage.bin', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0xff, 0xfe, 0x00]), /garbage\.bin: the file (is binary data|contains NUL bytes)/],
+    ['other.json', '{"hello": "world"}', /other\.json: the file is JSON but neither a V8 \.cpuprofile nor a speedscope profile/],
+    ['cycle.cpuprofile', JSON.stringify({ nodes: [{ id: 1, callFrame: { functionName: 'a', url: '' }, children: [2] }, { id: 2, callFrame: { functionName: 'b', url: '' }, children: [1] }] }), /cycle\.cpuprofile: the node tree has a cycle/],
+  ];
+
+  for (const [name, content, message] of cases) {
+    it(name, () => {
+      const input = join(dir, name);
+      writeFileSync(input, content);
+      const output = join(dir, `kept-${name}.html`);
+      writeFileSync(output, 'previous output');
+      const result = runCli(['convert', input, '-o', output]);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(readFileSync(output, 'utf8')).toBe('previous output');
+    });
+  }
+
+  it('a missing file', () => {
+    const result = runCli(['report', join(dir, 'nope.cpuprofile')]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(`tsprof: error: ${join(dir, 'nope.cpuprofile')}: no such file or folder\n`);
+  });
+
+  it('bad lines can be skipped with a warning', () => {
+    const input = join(dir, 'mixed.folded');
+    writeFileSync(input, 'a;b 3\nnot a stack\na;c 1\n');
+    const result = runCli(['convert', input, '-o', '-', '--skip-bad-lines']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe('a;b 3\na;c 1\n');
+    expect(result.stderr).toMatch(/warning: .*mixed\.folded: skipped line 2/);
+  });
+
+  it('an unknown option or format is a usage error (status 2)', () => {
+    expect(runCli(['convert', cpuprofile, '-o', '-', '-f', 'svg']).status).toBe(2);
+    expect(runCli(['report', cpuprofile, '--bogus']).status).toBe(2);
+  });
+});
+
+describe('tsprof report', () => {
+  it('prints the hottest functions with self %, total %, samples and file:line', () => {
+    const result = runCli(['report', cpuprofile, '--top', '3'], { cwd: repoRoot });
+    expect(result.status).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[1]).toMatch(/SELF%\s+TOTAL%\s+SELF SAMPLES\s+TOTAL SAMPLES\s+FUNCTION\s+LOCATION/);
+    expect(lines[2]).toMatch(/^\s*\d+\.\d%\s+\d+\.\d%\s+\d+\s+\d+\s+hotLoop\s+fixtures\/programs\/hot-function\.js:5$/);
+    expect(lines).toHaveLength(5);
+  });
+
+  it('orders by total with --by total', () => {
+    const result = runCli(['report', cpuprofile, '--by', 'total', '--top', '5']);
+    const totals = result.stdout.trimEnd().split('\n').slice(2).map((line) => Number(line.trim().split(/\s+/)[1]!.replace('%', '')));
+    expect(totals).toEqual([...totals].sort((a, b) => b - a));
+  });
+
+  it('colours only when asked: no escape codes without a TTY or with NO_COLOR', () => {
+    expect(runCli(['report', cpuprofile]).stdout).not.toContain('\u001b[');
+    expect(runCli(['report', cpuprofile], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } }).stdout).toContain('\u001b[');
+  });
+});
+
+describe('help and version', () => {
+  it('every command has --help with a real example', () => {
+    for (const command of ['convert', 'report']) {
+      const result = runCli([command, '--help']);
+      expect(result.status).toBe(0);
+      expect(result.stdout).toMatch(/Examples:\n\s+\$ (node|tsprof) /);
+    }
+  });
+
+  it('--version prints the package version', () => {
+    const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+    expect(runCli(['--version']).stdout.trim()).toBe(version);
+  });
+});
+
+describe('a real profile of a real program', () => {
+  it('node --cpu-prof of the hot-function fixture: hotLoop has the largest self share in report and folded', () => {
+    const profileDir = join(dir, 'cpu-prof');
+    const run = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profileDir, fixture('programs', 'hot-function.js'), '40'], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.status).toBe(0);
+    const [profileName] = readdirSync(profileDir);
+    const profile = join(profileDir, profileName!);
+    expect(existsSync(profile)).toBe(true);
+
+    const report = runCli(['report', profile, '--top', '1']);
+    expect(report.stdout.trimEnd().split('\n')[2]).toMatch(/\s+hotLoop\s/);
+
+    const folded = runCli(['convert', profile, '-o', '-']).stdout.trimEnd().split('\n');
+    const selfByLeaf = new Map<string, number>();
+    for (const line of folded) {
+      const stack = line.slice(0, line.lastIndexOf(' '));
+      const leaf = stack.slice(stack.lastIndexOf(';') + 1);
+      selfByLeaf.set(leaf, (selfByLeaf.get(leaf) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+    }
+    const [hottest] = [...selfByLeaf].sort((a, b) => b[1] - a[1]);
+    expect(hottest![0]).toMatch(/^hotLoop \(.*hot-function\.js:5\)$/);
+    const all = [...selfByLeaf.values()].reduce((a, b) => a + b, 0);
+    expect(hottest![1] / all).toBeGreaterThan(0.5);
+  });
+});

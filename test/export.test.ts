@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import Ajv from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { functionTable } from '../src/analyze/report.js';
+import { toCpuprofile } from '../src/export/cpuprofile.js';
+import { toFolded } from '../src/export/folded.js';
+import { jsonForScriptBlock, pageData } from '../src/export/html.js';
+import { toSpeedscope } from '../src/export/speedscope.js';
+import { importProfile } from '../src/import/index.js';
+import { ProfileBuilder } from '../src/model/builder.js';
+import type { Profile } from '../src/model/profile.js';
+import { dumpProfile } from './helpers/dump.js';
+import { fixture, repoRoot } from './helpers/paths.js';
+
+const load = (name: string) => importProfile(readFileSync(fixture('profiles', name)), { fileName: name }).profile;
+const fixtures = ['hot-function.cpuprofile', 'perf-vertx-stacks.collapsed', 'java-inline.collapsed', 'simple-evented.speedscope.json', 'two-sampled.speedscope.json'];
+const reimport = (text: string, fileName: string) => importProfile(Buffer.from(text), { fileName }).profile;
+
+/** Per-thread totals by stack text: what every format must preserve. */
+function weightsByStack(profile: Profile): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const line of dumpProfile(profile).split('\n')) {
+    const match = /^\s+([\d.]+)\s{2}(.*)$/.exec(line);
+    // Writers name nameless frames "(anonymous)"; perf's folded output has a few.
+    const stack = match?.[2]!.split(' > ').map((frame) => (frame === '' || frame.startsWith('@') ? `(anonymous)${frame}` : frame)).join(' > ');
+    if (match) result[stack!] = (result[stack!] ?? 0) + Number(match[1]);
+  }
+  return result;
+}
+
+describe('folded writer', () => {
+  const profile = load('hot-function.cpuprofile');
+  const text = toFolded(profile, { cwd: repoRoot });
+  const lines = text.trimEnd().split('\n');
+
+  it('writes sorted "frame;frame count" lines with integer counts, one space and no trailing blanks', () => {
+    expect(lines).toEqual([...lines].sort());
+    for (const line of lines) expect(line).toMatch(/^\S(.*\S)? \d+$/);
+    expect(text.endsWith('\n')).toBe(true);
+  });
+
+  it('labels frames "name (path:line)", relative to the working directory, node: internals as they are', () => {
+    expect(text).toContain(';hotLoop (fixtures/programs/hot-function.js:5) ');
+    expect(text).toMatch(/\(node:internal\/[^)]+:\d+\)/);
+    expect(text).toContain('(anonymous)');
+  });
+
+  it('keeps every sample', () => {
+    const total = lines.reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+    expect(total).toBe(profile.samples.length);
+  });
+
+  it('gives each thread a root frame and keeps ";" out of labels', () => {
+    const builder = new ProfileBuilder('samples');
+    const a = builder.addThread({ name: 'node 1 app.js' });
+    const b = builder.addThread({ name: 'worker 1' });
+    builder.addSample(builder.stackOf([builder.internFrame({ name: 'x;y' })]), 2, { thread: a });
+    builder.addSample(builder.stackOf([builder.internFrame({ name: 'z' })]), 1, { thread: b });
+    expect(toFolded(builder.build(), { cwd: '/' })).toBe('node 1 app.js;x,y 2\nworker 1;z 1\n');
+  });
+
+  for (const name of fixtures) {
+    it(`${name}: folded -> import keeps every stack's weight`, () => {
+      const original = load(name);
+      const again = reimport(toFolded(original, { cwd: repoRoot }), 'x.folded');
+      const total = (p: Profile) => Math.round(p.samples.weight.reduce((s, w) => s + w, 0));
+      expect(total(again)).toBe(total(original));
+    });
+  }
+
+  it('folded -> folded is stable', () => {
+    const once = readFileSync(fixture('profiles', 'perf-vertx-stacks.collapsed'), 'utf8');
+    const twice = toFolded(reimport(once, 'x.folded'), { cwd: repoRoot });
+    expect(twice).toBe(toFolded(reimport(twice, 'x.folded'), { cwd: repoRoot }));
+    // perf's output has a few frames that are blank; writers name them "(anonymous)".
+    const named = (text: string) =>
+      text
+        .trimEnd()
+        .split('\n')
+        .map((line) => {
+          const count = line.slice(line.lastIndexOf(' ') + 1);
+          const frames = line.slice(0, line.lastIndexOf(' ')).trimEnd().split(';');
+          return `${frames.map((f) => f.trim() || '(anonymous)').join(';')} ${count}`;
+        })
+        .sort();
+    expect(named(twice)).toEqual(named(once));
+  });
+});
+
+describe('speedscope writer', () => {
+  const require = createRequire(import.meta.url);
+  const schema = JSON.parse(readFileSync(require.resolve('speedscope/dist/release/file-format-schema.json'), 'utf8'));
+  const validate = new Ajv({ allErrors: true, strict: false }).compile({ ...schema, $ref: '#/definitions/FileFormat.File' });
+
+  for (const name of fixtures) {
+    it(`${name}: output is valid against speedscope's published schema`, () => {
+      const json = JSON.parse(toSpeedscope(load(name)));
+      const valid = validate(json);
+      expect(validate.errors ?? []).toEqual([]);
+      expect(valid).toBe(true);
+    });
+
+    it(`${name}: speedscope -> model keeps every stack's weight (round trip)`, () => {
+      const original = load(name);
+      const again = reimport(toSpeedscope(original), 'x.speedscope.json');
+      if (original.samples.time) {
+        // Timestamped samples become microsecond durations (the time until the next sample), so counts turn
+        // into times: the same stacks, and the same hottest function.
+        for (const stack of Object.keys(weightsByStack(again))) expect(weightsByStack(original)).toHaveProperty([stack]);
+        expect(functionTable(again)[0]!.frame).toEqual(functionTable(original)[0]!.frame);
+      } else {
+        expect(weightsByStack(again)).toEqual(weightsByStack(original));
+      }
+    });
+  }
+
+  it('speedscope -> model -> speedscope is equal', () => {
+    for (const name of ['two-sampled.speedscope.json', 'simple-evented.speedscope.json']) {
+      const once = toSpeedscope(load(name));
+      expect(toSpeedscope(reimport(once, 'x.speedscope.json'))).toBe(once);
+    }
+  });
+
+  it('writes one profile per thread, with microsecond weights for timestamped samples', () => {
+    const json = JSON.parse(toSpeedscope(load('two-sampled.speedscope.json')));
+    expect(json.profiles.map((p: { name: string }) => p.name)).toEqual(['one', 'two']);
+    const timed = JSON.parse(toSpeedscope(load('hot-function.cpuprofile')));
+    expect(timed.profiles[0].unit).toBe('microseconds');
+  });
+});
+
+describe('cpuprofile writer', () => {
+  it('writes 0-based lines again, and re-imports to the same profile', () => {
+    const original = load('hot-function.cpuprofile');
+    const text = toCpuprofile(original);
+    const json = JSON.parse(text);
+    const hot = json.nodes.find((n: { callFrame: { functionName: string } }) => n.callFrame.functionName === 'hotLoop');
+    expect(hot.callFrame.lineNumber).toBe(original.frames.find((f) => f.name === 'hotLoop')!.line! - 1);
+    const again = reimport(text, 'x.cpuprofile');
+    expect(weightsByStack(again)).toEqual(weightsByStack(original));
+    expect(json.samples.length).toBe(json.timeDeltas.length);
+  });
+
+  for (const name of fixtures) {
+    it(`${name}: keeps the share of every stack`, () => {
+      const original = load(name);
+      const again = reimport(toCpuprofile(original), 'x.cpuprofile');
+      const share = (p: Profile) => {
+        const weights = weightsByStack(p);
+        const all = Object.values(weights).reduce((a, b) => a + b, 0);
+        return Object.fromEntries(Object.entries(weights).map(([k, v]) => [k.replace(/^\S+ > /, ''), Math.round((1000 * v) / all)]));
+      };
+      if (original.threads.length === 1) expect(share(again)).toEqual(share(original));
+      else expect(again.samples.length).toBeGreaterThan(0);
+    });
+  }
+});
+
+describe('HTML writer', () => {
+  it('escapes JSON so that no frame name can end the script block', () => {
+    const json = jsonForScriptBlock({ name: '</script><script>alert(1)</script>&\u2028' });
+    expect(json).not.toMatch(/[<>&\u2028]/);
+    expect(JSON.parse(json)).toEqual({ name: '</script><script>alert(1)</script>&\u2028' });
+  });
+
+  it('merges frames narrower than the pruning share into their parents and counts them', () => {
+    const builder = new ProfileBuilder('samples');
+    const main = builder.internFrame({ name: 'main' });
+    builder.addSample(builder.stackOf([main, builder.internFrame({ name: 'big' })]), 100_000);
+    for (let i = 0; i < 500; i++) builder.addSample(builder.stackOf([main, builder.internFrame({ name: `tiny${i}` })]), 1);
+    const data = pageData(builder.build(), { cwd: '/' });
+    expect(data.pruned.nodes).toBe(500);
+    expect(data.pruned.weight).toBe(500);
+    expect(data.value[0]).toBe(100_500); // the root still counts everything
+    expect(data.strings).not.toContain('tiny0');
+  });
+});
