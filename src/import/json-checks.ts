@@ -38,3 +38,9 @@ export function optionalString(value: unknown, what: string): string | undefined
 
 /** Largest line or column number accepted: V8 and every editor stay far below it. */
 export const MAX_POSITION = 2 ** 31 - 1;
+
+/** A short quotation of an untrusted value for an error message. */
+export function quote(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}

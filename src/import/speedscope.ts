@@ -1,7 +1,7 @@
 import { ProfileBuilder, ROOT_STACK } from '../model/builder.js';
 import type { Frame, Profile, WeightUnit } from '../model/profile.js';
 import { ProfileFormatError } from './format-error.js';
-import { expectArray, expectFinite, expectInteger, expectObject, isObject, MAX_POSITION, optionalString, type JsonObject } from './json-checks.js';
+import { expectArray, expectFinite, expectInteger, expectObject, isObject, MAX_POSITION, optionalString, quote, type JsonObject } from './json-checks.js';
 
 /**
  * speedscope's file format (https://www.speedscope.app/file-format-schema.json): shared frames and one or
@@ -23,7 +23,7 @@ function unitOf(unit: unknown, what: string): { unit: WeightUnit; scale: number 
   if (typeof unit === 'string' && unit in MICROSECONDS_PER) return { unit: 'microseconds', scale: MICROSECONDS_PER[unit]! };
   if (unit === 'none') return { unit: 'samples', scale: 1 };
   if (unit === 'bytes') return { unit: 'bytes', scale: 1 };
-  throw new ProfileFormatError(`${what} has unknown unit ${JSON.stringify(unit)}`);
+  throw new ProfileFormatError(`${what} has unknown unit ${quote(unit)}`);
 }
 
 export function importSpeedscope(json: unknown): Profile {
@@ -51,7 +51,7 @@ export function importSpeedscope(json: unknown): Profile {
     if (units[i]!.unit === 'microseconds') durationUs = Math.max(durationUs, (end - start) * scale);
     if (profile.type === 'sampled') readSampled(profile, what, frameIds, scale, thread, builder);
     else if (profile.type === 'evented') readEvented(profile, what, frameIds, scale, start, end, thread, builder);
-    else throw new ProfileFormatError(`${what} has unknown type ${JSON.stringify(profile.type)}`);
+    else throw new ProfileFormatError(`${what} has unknown type ${quote(profile.type)}`);
   });
   return builder.build({ source: 'speedscope', ...(durationUs > 0 ? { durationUs } : {}) });
 }
@@ -125,7 +125,7 @@ function readEvented(
       openFrames.pop();
       openStacks.pop();
     } else {
-      throw new ProfileFormatError(`${what} event ${i} has unknown type ${JSON.stringify(event.type)}`);
+      throw new ProfileFormatError(`${what} event ${i} has unknown type ${quote(event.type)}`);
     }
   });
   emit(end);
