@@ -1,12 +1,24 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import { fixture, repoRoot, tempDir } from './helpers/paths.js';
 
 const dir = tempDir();
 const cpuprofile = fixture('profiles', 'hot-function.cpuprofile');
+
+/** Profiles the hot-function fixture with `node --cpu-prof`, here and now, and returns the profile's path. */
+function recordHotFunction(): string {
+  const profileDir = join(dir, 'cpu-prof');
+  const run = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profileDir, fixture('programs', 'hot-function.js'), '40'], { encoding: 'utf8', timeout: 60_000 });
+  expect(run.status).toBe(0);
+  return join(profileDir, readdirSync(profileDir)[0]!);
+}
+let recorded: string;
+beforeAll(() => {
+  recorded = recordHotFunction();
+});
 
 describe('tsprof convert', () => {
   it('infers the format from the output name and writes each one', () => {
@@ -25,7 +37,7 @@ describe('tsprof convert', () => {
   });
 
   it('writes folded text to stdout with -o -, and -f overrides the ending', () => {
-    const result = runCli(['convert', cpuprofile, '-o', '-'], { cwd: repoRoot });
+    const result = runCli(['convert', recorded, '-o', '-'], { cwd: repoRoot });
     expect(result.status).toBe(0);
     expect(result.stdout).toContain(';hotLoop (fixtures/programs/hot-function.js:5) ');
     const html = runCli(['convert', cpuprofile, '-o', '-', '-f', 'html']);
@@ -94,7 +106,7 @@ describe('bad input: one line naming the file, exit status 2, no stack trace, no
 
 describe('tsprof report', () => {
   it('prints the hottest functions with self %, total %, samples and file:line', () => {
-    const result = runCli(['report', cpuprofile, '--top', '3'], { cwd: repoRoot });
+    const result = runCli(['report', recorded, '--top', '3'], { cwd: repoRoot });
     expect(result.status).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[1]).toMatch(/SELF%\s+TOTAL%\s+SELF SAMPLES\s+TOTAL SAMPLES\s+FUNCTION\s+LOCATION/);
@@ -131,11 +143,7 @@ describe('help and version', () => {
 
 describe('a real profile of a real program', () => {
   it('node --cpu-prof of the hot-function fixture: hotLoop has the largest self share in report and folded', () => {
-    const profileDir = join(dir, 'cpu-prof');
-    const run = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profileDir, fixture('programs', 'hot-function.js'), '40'], { encoding: 'utf8', timeout: 60_000 });
-    expect(run.status).toBe(0);
-    const [profileName] = readdirSync(profileDir);
-    const profile = join(profileDir, profileName!);
+    const profile = recorded;
     expect(existsSync(profile)).toBe(true);
 
     const report = runCli(['report', profile, '--top', '1']);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
@@ -29,9 +30,15 @@ function weightsByStack(profile: Profile): Record<string, number> {
   return result;
 }
 
+/** The folder the committed fixture was recorded in, whatever folder this checkout is in. */
+function recordedRoot(profile: Profile): string {
+  const file = profile.frames.find((f) => f.name === 'hotLoop')!.file!;
+  return fileURLToPath(new URL('../../', file));
+}
+
 describe('folded writer', () => {
   const profile = load('hot-function.cpuprofile');
-  const text = toFolded(profile, { cwd: repoRoot });
+  const text = toFolded(profile, { cwd: recordedRoot(profile) });
   const lines = text.trimEnd().split('\n');
 
   it('writes sorted "frame;frame count" lines with integer counts, one space and no trailing blanks', () => {

@@ -141,4 +141,6 @@ toggle.addEventListener('click', () => {
   chart.inverted(inverted).update();
   toggle.textContent = inverted ? 'Flame view' : 'Icicle view';
 });
+// The benchmark (bench/page-draw.ts) reads this mark; tests wait for data-ready.
+performance.mark('tsprof-drawn');
 document.body.dataset.ready = 'true';
