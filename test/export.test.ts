@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -56,6 +57,21 @@ describe('folded writer', () => {
   it('keeps every sample', () => {
     const total = lines.reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
     expect(total).toBe(profile.samples.length);
+  });
+
+  it("parses line by line with flamegraph.pl's own grammar, run by perl, with no line mistaken for a differential", () => {
+    // flamegraph.pl reads `my ($stack, $samples) = (/^(.*)\s+?(\d+(?:\.\d*)?)$/)` and, when the stack part
+    // still ends in a number, treats the line as a two-column differential. Neither must misread tsprof's lines.
+    const script = String.raw`
+      while (<STDIN>) { chomp; my ($stack, $samples) = (/^(.*)\s+?(\d+(?:\.\d*)?)$/);
+        if (!defined $samples) { $ignored++; next } $differential++ if $stack =~ /^(.*)\s+?(\d+(?:\.\d*)?)$/;
+        $total += $samples; $frames += scalar(split(";", $stack)); }
+      print(($total // 0) . " " . ($ignored // 0) . " " . ($differential // 0) . " " . ($frames // 0) . "\n");`;
+    const result = spawnSync('perl', ['-e', script], { input: text, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    const [total, ignored, differential, frameCount] = result.stdout.trim().split(' ').map(Number);
+    expect({ total, ignored, differential }).toEqual({ total: profile.samples.length, ignored: 0, differential: 0 });
+    expect(frameCount).toBe(lines.reduce((sum, line) => sum + line.slice(0, line.lastIndexOf(' ')).split(';').length, 0));
   });
 
   it('gives each thread a root frame and keeps ";" out of labels', () => {
