@@ -39,6 +39,7 @@ export function chooseOutputFormat(path: string, explicit: OutputFormat | undefi
 export interface RenderContext {
   cwd: string;
   title?: string;
+  recordedAt?: Date;
 }
 
 export function renderProfile(profile: Profile, format: OutputFormat, context: RenderContext): string {

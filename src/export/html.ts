@@ -15,6 +15,8 @@ export interface PageAssets {
 export interface HtmlOptions extends ExportOptions {
   /** The page's heading; defaults to the profiled command, else "tsprof profile". */
   title?: string;
+  /** When the profile was recorded, if the profile itself does not say (see describeProfile). */
+  recordedAt?: Date;
 }
 
 /**
@@ -26,9 +28,8 @@ export const PRUNE_SHARE = 1 / 2000;
 /** A self-contained flamegraph page: no request leaves it, so it works from file:// and offline. */
 export function toHtml(profile: Profile, assets: PageAssets, options: HtmlOptions): string {
   const data = pageData(profile, options);
-  const title = data.title;
   return fillTemplate(assets.template, {
-    '{{TITLE}}': escapeHtml(title),
+    '{{TITLE}}': escapeHtml(data.title),
     '/*{{CSS}}*/': assets.css.replace(/<\/style/gi, '<\\/style'),
     '{{DATA}}': jsonForScriptBlock(data),
     '/*{{SCRIPT}}*/': assets.script.replace(/<\/script/gi, '<\\/script'),
@@ -37,7 +38,7 @@ export function toHtml(profile: Profile, assets: PageAssets, options: HtmlOption
 
 export function pageData(profile: Profile, options: HtmlOptions): PageData {
   const root = buildCallTree(profile);
-  const summary = describeProfile(profile);
+  const summary = describeProfile(profile, options.recordedAt);
   const data: PageData = {
     title: options.title ?? profile.meta.command ?? 'tsprof profile',
     details: summary.facts,
@@ -95,7 +96,7 @@ function countNodes(node: CallTreeNode): number {
   while (pending.length > 0) {
     const next = pending.pop()!;
     count++;
-    pending.push(...next.children);
+    for (const child of next.children) pending.push(child);
   }
   return count;
 }
@@ -111,7 +112,7 @@ function fillTemplate(template: string, values: Record<string, string>): string 
   return result;
 }
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

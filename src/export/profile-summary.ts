@@ -9,13 +9,18 @@ export interface ProfileSummary {
   facts: string[];
 }
 
-export function describeProfile(profile: Profile): ProfileSummary {
+/**
+ * `recordedAt` stands in for the start time when the profile has none (a `.cpuprofile` has no wall clock):
+ * the CLI passes the input file's modification time.
+ */
+export function describeProfile(profile: Profile, recordedAt?: Date): ProfileSummary {
   // Folded and hit-count profiles carry counts as weights; every other sample stands for one.
   const sampleCount = profile.unit === 'samples' ? Math.round(totalWeight(profile)) : profile.samples.length;
   const durationUs = profile.meta.durationUs;
   const rateHz = durationUs && profile.unit === 'samples' ? (sampleCount / durationUs) * 1e6 : undefined;
   const facts: string[] = [];
-  if (profile.meta.startTime !== undefined) facts.push(new Date(profile.meta.startTime).toISOString().replace('T', ' ').slice(0, 19) + ' UTC');
+  const date = profile.meta.startTime !== undefined ? new Date(profile.meta.startTime) : recordedAt;
+  if (date) facts.push(`${date.toISOString().replace('T', ' ').slice(0, 16)} UTC`);
   if (durationUs !== undefined) facts.push(formatDuration(durationUs));
   facts.push(profile.unit === 'samples' ? `${sampleCount.toLocaleString('en-US')} samples` : `${profile.samples.length.toLocaleString('en-US')} samples (${profile.unit})`);
   if (rateHz !== undefined) facts.push(`${Math.round(rateHz).toLocaleString('en-US')} Hz`);
@@ -23,7 +28,7 @@ export function describeProfile(profile: Profile): ProfileSummary {
   return { sampleCount, facts, ...(durationUs !== undefined ? { durationUs } : {}), ...(rateHz !== undefined ? { rateHz } : {}) };
 }
 
-export function formatDuration(us: number): string {
+function formatDuration(us: number): string {
   if (us < 1000) return `${Math.round(us)} µs`;
   if (us < 1e6) return `${(us / 1000).toFixed(1)} ms`;
   if (us < 600e6) return `${(us / 1e6).toFixed(2)} s`;

@@ -64,7 +64,7 @@ function parseLine(line: string): { frames: string[]; count: number } | undefine
  * `name (path:line)` becomes {name, file, line}; any other label is just a name. Done by hand rather than
  * with a regular expression so that a pathological megabyte-long label costs linear time.
  */
-export function parseFrameLabel(label: string): Frame {
+function parseFrameLabel(label: string): Frame {
   if (label.endsWith(')')) {
     const open = label.lastIndexOf(' (');
     if (open > 0) {

@@ -85,13 +85,3 @@ function computeTotals(root: CallTreeNode): void {
     node.total = total;
   }
 }
-
-/** Visits every node, parents before children, with its depth (the root has depth 0). */
-export function walkCallTree(root: CallTreeNode, visit: (node: CallTreeNode, depth: number) => void): void {
-  const pending: [CallTreeNode, number][] = [[root, 0]];
-  while (pending.length > 0) {
-    const [node, depth] = pending.pop()!;
-    visit(node, depth);
-    for (let i = node.children.length - 1; i >= 0; i--) pending.push([node.children[i]!, depth + 1]);
-  }
-}

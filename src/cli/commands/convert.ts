@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { readProfileFile, writeOutput } from '../io.js';
 import { chooseOutputFormat, renderProfile, type OutputFormat } from '../output-formats.js';
@@ -18,5 +19,6 @@ export function convertCommand(input: string, options: ConvertOptions, warn: (me
     onWarning: (message) => warn(`${input}: ${message}`),
   });
   const title = profile.meta.command ?? (input === '-' ? 'stdin' : basename(input));
-  writeOutput(options.output, renderProfile(profile, format, { cwd: process.cwd(), title }));
+  const recordedAt = input === '-' ? undefined : statSync(input).mtime;
+  writeOutput(options.output, renderProfile(profile, format, { cwd: process.cwd(), title, ...(recordedAt ? { recordedAt } : {}) }));
 }
