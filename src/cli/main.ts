@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { ChalkInstance } from 'chalk';
 import { TSPROF_VERSION } from '../version.js';
 import { UserError } from './errors.js';
 import { OUTPUT_FORMATS, parseOutputFormat } from './output-formats.js';
@@ -18,7 +19,7 @@ export async function main(argv: string[]): Promise<void> {
     throw error;
   });
 
-  const program = buildProgram(warn);
+  const program = buildProgram(warn, stderrColors);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
@@ -36,17 +37,24 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
+function positiveNumber(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('expected a number above 0');
+  return number;
+}
+
 function positiveInteger(value: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('expected a whole number of 1 or more');
   return number;
 }
 
-export function buildProgram(warn: (message: string) => void): Command {
+export function buildProgram(warn: (message: string) => void, stderrColors: ChalkInstance): Command {
   const program = new Command('tsprof')
     .description('Sampling profiler and flamegraph tool for Node.js and TypeScript')
     .version(TSPROF_VERSION, '-V, --version')
     .exitOverride()
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (text, write) => write(`tsprof: error: ${text.replace(/^error: /, '')}`) });
 
@@ -71,6 +79,43 @@ Examples:
       const { convertCommand } = await import('./commands/convert.js');
       const { format, ...rest } = options;
       convertCommand(input, { ...rest, ...(format ? { format: parseOutputFormat(format) } : {}) }, warn);
+    });
+
+  program
+    .command('record')
+    .description('run a command and profile every Node.js process and worker thread it starts')
+    .argument('[command...]', 'the command to run, after --')
+    .passThroughOptions()
+    .option('-r, --rate <hz>', 'samples per second', positiveInteger, 500)
+    .option('-o, --output <file>', 'file to write (- for folded text on stdout); default: tsprof-<program>-<date>-<time>.html')
+    .addOption(new Option('-f, --format <format>', 'output format (default: from the output file name, else html)').choices(OUTPUT_FORMATS))
+    .option('-d, --duration <seconds>', 'stop sampling after this many seconds and write the profile; the command goes on', positiveNumber)
+    .option('--kill-after', 'with --duration: send the command SIGTERM once the profile is written')
+    .option('--idle', "keep V8's (idle) samples (time the event loop waited)")
+    .option('--open', 'open the written file (the flamegraph page) when done')
+    .option('--no-subprocesses', 'profile only the process the command starts, not the processes it starts')
+    .option('--pid <pids...>', 'keep only these processes in the output', (value, previous: number[] = []) => [...previous, positiveInteger(value)])
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ tsprof record -- node app.js                         # writes tsprof-app-<date>-<time>.html
+  $ tsprof record -r 1000 -o build.html -- npm run build
+  $ tsprof record -f folded -o - -- node app.js | flamegraph.pl > app.svg
+  $ tsprof record --duration 30 -o server.html -- tsx src/server.ts
+
+The profile is written however the command ends (exit, exception, Ctrl-C, SIGTERM); tsprof exits with the
+command's own status, or 128 + the signal that ended it. The command's output is left as it is, except with
+-o -, where its stdout goes to stderr so the pipe carries only the profile.`,
+    )
+    .action(async (command: string[], options: { rate: number; output?: string; format?: string; duration?: number; killAfter?: boolean; idle?: boolean; open?: boolean; subprocesses: boolean; pid?: number[] }) => {
+      const { recordCommand } = await import('./commands/record.js');
+      const { format, pid, ...rest } = options;
+      process.exitCode = await recordCommand(
+        command,
+        { ...rest, ...(format ? { format: parseOutputFormat(format) } : {}), ...(pid ? { pids: pid } : {}) },
+        { colors: stderrColors, warn },
+      );
     });
 
   program

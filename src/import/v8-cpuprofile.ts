@@ -23,6 +23,45 @@ function unwrap(json: unknown): unknown {
 }
 
 export function importCpuprofile(json: unknown, options: ImportOptions = {}): Profile {
+  const builder = new ProfileBuilder('samples');
+  const keepIdle = options.keepIdle ?? false;
+  const { sampleCount, idleSamples, durationUs } = appendCpuprofile(builder, json, { keepIdle });
+  if (!keepIdle && sampleCount > 0 && idleSamples === sampleCount) {
+    throw new ProfileFormatError(`all ${sampleCount} samples are idle; pass --idle to keep them`);
+  }
+  return builder.build({
+    source: 'cpuprofile',
+    ...(durationUs !== undefined ? { durationUs } : {}),
+    ...(durationUs && sampleCount > 0 ? { intervalUs: durationUs / sampleCount } : {}),
+  });
+}
+
+export interface AppendOptions {
+  keepIdle: boolean;
+  /** The thread the samples belong to (an index from builder.addThread). */
+  thread?: number;
+  /**
+   * Subtracted from V8's timestamps (microseconds on the system's monotonic clock) to place the samples in
+   * the profile's time; without it, times start at 0 at the profile's start.
+   */
+  timeOriginUs?: number;
+}
+
+export interface AppendResult {
+  sampleCount: number;
+  idleSamples: number;
+  /** Sum of the time between each busy (non-idle) sample and the one before it: busy wall time. */
+  busyUs: number;
+  startTime?: number;
+  endTime?: number;
+  durationUs?: number;
+}
+
+/**
+ * Adds the samples of one V8 profile to `builder`: how single files are imported, and how `tsprof record`
+ * joins the chunks its agents write into one profile.
+ */
+export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options: AppendOptions): AppendResult {
   const profile = expectObject(unwrap(json), 'the profile');
   const rawNodes = expectArray(profile.nodes, '"nodes"');
   if (rawNodes.length === 0) throw new ProfileFormatError('"nodes" is empty: this profile has no call tree');
@@ -34,15 +73,13 @@ export function importCpuprofile(json: unknown, options: ImportOptions = {}): Pr
     indexOfId.set(node.id, i);
   });
   const parentOf = parentIndexes(nodes, indexOfId);
-
-  const builder = new ProfileBuilder('samples');
   const stackOfNode = assignStacks(nodes, parentOf, builder);
   const idleNode = nodes.map((node) => node.callFrame.functionName === IDLE);
 
   const startTime = typeof profile.startTime === 'number' && Number.isFinite(profile.startTime) ? profile.startTime : undefined;
   const endTime = typeof profile.endTime === 'number' && Number.isFinite(profile.endTime) ? profile.endTime : undefined;
-  let idleSamples = 0;
-  let sampleCount = 0;
+  const thread = options.thread ?? 0;
+  const result: AppendResult = { sampleCount: 0, idleSamples: 0, busyUs: 0 };
 
   if (profile.samples !== undefined) {
     const samples = expectArray(profile.samples, '"samples"');
@@ -50,37 +87,38 @@ export function importCpuprofile(json: unknown, options: ImportOptions = {}): Pr
     if (deltas && deltas.length !== samples.length) {
       throw new ProfileFormatError(`"timeDeltas" has ${deltas.length} entries but "samples" has ${samples.length}`);
     }
-    let elapsed = 0;
+    // Times are relative to the profile's own start, or to the caller's origin on V8's clock.
+    let time = options.timeOriginUs !== undefined && startTime !== undefined ? startTime - options.timeOriginUs : 0;
     samples.forEach((id, i) => {
       const index = indexOfId.get(expectFinite(id, `sample ${i}`));
       if (index === undefined) throw new ProfileFormatError(`sample ${i} refers to node ${String(id)}, which does not exist`);
-      if (deltas) elapsed += expectFinite(deltas[i], `time delta ${i}`);
-      sampleCount++;
-      if (idleNode[index] && !options.keepIdle) {
-        idleSamples++;
-        return;
+      const delta = deltas ? expectFinite(deltas[i], `time delta ${i}`) : 0;
+      time += delta;
+      result.sampleCount++;
+      if (idleNode[index]) {
+        result.idleSamples++;
+        if (!options.keepIdle) return;
+      } else {
+        result.busyUs += Math.max(0, delta);
       }
-      builder.addSample(stackOfNode[index]!, 1, deltas ? { time: elapsed } : {});
+      builder.addSample(stackOfNode[index]!, 1, deltas ? { time, thread } : { thread });
     });
   } else {
     // Old profiles carry only per-node hit counts.
     nodes.forEach((node, index) => {
       if (node.hitCount === 0) return;
-      sampleCount += node.hitCount;
-      if (idleNode[index] && !options.keepIdle) idleSamples += node.hitCount;
-      else builder.addSample(stackOfNode[index]!, node.hitCount);
+      result.sampleCount += node.hitCount;
+      if (idleNode[index]) {
+        result.idleSamples += node.hitCount;
+        if (!options.keepIdle) return;
+      }
+      builder.addSample(stackOfNode[index]!, node.hitCount, { thread });
     });
   }
-
-  if (sampleCount > 0 && idleSamples === sampleCount) {
-    throw new ProfileFormatError(`all ${sampleCount} samples are idle; pass --idle to keep them`);
-  }
-  const durationUs = startTime !== undefined && endTime !== undefined && endTime >= startTime ? endTime - startTime : undefined;
-  return builder.build({
-    source: 'cpuprofile',
-    ...(durationUs !== undefined ? { durationUs } : {}),
-    ...(durationUs && sampleCount > 0 ? { intervalUs: durationUs / sampleCount } : {}),
-  });
+  if (startTime !== undefined) result.startTime = startTime;
+  if (endTime !== undefined) result.endTime = endTime;
+  if (startTime !== undefined && endTime !== undefined && endTime >= startTime) result.durationUs = endTime - startTime;
+  return result;
 }
 
 interface V8Node {

@@ -1,0 +1,89 @@
+/**
+ * tsprof's agent: preloaded (`node --require`) into every Node process of a recorded command through
+ * NODE_OPTIONS, and so into every worker thread too. Small and CommonJS; it loads nothing from the rest of
+ * tsprof and swallows its own failures: a profile that cannot be written is the parent's to report, never an
+ * error in the app.
+ *
+ * Every thread profiles itself from the moment it starts (thread-profiler.cts) and writes its final chunk
+ * when it exits. In a process's main thread a helper thread (sampler-thread.cts) also cuts a chunk every
+ * couple of seconds and handles signals; it reaches the main thread through the inspector, which serves it
+ * even while the main thread is stuck in synchronous code. An app worker thread cuts its own chunks from a
+ * timer, so a worker busy in synchronous code, or ended by terminate(), loses what it sampled since its last
+ * chunk.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as workerThreads from 'node:worker_threads';
+import { AGENT_GLOBAL, HELPER_CONNECTED, readConfig, SIGNALS_RELAYED, writeFileAtomic, type AgentConfig } from './session-files.cjs';
+import { startThreadProfiler } from './thread-profiler.cjs';
+
+const HELPER_MARK = '__tsprofSamplerThread';
+
+function startInMainThread(config: AgentConfig): void {
+  writeFileAtomic(
+    config.dir,
+    `${process.pid}.process.json`,
+    JSON.stringify({ pid: process.pid, ppid: process.ppid, argv: process.argv, execArgv: process.execArgv, cwd: process.cwd(), startTime: Date.now() }),
+  );
+  const profiler = startThreadProfiler(config, 0);
+  // The helper thread calls these through the inspector; a symbol key keeps them out of the app's way.
+  Object.defineProperty(globalThis, Symbol.for(AGENT_GLOBAL), { value: Object.freeze({ ...profiler }), enumerable: false });
+
+  // Shared with the helper: [HELPER_CONNECTED] is 1 while its inspector session is open; then, for each of
+  // SIGNALS_RELAYED, how many listeners the app has (with one, the app's handler decides).
+  const shared = new Int32Array(new SharedArrayBuffer(4 * (1 + SIGNALS_RELAYED.length)));
+  const track = (event: string | symbol, delta: number) => {
+    const index = SIGNALS_RELAYED.indexOf(event as (typeof SIGNALS_RELAYED)[number]);
+    if (index >= 0) Atomics.store(shared, 1 + index, process.listenerCount(event) + delta);
+  };
+  process.on('newListener', (event) => track(event, 1));
+  process.on('removeListener', (event) => track(event, 0));
+
+  const helper = new workerThreads.Worker(path.join(__dirname, 'sampler-thread.cjs'), {
+    workerData: { [HELPER_MARK]: true, config, shared },
+    // Nothing of the helper's may reach the app's stdio.
+    stdout: true,
+    stderr: true,
+  });
+  helper.unref();
+  helper.on('error', () => {});
+
+  process.on('exit', () => {
+    profiler.finish();
+    // A session from another thread that is still open when the process exits makes Node print "Waiting for
+    // the debugger to disconnect..." on the app's stderr: have the helper close it first.
+    if (Atomics.load(shared, HELPER_CONNECTED) === 1) {
+      helper.postMessage('disconnect');
+      Atomics.wait(shared, HELPER_CONNECTED, 1, 1000);
+    }
+  });
+}
+
+function start(): void {
+  const config = readConfig(process.env);
+  if (!config || !fs.existsSync(config.dir)) return;
+  if (config.onlyChildOf !== undefined && process.ppid !== config.onlyChildOf) return;
+  if (fs.existsSync(path.join(config.dir, 'stop'))) return; // recording already over (record --duration)
+  const data = workerThreads.workerData as Record<string, unknown> | undefined;
+  if (data && typeof data === 'object' && data[HELPER_MARK]) return; // our own helper thread
+  if (workerThreads.isMainThread) {
+    startInMainThread(config);
+    return;
+  }
+  const profiler = startThreadProfiler(config, workerThreads.threadId);
+  const stopFile = path.join(config.dir, 'stop');
+  const timer = setInterval(() => {
+    if (fs.existsSync(stopFile)) {
+      clearInterval(timer);
+      profiler.finish();
+    } else profiler.flush();
+  }, config.flushMs);
+  timer.unref();
+  process.on('exit', profiler.finish);
+}
+
+try {
+  start();
+} catch {
+  // Never break the app: without the agent it simply runs unprofiled, and tsprof reports the gap.
+}

@@ -1,0 +1,96 @@
+/**
+ * The helper thread tsprof's agent starts in every profiled process (see preload.cts). Through an inspector
+ * session connected to the main thread it asks the main thread's profiler (thread-profiler.cts) to
+ * - cut a chunk every `flushMs`, so a process killed with SIGKILL loses at most its last chunk;
+ * - finish when tsprof writes the session's `stop` file (record --duration);
+ * and it watches SIGINT, SIGTERM and SIGHUP itself (signals reach this thread even while the main thread is
+ * busy): when the app has no handler of its own, it has the final chunk written and lets the signal kill the
+ * process with its default action; when the app has one, the app's handler decides.
+ */
+import * as fs from 'node:fs';
+import * as inspector from 'node:inspector';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { AGENT_GLOBAL, HELPER_CONNECTED, SIGNALS_RELAYED, type AgentConfig } from './session-files.cjs';
+
+const config = workerData.config as AgentConfig;
+const shared = workerData.shared as Int32Array;
+const session = new inspector.Session();
+
+/** Closes the session and tells the main thread, which may be waiting for it in its exit hook. */
+function disconnect(): void {
+  session.disconnect();
+  Atomics.store(shared, HELPER_CONNECTED, 0);
+  Atomics.notify(shared, HELPER_CONNECTED);
+}
+
+/** Runs `flush` or `finish` of the main thread's profiler, in the main thread, and resolves when it is done. */
+function inMainThread(method: 'flush' | 'finish'): Promise<void> {
+  return new Promise((resolve) =>
+    session.post('Runtime.evaluate', { expression: `globalThis[Symbol.for(${JSON.stringify(AGENT_GLOBAL)})].${method}()` }, () => resolve()),
+  );
+}
+
+interface SignalHandle {
+  onsignal: () => void;
+  start(signum: number): number;
+  unref(): void;
+  close(): void;
+}
+
+const signalHandles: SignalHandle[] = [];
+
+/** Watches signals from this thread through Node's signal binding (process.on does not work in workers). */
+function watchSignals(): void {
+  // The binding is deprecated for apps; here it is the only way, and its warning must not reach the app's stderr.
+  process.noDeprecation = true;
+  const { Signal } = (process as unknown as { binding(name: string): { Signal: new () => SignalHandle } }).binding('signal_wrap');
+  SIGNALS_RELAYED.forEach((name, index) => {
+    const handle = new Signal();
+    handle.unref();
+    handle.onsignal = () => void onSignal(name, index);
+    if (handle.start(os.constants.signals[name]) === 0) signalHandles.push(handle);
+  });
+}
+
+async function onSignal(name: (typeof SIGNALS_RELAYED)[number], index: number): Promise<void> {
+  try {
+    fs.writeFileSync(path.join(config.dir, `${process.pid}.signal-${name}`), '');
+  } catch {
+    // Only tsprof's signal relay reads this marker; without it, tsprof forwards the signal itself.
+  }
+  if (Atomics.load(shared, 1 + index) > 0) return; // the app handles it; if it exits, its exit hook finishes
+  await inMainThread('finish');
+  disconnect();
+  // Do what the signal would have done without tsprof: close our watchers, which restores its default
+  // action, and send it again.
+  for (const handle of signalHandles) handle.close();
+  process.kill(process.pid, name);
+}
+
+try {
+  session.connectToMainThread();
+  Atomics.store(shared, HELPER_CONNECTED, 1);
+  parentPort?.on('message', (message) => {
+    if (message === 'disconnect') disconnect();
+  });
+  watchSignals();
+  const stopFile = path.join(config.dir, 'stop');
+  let sinceFlush = 0;
+  const tick = 200;
+  const timer = setInterval(() => {
+    if (fs.existsSync(stopFile)) {
+      clearInterval(timer);
+      void inMainThread('finish');
+      return;
+    }
+    sinceFlush += tick;
+    if (sinceFlush >= config.flushMs) {
+      sinceFlush = 0;
+      void inMainThread('flush');
+    }
+  }, tick);
+} catch {
+  // Without the helper the main thread still writes its profile at exit.
+}

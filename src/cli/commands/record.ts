@@ -1,0 +1,156 @@
+import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import type { ChalkInstance } from 'chalk';
+import { mergeSession, type MergeResult } from '../../record/merge.js';
+import { defaultOutputName } from '../../record/output-name.js';
+import { createSessionDir, readSession, removeSessionDir, requestStop, sessionCounts } from '../../record/session.js';
+import { agentEnvironment, relaySignals, startTarget, type RunningTarget, type TargetExit } from '../../record/spawn.js';
+import { UserError } from '../errors.js';
+import { writeOutput } from '../io.js';
+import { chooseOutputFormat, renderProfile, type OutputFormat } from '../output-formats.js';
+import { StatusLine } from '../status-line.js';
+
+export interface RecordOptions {
+  /** Samples per second. */
+  rate: number;
+  output?: string;
+  format?: OutputFormat;
+  /** Stop sampling after this many seconds; the command goes on unless killAfter. */
+  duration?: number;
+  killAfter?: boolean;
+  idle?: boolean;
+  open?: boolean;
+  /** Profile processes the command starts (default), or only the command's own process. */
+  subprocesses: boolean;
+  /** Keep only these pids in the output. */
+  pids?: number[];
+}
+
+/** How often agents write a chunk: the most a killed process can lose. */
+const FLUSH_MS = 2000;
+
+interface Reporter {
+  colors: ChalkInstance;
+  warn: (message: string) => void;
+}
+
+/**
+ * `tsprof record -- <command>`: runs the command with the agent preloaded into every Node process it starts,
+ * then joins what they sampled into one profile. Returns the exit status tsprof must end with: the command's
+ * own, or 128 + the number of the signal that ended it.
+ */
+export async function recordCommand(command: string[], options: RecordOptions, reporter: Reporter): Promise<number> {
+  if (command.length === 0) throw new UserError('give the command to profile after --, e.g. tsprof record -- node app.js');
+  const format = options.format ?? (options.output ? chooseOutputFormat(options.output, undefined) : 'html');
+  const startTime = Date.now();
+  const output = options.output ?? defaultOutputName(command, format, new Date(startTime));
+  if (output !== '-' && !existsSync(dirname(resolve(output)))) throw new UserError(`${output}: the folder ${dirname(resolve(output))} does not exist`);
+
+  const intervalUs = Math.max(50, Math.round(1e6 / options.rate));
+  const sessionDir = createSessionDir();
+  try {
+    const env = agentEnvironment(process.env, { sessionDir, intervalUs, flushMs: FLUSH_MS });
+    if (!options.subprocesses) env.TSPROF_ONLY_CHILD_OF = String(process.pid);
+    let target: RunningTarget;
+    try {
+      target = await startTarget(command, env, { stdoutToStderr: output === '-' });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UserError(code === 'ENOENT' ? `${command[0]}: command not found` : `${command[0]}: cannot start (${(error as Error).message})`, code === 'ENOENT' ? 127 : 126);
+    }
+    const stopRelay = relaySignals(target, sessionDir);
+    const status = new StatusLine(process.stderr);
+    const statusTimer = setInterval(() => {
+      const counts = sessionCounts(sessionDir);
+      const elapsed = ((Date.now() - startTime) / 1000).toFixed(1);
+      status.show(reporter.colors.dim(`tsprof: recording ${elapsed} s · ${counts.samples.toLocaleString('en-US')} samples written · ${counts.processes} process${counts.processes === 1 ? '' : 'es'} · ${counts.threads} thread${counts.threads === 1 ? '' : 's'}`));
+    }, 500);
+
+    const finish = async (): Promise<void> => {
+      clearInterval(statusTimer);
+      status.clear();
+      const merged = mergeSession(readSession(sessionDir), {
+        keepIdle: options.idle ?? false,
+        command: command.join(' '),
+        startTime,
+        intervalUs,
+        flushMs: FLUSH_MS,
+        ...(options.pids ? { pids: new Set(options.pids) } : {}),
+      });
+      await writeRecording(merged, output, format, options, reporter);
+    };
+
+    let written: Promise<void> | undefined;
+    let durationTimer: NodeJS.Timeout | undefined;
+    if (options.duration !== undefined) {
+      durationTimer = setTimeout(() => {
+        written = (async () => {
+          requestStop(sessionDir);
+          await waitForFinalChunks(sessionDir, FLUSH_MS + 1000, target);
+          await finish();
+          if (options.killAfter) target.signal('SIGTERM');
+        })();
+      }, options.duration * 1000);
+    }
+
+    const exit = await target.exited;
+    clearTimeout(durationTimer);
+    stopRelay();
+    await (written ?? finish());
+    return exitStatus(exit);
+  } finally {
+    removeSessionDir(sessionDir);
+  }
+}
+
+async function writeRecording(merged: MergeResult, output: string, format: OutputFormat, options: RecordOptions, reporter: Reporter): Promise<void> {
+  const { colors, warn } = reporter;
+  for (const problem of merged.problems) warn(problem);
+  if (merged.profile.samples.length === 0) {
+    warn(merged.processCount === 0 ? 'no Node.js process ran, so there is nothing to profile (is the command a Node program?)' : 'no samples were recorded; nothing written');
+    return;
+  }
+  const content = renderProfile(merged.profile, format, { cwd: process.cwd(), title: merged.profile.meta.command ?? 'tsprof record' });
+  writeOutput(output, content);
+
+  const seconds = (merged.profile.meta.durationUs ?? 0) / 1e6;
+  const achieved = merged.busyUs > 0 ? merged.busySamples / (merged.busyUs / 1e6) : undefined;
+  const lines = [
+    `${merged.sampleCount.toLocaleString('en-US')} samples in ${seconds.toFixed(2)} s from ${merged.processCount} process${merged.processCount === 1 ? '' : 'es'}, ${merged.threadCount} thread${merged.threadCount === 1 ? '' : 's'}`,
+    achieved !== undefined
+      ? `sampling rate ${Math.round(achieved)} Hz achieved of ${options.rate} Hz requested (samples per busy second)`
+      : `sampling rate: no busy samples to measure it`,
+  ];
+  if (output !== '-') lines.push(`wrote ${colors.bold(output)}`);
+  for (const line of lines) process.stderr.write(`${colors.cyan('tsprof:')} ${line}\n`);
+
+  if (options.open && output !== '-') {
+    try {
+      const { default: open } = await import('open');
+      await open(resolve(output), { wait: false });
+    } catch (error) {
+      warn(`could not open ${output}: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** Waits until every thread that wrote chunks has written its final one, the command exits, or time is up. */
+async function waitForFinalChunks(sessionDir: string, timeoutMs: number, target: RunningTarget): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void target.exited.then(() => (exited = true));
+  while (Date.now() < deadline && !exited) {
+    const { chunks } = readSession(sessionDir);
+    const threads = new Set(chunks.map((c) => `${c.pid}-${c.threadId}`));
+    const finals = new Set(chunks.filter((c) => c.final).map((c) => `${c.pid}-${c.threadId}`));
+    if (threads.size > 0 && finals.size === threads.size) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function exitStatus(exit: TargetExit): number {
+  if (exit.code !== null) return exit.code;
+  const number = exit.signal ? constants.signals[exit.signal] : undefined;
+  return number !== undefined ? 128 + number : 1;
+}

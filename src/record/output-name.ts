@@ -1,0 +1,16 @@
+import { basename, extname } from 'node:path';
+
+const EXTENSIONS = { html: '.html', folded: '.folded', speedscope: '.speedscope.json', cpuprofile: '.cpuprofile' } as const;
+
+/**
+ * The file name `record` uses when -o is absent: `tsprof-<program>-<YYYYMMDD>-<HHMMSS>.<ext>`, where the
+ * program is the script Node runs (`node app.js` -> app), else the command's own name (`npm` -> npm).
+ */
+export function defaultOutputName(command: readonly string[], format: keyof typeof EXTENSIONS, now: Date): string {
+  const program = basename(command[0] ?? 'node');
+  const script = /^node(js)?(\.exe)?$/.test(program) ? command.slice(1).find((arg) => !arg.startsWith('-')) : undefined;
+  const name = basename(script ?? program, extname(script ?? program)).replace(/[^\w.-]+/g, '_') || 'profile';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
+  return `tsprof-${name}-${stamp}${EXTENSIONS[format]}`;
+}

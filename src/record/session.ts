@@ -1,0 +1,101 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * The recording's session folder, where the agents (src/agent/) leave their files; see
+ * src/agent/session-files.cts for the names. This module only reads it.
+ */
+
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  argv: string[];
+  /** Node's own options, where `-e <code>` shows for a script given on the command line. */
+  execArgv?: string[];
+  cwd: string;
+  /** Milliseconds since the epoch. */
+  startTime: number;
+}
+
+export interface ChunkFile {
+  path: string;
+  pid: number;
+  threadId: number;
+  seq: number;
+  samples: number;
+  final: boolean;
+}
+
+export interface SessionContents {
+  processes: ProcessInfo[];
+  chunks: ChunkFile[];
+}
+
+const CHUNK = /^(\d+)-(\d+)-(\d+)-(\d+)(-final)?\.cpuprofile$/;
+
+export function createSessionDir(): string {
+  return mkdtempSync(join(tmpdir(), 'tsprof-session-'));
+}
+
+export function removeSessionDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Asks every agent to stop sampling and write its final chunk (record --duration). */
+export function requestStop(dir: string): void {
+  writeFileSync(join(dir, 'stop'), '');
+}
+
+export function readSession(dir: string): SessionContents {
+  const contents: SessionContents = { processes: [], chunks: [] };
+  for (const name of readdirSync(dir)) {
+    const chunk = CHUNK.exec(name);
+    if (chunk) {
+      contents.chunks.push({
+        path: join(dir, name),
+        pid: Number(chunk[1]),
+        threadId: Number(chunk[2]),
+        seq: Number(chunk[3]),
+        samples: Number(chunk[4]),
+        final: chunk[5] !== undefined,
+      });
+    } else if (name.endsWith('.process.json')) {
+      try {
+        contents.processes.push(JSON.parse(readFileSync(join(dir, name), 'utf8')) as ProcessInfo);
+      } catch {
+        // A process that died while writing its description is still known by its chunks.
+      }
+    }
+  }
+  contents.processes.sort((a, b) => a.startTime - b.startTime || a.pid - b.pid);
+  contents.chunks.sort((a, b) => a.pid - b.pid || a.threadId - b.threadId || a.seq - b.seq);
+  return contents;
+}
+
+/** Counts for the live status line, from file names alone (cheap enough to run twice a second). */
+export function sessionCounts(dir: string): { samples: number; processes: number; threads: number } {
+  const threads = new Set<string>();
+  const processes = new Set<number>();
+  let samples = 0;
+  for (const name of readdirSync(dir)) {
+    const chunk = CHUNK.exec(name);
+    if (chunk) {
+      samples += Number(chunk[4]);
+      threads.add(`${chunk[1]}-${chunk[2]}`);
+      processes.add(Number(chunk[1]));
+    } else if (name.endsWith('.process.json')) {
+      processes.add(Number(name.slice(0, name.indexOf('.'))));
+    }
+  }
+  return { samples, processes: processes.size, threads: Math.max(threads.size, processes.size) };
+}
+
+/** Whether process `pid`'s agent saw `signal` arrive at or after `sinceMs` (it leaves a marker file). */
+export function receivedSignalSince(dir: string, pid: number, signal: string, sinceMs: number): boolean {
+  try {
+    return statSync(join(dir, `${pid}.signal-${signal}`)).mtimeMs >= sinceMs - 1;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { receivedSignalSince } from './session.js';
+
+/** The agent every Node process of the command preloads. */
+export const AGENT_PATH = fileURLToPath(new URL('../agent/preload.cjs', import.meta.url));
+
+export interface AgentSettings {
+  sessionDir: string;
+  intervalUs: number;
+  flushMs: number;
+}
+
+/**
+ * The command's environment: the caller's, plus the agent preloaded through NODE_OPTIONS (so child
+ * processes, cluster workers, npm and tsx children get it too) and its settings.
+ */
+export function agentEnvironment(base: NodeJS.ProcessEnv, settings: AgentSettings): NodeJS.ProcessEnv {
+  const quoted = `"${AGENT_PATH.replace(/(["\\])/g, '\\$1')}"`;
+  const nodeOptions = [base.NODE_OPTIONS, `--require ${quoted}`].filter(Boolean).join(' ');
+  return {
+    ...base,
+    NODE_OPTIONS: nodeOptions,
+    TSPROF_SESSION_DIR: settings.sessionDir,
+    TSPROF_INTERVAL_US: String(settings.intervalUs),
+    TSPROF_FLUSH_MS: String(settings.flushMs),
+  };
+}
+
+export interface TargetExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface RunningTarget {
+  child: ChildProcess;
+  exited: Promise<TargetExit>;
+  /** Sends a signal to the command, only while it is running (a reaped pid may belong to someone else). */
+  signal(signal: NodeJS.Signals): void;
+}
+
+/**
+ * Starts the command with the terminal's stdin and stderr; its stdout goes to the terminal, or to stderr when
+ * tsprof's own output goes to stdout (`-o -`), so that the pipe carries only the profile.
+ */
+export function startTarget(command: string[], env: NodeJS.ProcessEnv, options: { stdoutToStderr: boolean }): Promise<RunningTarget> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0]!, command.slice(1), { env, stdio: [0, options.stdoutToStderr ? 2 : 1, 2] });
+    let done = false;
+    const exited = new Promise<TargetExit>((resolveExit) =>
+      child.on('exit', (code, signal) => {
+        done = true;
+        resolveExit({ code, signal });
+      }),
+    );
+    child.once('error', (error) => reject(error));
+    child.once('spawn', () =>
+      resolve({
+        child,
+        exited,
+        signal: (signal) => {
+          if (!done && child.exitCode === null && child.signalCode === null) child.kill(signal);
+        },
+      }),
+    );
+  });
+}
+
+/** How long the relay waits for the command to show it received a signal itself before forwarding it. */
+const RELAY_DELAY_MS = 100;
+
+/**
+ * While the command runs, SIGINT, SIGTERM and SIGHUP do not end tsprof: they are passed on to the command,
+ * exactly once. Ctrl-C in a terminal already reaches the whole process group, so a signal that the command's
+ * agent reports having received is not sent again; any other (`kill <tsprof pid>`, a non-Node command) is
+ * forwarded. Returns the function that removes the handlers.
+ */
+export function relaySignals(target: RunningTarget, sessionDir: string): () => void {
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => {
+    const handler = () => {
+      const received = Date.now();
+      setTimeout(() => {
+        const pid = target.child.pid;
+        if (pid !== undefined && !receivedSignalSince(sessionDir, pid, signal, received)) target.signal(signal);
+      }, RELAY_DELAY_MS);
+    };
+    process.on(signal, handler);
+    return () => process.off(signal, handler);
+  });
+  return () => handlers.forEach((remove) => remove());
+}

@@ -1,0 +1,235 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixture, repoRoot, tempDir } from './helpers/paths.js';
+import { readText, rootsOf, selfByFunction, startTsprof, totalOf } from './helpers/record.js';
+
+const dir = tempDir();
+let counter = 0;
+const output = (ext = 'folded') => join(dir, `out-${++counter}.${ext}`);
+const exitPaths = fixture('programs', 'exit-paths.js');
+
+/** Ends `tsprof record` of `exit-paths.js <mode>` and checks the profile shows the program's work. */
+async function recordExitPath(mode: string, act?: (pids: { tsprof: number; program: number }) => void) {
+  const out = output();
+  const recording = startTsprof(['record', '-f', 'folded', '-o', out, '--', 'node', exitPaths, mode]);
+  if (act) act({ tsprof: recording.child.pid!, program: await recording.ready });
+  const result = await recording.done;
+  const folded = existsSync(out) ? readText(out) : '';
+  return { ...result, folded, self: selfByFunction(folded) };
+}
+
+/** Gives the program time to sample some work (and write a chunk or two) before it is ended. */
+const after = (ms: number, action: () => void) => setTimeout(action, ms);
+
+describe('tsprof record: a profile and the program\'s own exit status, however it ends', () => {
+  it.each([
+    ['natural', 0],
+    ['exit', 3],
+    ['exit-code', 4],
+    ['throw', 1],
+    ['reject', 1],
+  ])('%s -> status %i', async (mode, status) => {
+    const result = await recordExitPath(mode);
+    expect(result.status).toBe(status);
+    expect(result.self.get('busyWork')).toBeGreaterThan(50);
+    expect(result.stderr).not.toMatch(/warning/);
+  });
+
+  it('Ctrl-C in a terminal (SIGINT to the whole process group) -> 130', async () => {
+    const result = await recordExitPath('wait', ({ tsprof }) => after(500, () => process.kill(-tsprof, 'SIGINT')));
+    expect(result.status).toBe(130);
+    expect(result.self.get('busyWork')).toBeGreaterThan(50);
+    expect(result.stderr).not.toMatch(/warning/);
+  });
+
+  it.each(['SIGTERM', 'SIGHUP', 'SIGINT'] as const)('%s sent to tsprof is passed on -> 128 + signal', async (signal) => {
+    const result = await recordExitPath('wait', ({ tsprof }) => after(500, () => process.kill(tsprof, signal)));
+    expect(result.status).toBe(128 + { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[signal]);
+    expect(result.self.get('busyWork')).toBeGreaterThan(50);
+  });
+
+  it.each(['SIGTERM', 'SIGHUP'] as const)('%s sent to the program -> 128 + signal', async (signal) => {
+    const result = await recordExitPath('wait', ({ program }) => after(500, () => process.kill(program, signal)));
+    expect(result.status).toBe(128 + { SIGHUP: 1, SIGTERM: 15 }[signal]);
+    expect(result.self.get('busyWork')).toBeGreaterThan(50);
+  });
+
+  it("a program with its own SIGTERM handler: the handler runs and decides (exit 42), profile kept", async () => {
+    const result = await recordExitPath('own-handler', ({ program }) => after(500, () => process.kill(program, 'SIGTERM')));
+    expect(result.stdout).toContain('own handler ran');
+    expect(result.status).toBe(42);
+    expect(result.self.get('busyWork')).toBeGreaterThan(50);
+  });
+
+  it('Ctrl-C reaches a program with its own SIGINT handler exactly once', async () => {
+    const result = await recordExitPath('own-handler', ({ tsprof }) => after(500, () => process.kill(-tsprof, 'SIGINT')));
+    expect(result.stdout.match(/own SIGINT handler ran/g)).toHaveLength(1);
+    expect(result.status).toBe(43);
+  });
+
+  it('a program stuck in a synchronous loop still dies of SIGTERM, with its profile', async () => {
+    const result = await recordExitPath('stuck', ({ program }) => after(800, () => process.kill(program, 'SIGTERM')));
+    expect(result.status).toBe(143);
+    expect(result.self.get('stuckLoop')).toBeGreaterThan(100);
+    expect(result.stderr).not.toMatch(/warning/);
+  });
+
+  it('SIGKILL loses at most the last chunk, and the summary says so', async () => {
+    const result = await recordExitPath('wait', ({ program }) => after(3000, () => process.kill(program, 'SIGKILL')));
+    expect(result.status).toBe(137);
+    // At 500 Hz, 2 s of chunks hold several hundred samples; the ~1 s after the last chunk is lost.
+    expect(result.self.get('busyWork')).toBeGreaterThan(300);
+    expect(result.stderr).toMatch(/warning: node \d+ exit-paths\.js wait: ended without its final chunk/);
+  });
+});
+
+describe('tsprof record: what the profile says', () => {
+  it('the hot function of a fixture dominates its profile', async () => {
+    const out = output();
+    const result = await startTsprof(['record', '-o', out, '--', 'node', fixture('programs', 'hot-function.js'), '150']).done;
+    expect(result.status).toBe(0);
+    const self = [...selfByFunction(readText(out))].sort((a, b) => b[1] - a[1]);
+    expect(self[0]![0]).toBe('hotLoop');
+    expect(result.stderr).toMatch(/tsprof: \d[\d,]* samples in [\d.]+ s from 1 process, 1 thread/);
+    expect(result.stderr).toMatch(/sampling rate \d+ Hz achieved of 500 Hz requested/);
+  });
+
+  it('a 70/30 split of work shows as 70/30 within a few points', async () => {
+    const out = output();
+    const result = await startTsprof(['record', '-r', '1000', '-o', out, '--', 'node', fixture('programs', 'split-70-30.js'), '150']).done;
+    expect(result.status).toBe(0);
+    const folded = readText(out);
+    const share = totalOf(folded, 'seventyPercent') / (totalOf(folded, 'seventyPercent') + totalOf(folded, 'thirtyPercent'));
+    expect(share).toBeGreaterThan(0.65);
+    expect(share).toBeLessThan(0.75);
+  });
+
+  it('worker threads, a forked child, a spawned node and a cluster worker all appear, each under its own root', async () => {
+    const out = output();
+    const result = await startTsprof(['record', '-o', out, '--', 'node', fixture('programs', 'threads-and-children.js')]).done;
+    expect(result.status).toBe(0);
+    const folded = readText(out);
+    const roots = [...rootsOf(folded).keys()];
+    expect(roots.filter((r) => /^worker \d+ \(node \d+\)$/.test(r))).toHaveLength(2);
+    expect(roots.filter((r) => /^node \d+ threads-and-children\.js$/.test(r)).length).toBeGreaterThanOrEqual(2); // main + cluster worker
+    expect(roots.some((r) => /^node \d+ threads-and-children\.js child$/.test(r))).toBe(true);
+    expect(roots.some((r) => /^node \d+ -e function spawnedTask/.test(r))).toBe(true);
+    for (const name of ['workerTask', 'childTask', 'clusterTask', 'mainTask', 'spawnedTask']) expect(totalOf(folded, name), name).toBeGreaterThan(5);
+    expect(result.stderr).toMatch(/from 4 processes, 6 threads/); // main, fork, node -e, cluster worker; + 2 workers
+  });
+
+  it('--no-subprocesses profiles only the command\'s own process (and its threads)', async () => {
+    const out = output();
+    const result = await startTsprof(['record', '--no-subprocesses', '-o', out, '--', 'node', fixture('programs', 'threads-and-children.js')]).done;
+    expect(result.status).toBe(0);
+    const folded = readText(out);
+    expect(totalOf(folded, 'mainTask')).toBeGreaterThan(20);
+    expect(totalOf(folded, 'workerTask')).toBeGreaterThan(20);
+    expect(totalOf(folded, 'childTask')).toBe(0);
+    expect(totalOf(folded, 'clusterTask')).toBe(0);
+  });
+
+  it('a worker ended by terminate() still appears, and the summary says its last chunk was lost', async () => {
+    const out = output();
+    const result = await startTsprof(['record', '-o', out, '--', 'node', fixture('programs', 'threads-and-children.js'), 'terminate']).done;
+    expect(result.status).toBe(0);
+    expect(totalOf(readText(out), 'workerTask')).toBeGreaterThan(100);
+    expect(result.stderr).toMatch(/warning: worker \d+ of node \d+: ended without its final chunk/);
+  });
+
+  it('a program run through tsx appears', async () => {
+    const out = output();
+    const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
+    const result = await startTsprof(['record', '-o', out, '--', tsx, fixture('programs', 'hot-function.ts')]).done;
+    expect(result.status).toBe(0);
+    const hottest = [...selfByFunction(readText(out))].sort((a, b) => b[1] - a[1])[0]!;
+    expect(hottest[0]).toBe('hotLoop');
+    expect(readText(out)).toMatch(/hotLoop \(fixtures\/programs\/hot-function\.ts:\d+\)/);
+  });
+});
+
+describe('tsprof record: leaves the program alone', () => {
+  it('stdin, stdout, stderr and the exit status pass through byte for byte', async () => {
+    const input = Buffer.from('line one\nline two \u00e9\u0000binary\n', 'latin1');
+    const plain = spawnSync(process.execPath, [fixture('programs', 'stdio.js'), '7'], { input });
+    const out = output();
+    const result = await startTsprof(['record', '-o', out, '--', 'node', fixture('programs', 'stdio.js'), '7'], { input }).done;
+    expect(result.status).toBe(7);
+    expect(Buffer.from(result.stdout, 'latin1')).toEqual(plain.stdout);
+    // tsprof's own lines come after the program's stderr, each starting with "tsprof:".
+    expect(result.stderr.startsWith(plain.stderr.toString('latin1'))).toBe(true);
+    const ours = result.stderr.slice(plain.stderr.length).trimEnd().split('\n');
+    for (const line of ours) expect(line).toMatch(/^tsprof: /);
+  });
+
+  it('-o - streams folded text to stdout and moves the program\'s stdout to stderr', async () => {
+    const result = await startTsprof(['record', '-f', 'folded', '-o', '-', '--', 'node', fixture('programs', 'hot-function.js'), '40']).done;
+    expect(result.status).toBe(0);
+    for (const line of result.stdout.trimEnd().split('\n')) expect(line).toMatch(/^\S.* \d+$/);
+    expect(result.stdout).not.toContain('done true');
+    expect(result.stderr).toContain('done true');
+  });
+
+  it('without -o, writes tsprof-<program>-<date>-<time>.html in the working folder and says so', async () => {
+    const cwd = join(dir, 'default-name');
+    spawnSync('mkdir', ['-p', cwd]);
+    const result = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'tsprof.js'), 'record', '--', 'node', fixture('programs', 'hot-function.js'), '20'], { cwd, encoding: 'utf8', timeout: 30_000 });
+      resolve({ status: r.status, stderr: r.stderr });
+    });
+    expect(result.status).toBe(0);
+    const written = readdirSync(cwd);
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatch(/^tsprof-hot-function-\d{8}-\d{6}\.html$/);
+    expect(result.stderr).toContain(`wrote ${written[0]}`);
+  });
+
+  it('a command that does not exist is a clear error with status 127', async () => {
+    const result = await startTsprof(['record', '-o', output(), '--', 'no-such-command-tsprof']).done;
+    expect(result.status).toBe(127);
+    expect(result.stderr).toBe('tsprof: error: no-such-command-tsprof: command not found\n');
+  });
+
+  it('a command that starts no Node process: its status, and a word that there was nothing to profile', async () => {
+    const out = output();
+    const result = await startTsprof(['record', '-o', out, '--', 'sh', '-c', 'exit 5']).done;
+    expect(result.status).toBe(5);
+    expect(result.stderr).toMatch(/no Node\.js process ran/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('tsprof record --duration', () => {
+  it('stops sampling after N seconds, writes the profile, and lets the program go on', async () => {
+    const out = output();
+    const recording = startTsprof(['record', '--duration', '1', '-o', out, '--', 'node', exitPaths, 'wait']);
+    const program = await recording.ready;
+    // The profile is written while the program still runs.
+    await new Promise<void>((resolve, reject) => {
+      const started = Date.now();
+      const poll = setInterval(() => {
+        if (existsSync(out)) {
+          clearInterval(poll);
+          resolve();
+        } else if (Date.now() - started > 10_000) {
+          clearInterval(poll);
+          reject(new Error('profile not written'));
+        }
+      }, 50);
+    });
+    expect(() => process.kill(program, 0)).not.toThrow();
+    process.kill(program, 'SIGTERM');
+    const result = await recording.done;
+    expect(result.status).toBe(143);
+    expect(selfByFunction(readText(out)).get('busyWork')).toBeGreaterThan(50);
+  });
+
+  it('--kill-after ends the program once the profile is written', async () => {
+    const out = output();
+    const result = await startTsprof(['record', '--duration', '1', '--kill-after', '-o', out, '--', 'node', exitPaths, 'wait']).done;
+    expect(result.status).toBe(143);
+    expect(existsSync(out)).toBe(true);
+  });
+});
