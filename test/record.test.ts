@@ -33,34 +33,34 @@ describe('tsprof record: a profile and the program\'s own exit status, however i
   ])('%s -> status %i', async (mode, status) => {
     const result = await recordExitPath(mode);
     expect(result.status).toBe(status);
-    expect(result.self.get('busyWork')).toBeGreaterThan(50);
+    expect(result.self.get('busyWork')).toBeGreaterThan(30);
     expect(result.stderr).not.toMatch(/warning/);
   });
 
   it('Ctrl-C in a terminal (SIGINT to the whole process group) -> 130', async () => {
     const result = await recordExitPath('wait', ({ tsprof }) => after(500, () => process.kill(-tsprof, 'SIGINT')));
     expect(result.status).toBe(130);
-    expect(result.self.get('busyWork')).toBeGreaterThan(50);
+    expect(result.self.get('busyWork')).toBeGreaterThan(30);
     expect(result.stderr).not.toMatch(/warning/);
   });
 
   it.each(['SIGTERM', 'SIGHUP', 'SIGINT'] as const)('%s sent to tsprof is passed on -> 128 + signal', async (signal) => {
     const result = await recordExitPath('wait', ({ tsprof }) => after(500, () => process.kill(tsprof, signal)));
     expect(result.status).toBe(128 + { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[signal]);
-    expect(result.self.get('busyWork')).toBeGreaterThan(50);
+    expect(result.self.get('busyWork')).toBeGreaterThan(30);
   });
 
   it.each(['SIGTERM', 'SIGHUP'] as const)('%s sent to the program -> 128 + signal', async (signal) => {
     const result = await recordExitPath('wait', ({ program }) => after(500, () => process.kill(program, signal)));
     expect(result.status).toBe(128 + { SIGHUP: 1, SIGTERM: 15 }[signal]);
-    expect(result.self.get('busyWork')).toBeGreaterThan(50);
+    expect(result.self.get('busyWork')).toBeGreaterThan(30);
   });
 
   it("a program with its own SIGTERM handler: the handler runs and decides (exit 42), profile kept", async () => {
     const result = await recordExitPath('own-handler', ({ program }) => after(500, () => process.kill(program, 'SIGTERM')));
     expect(result.stdout).toContain('own handler ran');
     expect(result.status).toBe(42);
-    expect(result.self.get('busyWork')).toBeGreaterThan(50);
+    expect(result.self.get('busyWork')).toBeGreaterThan(30);
   });
 
   it('Ctrl-C reaches a program with its own SIGINT handler exactly once', async () => {
