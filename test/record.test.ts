@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fixture, repoRoot, tempDir } from './helpers/paths.js';
 import { readText, rootsOf, selfByFunction, startTsprof, totalOf } from './helpers/record.js';
 
@@ -10,10 +11,23 @@ let counter = 0;
 const output = (ext = 'folded') => join(dir, `out-${++counter}.${ext}`);
 const exitPaths = fixture('programs', 'exit-paths.js');
 
+/** Both samplers run the same suite where the optional addon is installed (it builds a native module). */
+function addonAvailable(): boolean {
+  try {
+    createRequire(import.meta.url)('v8-profiler-next');
+    return true;
+  } catch {
+    console.warn('v8-profiler-next is not installed: its half of the record tests is skipped');
+    return false;
+  }
+}
+const SAMPLERS = addonAvailable() ? ['inspector', 'v8-profiler-next'] : ['inspector'];
+let sampler = 'inspector';
+
 /** Ends `tsprof record` of `exit-paths.js <mode>` and checks the profile shows the program's work. */
 async function recordExitPath(mode: string, act?: (pids: { tsprof: number; program: number }) => void) {
   const out = output();
-  const recording = startTsprof(['record', '-f', 'folded', '-o', out, '--', 'node', exitPaths, mode]);
+  const recording = startTsprof(['record', '--sampler', sampler, '-f', 'folded', '-o', out, '--', 'node', exitPaths, mode]);
   if (act) act({ tsprof: recording.child.pid!, program: await recording.ready });
   const result = await recording.done;
   const folded = existsSync(out) ? readText(out) : '';
@@ -23,131 +37,139 @@ async function recordExitPath(mode: string, act?: (pids: { tsprof: number; progr
 /** Gives the program time to sample some work (and write a chunk or two) before it is ended. */
 const after = (ms: number, action: () => void) => setTimeout(action, ms);
 
-describe('tsprof record: a profile and the program\'s own exit status, however it ends', () => {
-  it.each([
-    ['natural', 0],
-    ['exit', 3],
-    ['exit-code', 4],
-    ['throw', 1],
-    ['reject', 1],
-  ])('%s -> status %i', async (mode, status) => {
-    const result = await recordExitPath(mode);
-    expect(result.status).toBe(status);
-    expect(result.self.get('busyWork')).toBeGreaterThan(30);
-    expect(result.stderr).not.toMatch(/warning/);
+describe.each(SAMPLERS)('tsprof record --sampler %s', (name) => {
+  beforeAll(() => {
+    sampler = name;
   });
 
-  it('Ctrl-C in a terminal (SIGINT to the whole process group) -> 130', async () => {
-    const result = await recordExitPath('wait', ({ tsprof }) => after(500, () => process.kill(-tsprof, 'SIGINT')));
-    expect(result.status).toBe(130);
-    expect(result.self.get('busyWork')).toBeGreaterThan(30);
-    expect(result.stderr).not.toMatch(/warning/);
+  describe('a profile and the program\'s own exit status, however it ends', () => {
+    it.each([
+      ['natural', 0],
+      ['exit', 3],
+      ['exit-code', 4],
+      ['throw', 1],
+      ['reject', 1],
+    ])('%s -> status %i', async (mode, status) => {
+      const result = await recordExitPath(mode);
+      expect(result.status).toBe(status);
+      expect(result.self.get('busyWork')).toBeGreaterThan(30);
+      expect(result.stderr).not.toMatch(/warning/);
+    });
+
+    it('Ctrl-C in a terminal (SIGINT to the whole process group) -> 130', async () => {
+      const result = await recordExitPath('wait', ({ tsprof }) => after(500, () => process.kill(-tsprof, 'SIGINT')));
+      expect(result.status).toBe(130);
+      expect(result.self.get('busyWork')).toBeGreaterThan(30);
+      expect(result.stderr).not.toMatch(/warning/);
+    });
+
+    it.each(['SIGTERM', 'SIGHUP', 'SIGINT'] as const)('%s sent to tsprof is passed on -> 128 + signal', async (signal) => {
+      const result = await recordExitPath('wait', ({ tsprof }) => after(500, () => process.kill(tsprof, signal)));
+      expect(result.status).toBe(128 + { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[signal]);
+      expect(result.self.get('busyWork')).toBeGreaterThan(30);
+    });
+
+    it.each(['SIGTERM', 'SIGHUP'] as const)('%s sent to the program -> 128 + signal', async (signal) => {
+      const result = await recordExitPath('wait', ({ program }) => after(500, () => process.kill(program, signal)));
+      expect(result.status).toBe(128 + { SIGHUP: 1, SIGTERM: 15 }[signal]);
+      expect(result.self.get('busyWork')).toBeGreaterThan(30);
+    });
+
+    it("a program with its own SIGTERM handler: the handler runs and decides (exit 42), profile kept", async () => {
+      const result = await recordExitPath('own-handler', ({ program }) => after(500, () => process.kill(program, 'SIGTERM')));
+      expect(result.stdout).toContain('own handler ran');
+      expect(result.status).toBe(42);
+      expect(result.self.get('busyWork')).toBeGreaterThan(30);
+    });
+
+    it('Ctrl-C reaches a program with its own SIGINT handler exactly once', async () => {
+      const result = await recordExitPath('own-handler', ({ tsprof }) => after(500, () => process.kill(-tsprof, 'SIGINT')));
+      expect(result.stdout.match(/own SIGINT handler ran/g)).toHaveLength(1);
+      expect(result.status).toBe(43);
+    });
+
+    it('a program stuck in a synchronous loop still dies of SIGTERM, with its profile', async () => {
+      const result = await recordExitPath('stuck', ({ program }) => after(800, () => process.kill(program, 'SIGTERM')));
+      expect(result.status).toBe(143);
+      expect(result.self.get('stuckLoop')).toBeGreaterThan(100);
+      expect(result.stderr).not.toMatch(/warning/);
+    });
+
+    it('SIGKILL loses at most the last chunk, and the summary says so', async () => {
+      const result = await recordExitPath('wait', ({ program }) => after(3000, () => process.kill(program, 'SIGKILL')));
+      expect(result.status).toBe(137);
+      // Without the chunk written at 2 s nothing would survive a SIGKILL; the ~1 s after it is lost.
+      expect(result.self.get('busyWork')).toBeGreaterThan(100);
+      expect(result.stderr).toMatch(/warning: node \d+ exit-paths\.js wait: ended without its final chunk/);
+    });
   });
 
-  it.each(['SIGTERM', 'SIGHUP', 'SIGINT'] as const)('%s sent to tsprof is passed on -> 128 + signal', async (signal) => {
-    const result = await recordExitPath('wait', ({ tsprof }) => after(500, () => process.kill(tsprof, signal)));
-    expect(result.status).toBe(128 + { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[signal]);
-    expect(result.self.get('busyWork')).toBeGreaterThan(30);
+  describe('what the profile says', () => {
+    it('the hot function of a fixture dominates its profile', async () => {
+      const out = output();
+      const result = await startTsprof(['record', '--sampler', sampler, '-o', out, '--', 'node', fixture('programs', 'hot-function.js'), '150']).done;
+      expect(result.status).toBe(0);
+      const self = [...selfByFunction(readText(out))].sort((a, b) => b[1] - a[1]);
+      expect(self[0]![0]).toBe('hotLoop');
+      expect(result.stderr).toMatch(/tsprof: \d[\d,]* samples in [\d.]+ s from 1 process, 1 thread/);
+      expect(result.stderr).toMatch(/sampling rate \d+ Hz achieved of 500 Hz requested/);
+    });
+
+    it('a 70/30 split of work shows as 70/30 within a few points', async () => {
+      const out = output();
+      const result = await startTsprof(['record', '--sampler', sampler, '-r', '1000', '-o', out, '--', 'node', fixture('programs', 'split-70-30.js'), '150']).done;
+      expect(result.status).toBe(0);
+      const folded = readText(out);
+      const share = totalOf(folded, 'seventyPercent') / (totalOf(folded, 'seventyPercent') + totalOf(folded, 'thirtyPercent'));
+      expect(share).toBeGreaterThan(0.65);
+      expect(share).toBeLessThan(0.75);
+    });
+
+    it('worker threads, a forked child, a spawned node and a cluster worker all appear, each under its own root', async () => {
+      const out = output();
+      const result = await startTsprof(['record', '--sampler', sampler, '-o', out, '--', 'node', fixture('programs', 'threads-and-children.js')]).done;
+      expect(result.status).toBe(0);
+      const folded = readText(out);
+      const roots = [...rootsOf(folded).keys()];
+      expect(roots.filter((r) => /^worker \d+ \(node \d+\)$/.test(r))).toHaveLength(2);
+      expect(roots.filter((r) => /^node \d+ threads-and-children\.js$/.test(r)).length).toBeGreaterThanOrEqual(2); // main + cluster worker
+      expect(roots.some((r) => /^node \d+ threads-and-children\.js child$/.test(r))).toBe(true);
+      expect(roots.some((r) => /^node \d+ -e function spawnedTask/.test(r))).toBe(true);
+      for (const name of ['workerTask', 'childTask', 'clusterTask', 'mainTask', 'spawnedTask']) expect(totalOf(folded, name), name).toBeGreaterThan(5);
+      expect(result.stderr).toMatch(/from 4 processes, 6 threads/); // main, fork, node -e, cluster worker; + 2 workers
+    });
+
+    it('--no-subprocesses profiles only the command\'s own process (and its threads)', async () => {
+      const out = output();
+      const result = await startTsprof(['record', '--sampler', sampler, '--no-subprocesses', '-o', out, '--', 'node', fixture('programs', 'threads-and-children.js')]).done;
+      expect(result.status).toBe(0);
+      const folded = readText(out);
+      expect(totalOf(folded, 'mainTask')).toBeGreaterThan(20);
+      expect(totalOf(folded, 'workerTask')).toBeGreaterThan(20);
+      expect(totalOf(folded, 'childTask')).toBe(0);
+      expect(totalOf(folded, 'clusterTask')).toBe(0);
+    });
+
+    it('a worker ended by terminate() keeps its whole profile, final chunk included', async () => {
+      const out = output();
+      const result = await startTsprof(['record', '--sampler', sampler, '-o', out, '--', 'node', fixture('programs', 'threads-and-children.js'), 'terminate']).done;
+      expect(result.status).toBe(0);
+      expect(result.stdout).toContain('worker terminated');
+      expect(totalOf(readText(out), 'workerTask')).toBeGreaterThan(100);
+      expect(result.stderr).not.toMatch(/warning/);
+    });
+
+    it('a program run through tsx appears', async () => {
+      const out = output();
+      const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
+      const result = await startTsprof(['record', '--sampler', sampler, '-o', out, '--', tsx, fixture('programs', 'hot-function.ts')]).done;
+      expect(result.status).toBe(0);
+      const hottest = [...selfByFunction(readText(out))].sort((a, b) => b[1] - a[1])[0]!;
+      expect(hottest[0]).toBe('hotLoop');
+      expect(readText(out)).toMatch(/hotLoop \(fixtures\/programs\/hot-function\.ts:\d+\)/);
+    });
   });
 
-  it.each(['SIGTERM', 'SIGHUP'] as const)('%s sent to the program -> 128 + signal', async (signal) => {
-    const result = await recordExitPath('wait', ({ program }) => after(500, () => process.kill(program, signal)));
-    expect(result.status).toBe(128 + { SIGHUP: 1, SIGTERM: 15 }[signal]);
-    expect(result.self.get('busyWork')).toBeGreaterThan(30);
-  });
-
-  it("a program with its own SIGTERM handler: the handler runs and decides (exit 42), profile kept", async () => {
-    const result = await recordExitPath('own-handler', ({ program }) => after(500, () => process.kill(program, 'SIGTERM')));
-    expect(result.stdout).toContain('own handler ran');
-    expect(result.status).toBe(42);
-    expect(result.self.get('busyWork')).toBeGreaterThan(30);
-  });
-
-  it('Ctrl-C reaches a program with its own SIGINT handler exactly once', async () => {
-    const result = await recordExitPath('own-handler', ({ tsprof }) => after(500, () => process.kill(-tsprof, 'SIGINT')));
-    expect(result.stdout.match(/own SIGINT handler ran/g)).toHaveLength(1);
-    expect(result.status).toBe(43);
-  });
-
-  it('a program stuck in a synchronous loop still dies of SIGTERM, with its profile', async () => {
-    const result = await recordExitPath('stuck', ({ program }) => after(800, () => process.kill(program, 'SIGTERM')));
-    expect(result.status).toBe(143);
-    expect(result.self.get('stuckLoop')).toBeGreaterThan(100);
-    expect(result.stderr).not.toMatch(/warning/);
-  });
-
-  it('SIGKILL loses at most the last chunk, and the summary says so', async () => {
-    const result = await recordExitPath('wait', ({ program }) => after(3000, () => process.kill(program, 'SIGKILL')));
-    expect(result.status).toBe(137);
-    // At 500 Hz, 2 s of chunks hold several hundred samples; the ~1 s after the last chunk is lost.
-    expect(result.self.get('busyWork')).toBeGreaterThan(300);
-    expect(result.stderr).toMatch(/warning: node \d+ exit-paths\.js wait: ended without its final chunk/);
-  });
-});
-
-describe('tsprof record: what the profile says', () => {
-  it('the hot function of a fixture dominates its profile', async () => {
-    const out = output();
-    const result = await startTsprof(['record', '-o', out, '--', 'node', fixture('programs', 'hot-function.js'), '150']).done;
-    expect(result.status).toBe(0);
-    const self = [...selfByFunction(readText(out))].sort((a, b) => b[1] - a[1]);
-    expect(self[0]![0]).toBe('hotLoop');
-    expect(result.stderr).toMatch(/tsprof: \d[\d,]* samples in [\d.]+ s from 1 process, 1 thread/);
-    expect(result.stderr).toMatch(/sampling rate \d+ Hz achieved of 500 Hz requested/);
-  });
-
-  it('a 70/30 split of work shows as 70/30 within a few points', async () => {
-    const out = output();
-    const result = await startTsprof(['record', '-r', '1000', '-o', out, '--', 'node', fixture('programs', 'split-70-30.js'), '150']).done;
-    expect(result.status).toBe(0);
-    const folded = readText(out);
-    const share = totalOf(folded, 'seventyPercent') / (totalOf(folded, 'seventyPercent') + totalOf(folded, 'thirtyPercent'));
-    expect(share).toBeGreaterThan(0.65);
-    expect(share).toBeLessThan(0.75);
-  });
-
-  it('worker threads, a forked child, a spawned node and a cluster worker all appear, each under its own root', async () => {
-    const out = output();
-    const result = await startTsprof(['record', '-o', out, '--', 'node', fixture('programs', 'threads-and-children.js')]).done;
-    expect(result.status).toBe(0);
-    const folded = readText(out);
-    const roots = [...rootsOf(folded).keys()];
-    expect(roots.filter((r) => /^worker \d+ \(node \d+\)$/.test(r))).toHaveLength(2);
-    expect(roots.filter((r) => /^node \d+ threads-and-children\.js$/.test(r)).length).toBeGreaterThanOrEqual(2); // main + cluster worker
-    expect(roots.some((r) => /^node \d+ threads-and-children\.js child$/.test(r))).toBe(true);
-    expect(roots.some((r) => /^node \d+ -e function spawnedTask/.test(r))).toBe(true);
-    for (const name of ['workerTask', 'childTask', 'clusterTask', 'mainTask', 'spawnedTask']) expect(totalOf(folded, name), name).toBeGreaterThan(5);
-    expect(result.stderr).toMatch(/from 4 processes, 6 threads/); // main, fork, node -e, cluster worker; + 2 workers
-  });
-
-  it('--no-subprocesses profiles only the command\'s own process (and its threads)', async () => {
-    const out = output();
-    const result = await startTsprof(['record', '--no-subprocesses', '-o', out, '--', 'node', fixture('programs', 'threads-and-children.js')]).done;
-    expect(result.status).toBe(0);
-    const folded = readText(out);
-    expect(totalOf(folded, 'mainTask')).toBeGreaterThan(20);
-    expect(totalOf(folded, 'workerTask')).toBeGreaterThan(20);
-    expect(totalOf(folded, 'childTask')).toBe(0);
-    expect(totalOf(folded, 'clusterTask')).toBe(0);
-  });
-
-  it('a worker ended by terminate() still appears, and the summary says its last chunk was lost', async () => {
-    const out = output();
-    const result = await startTsprof(['record', '-o', out, '--', 'node', fixture('programs', 'threads-and-children.js'), 'terminate']).done;
-    expect(result.status).toBe(0);
-    expect(totalOf(readText(out), 'workerTask')).toBeGreaterThan(100);
-    expect(result.stderr).toMatch(/warning: worker \d+ of node \d+: ended without its final chunk/);
-  });
-
-  it('a program run through tsx appears', async () => {
-    const out = output();
-    const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
-    const result = await startTsprof(['record', '-o', out, '--', tsx, fixture('programs', 'hot-function.ts')]).done;
-    expect(result.status).toBe(0);
-    const hottest = [...selfByFunction(readText(out))].sort((a, b) => b[1] - a[1])[0]!;
-    expect(hottest[0]).toBe('hotLoop');
-    expect(readText(out)).toMatch(/hotLoop \(fixtures\/programs\/hot-function\.ts:\d+\)/);
-  });
 });
 
 describe('tsprof record: leaves the program alone', () => {
@@ -223,7 +245,7 @@ describe('tsprof record --duration', () => {
     process.kill(program, 'SIGTERM');
     const result = await recording.done;
     expect(result.status).toBe(143);
-    expect(selfByFunction(readText(out)).get('busyWork')).toBeGreaterThan(50);
+    expect(selfByFunction(readText(out)).get('busyWork')).toBeGreaterThan(30);
   });
 
   it('--kill-after ends the program once the profile is written', async () => {

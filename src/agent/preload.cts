@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as workerThreads from 'node:worker_threads';
 import { AGENT_GLOBAL, HELPER_CONNECTED, readConfig, SIGNALS_RELAYED, writeFileAtomic, type AgentConfig } from './session-files.cjs';
-import { startThreadProfiler } from './thread-profiler.cjs';
+import { startThreadProfiler, type ThreadProfiler } from './thread-profiler.cjs';
 
 const HELPER_MARK = '__tsprofSamplerThread';
 
@@ -59,6 +59,48 @@ function startInMainThread(config: AgentConfig): void {
   });
 }
 
+/** The channel on which a thread about to terminate() a worker asks it for its final chunk first. */
+const terminateChannel = () => new workerThreads.BroadcastChannel(`tsprof-terminate-${process.pid}`);
+/** How long terminate() waits for the worker's final chunk: a worker busy in synchronous code never answers. */
+const TERMINATE_WAIT_MS = 500;
+
+/**
+ * terminate() ends a worker without its exit event, so its final chunk would be lost (and the addon sampler
+ * can crash). In every thread, terminate() first asks the worker to write its final chunk, waiting at most
+ * TERMINATE_WAIT_MS for the answer.
+ */
+function guardTerminate(): void {
+  const original = workerThreads.Worker.prototype.terminate;
+  workerThreads.Worker.prototype.terminate = function terminate(this: workerThreads.Worker, ...args: []) {
+    const worker = this;
+    const id = worker.threadId;
+    if (id < 0) return original.apply(worker, args); // already exited: nothing to wait for
+    return new Promise<void>((resolve) => {
+      const channel = terminateChannel();
+      const done = () => {
+        clearTimeout(timer);
+        channel.close();
+        resolve();
+      };
+      const timer = setTimeout(done, TERMINATE_WAIT_MS);
+      channel.onmessage = (event) => {
+        if ((event as MessageEvent).data === `stopped ${id}`) done();
+      };
+      channel.postMessage(`stop ${id}`);
+    }).then(() => original.apply(worker, args));
+  };
+}
+
+function listenForTerminate(profiler: ThreadProfiler): void {
+  const channel = terminateChannel();
+  (channel as unknown as { unref(): void }).unref();
+  channel.onmessage = (event) => {
+    if ((event as MessageEvent).data !== `stop ${workerThreads.threadId}`) return;
+    profiler.finish();
+    channel.postMessage(`stopped ${workerThreads.threadId}`);
+  };
+}
+
 function start(): void {
   const config = readConfig(process.env);
   if (!config || !fs.existsSync(config.dir)) return;
@@ -66,11 +108,17 @@ function start(): void {
   if (fs.existsSync(path.join(config.dir, 'stop'))) return; // recording already over (record --duration)
   const data = workerThreads.workerData as Record<string, unknown> | undefined;
   if (data && typeof data === 'object' && data[HELPER_MARK]) return; // our own helper thread
+  // Node's own threads (the ESM loader-hooks thread of tsx and other loaders) have no parent port; they are
+  // not the app's, and are ended at exit without an exit event.
+  if (!workerThreads.isMainThread && workerThreads.parentPort === null) return;
+  guardTerminate();
   if (workerThreads.isMainThread) {
     startInMainThread(config);
     return;
   }
+  writeFileAtomic(config.dir, `${process.pid}-${workerThreads.threadId}.thread.json`, JSON.stringify({ pid: process.pid, threadId: workerThreads.threadId }));
   const profiler = startThreadProfiler(config, workerThreads.threadId);
+  listenForTerminate(profiler);
   const stopFile = path.join(config.dir, 'stop');
   const timer = setInterval(() => {
     if (fs.existsSync(stopFile)) {

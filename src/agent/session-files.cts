@@ -3,6 +3,7 @@
  * between the agent (inside the profiled processes) and `tsprof record` (src/record/session-reader.ts).
  *
  *   <pid>.process.json                      who the process is (written at start-up)
+ *   <pid>-<threadId>.thread.json            a worker thread started
  *   <pid>-<threadId>-<seq>-<samples>.cpuprofile        one flushed chunk of a thread's profile
  *   <pid>-<threadId>-<seq>-<samples>-final.cpuprofile  the last chunk of a thread (its absence = the end was lost)
  *   <pid>.signal-<NAME>                     the process received signal NAME (for the parent's signal relay)
@@ -17,6 +18,8 @@ export interface AgentConfig {
   flushMs: number;
   /** With `record --no-subprocesses`: profile only a process whose parent is this pid (tsprof itself). */
   onlyChildOf?: number;
+  /** Which sampler drives V8's CPU profiler: the inspector's Profiler domain, or the v8-profiler-next addon. */
+  sampler: 'inspector' | 'v8-profiler-next';
 }
 
 /** The agent's settings, from the environment tsprof gives the profiled command; undefined when absent. */
@@ -30,6 +33,7 @@ export function readConfig(env: NodeJS.ProcessEnv): AgentConfig | undefined {
     dir,
     intervalUs: Number.isFinite(intervalUs) && intervalUs >= 50 ? intervalUs : 2000,
     flushMs: Number.isFinite(flushMs) && flushMs >= 100 ? flushMs : 2000,
+    sampler: env.TSPROF_SAMPLER === 'v8-profiler-next' ? 'v8-profiler-next' : 'inspector',
     ...(Number.isInteger(onlyChildOf) && onlyChildOf > 0 ? { onlyChildOf } : {}),
   };
 }

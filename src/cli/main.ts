@@ -95,6 +95,7 @@ Examples:
     .option('--open', 'open the written file (the flamegraph page) when done')
     .option('--no-subprocesses', 'profile only the process the command starts, not the processes it starts')
     .option('--pid <pids...>', 'keep only these processes in the output', (value, previous: number[] = []) => [...previous, positiveInteger(value)])
+    .addOption(new Option('--sampler <sampler>', 'what drives V8\'s profiler: node:inspector, or the optional v8-profiler-next addon').choices(['inspector', 'v8-profiler-next']).default('inspector'))
     .addHelpText(
       'after',
       `
@@ -108,7 +109,7 @@ The profile is written however the command ends (exit, exception, Ctrl-C, SIGTER
 command's own status, or 128 + the signal that ended it. The command's output is left as it is, except with
 -o -, where its stdout goes to stderr so the pipe carries only the profile.`,
     )
-    .action(async (command: string[], options: { rate: number; output?: string; format?: string; duration?: number; killAfter?: boolean; idle?: boolean; open?: boolean; subprocesses: boolean; pid?: number[] }) => {
+    .action(async (command: string[], options: { rate: number; output?: string; format?: string; duration?: number; killAfter?: boolean; idle?: boolean; open?: boolean; subprocesses: boolean; pid?: number[]; sampler: 'inspector' | 'v8-profiler-next' }) => {
       const { recordCommand } = await import('./commands/record.js');
       const { format, pid, ...rest } = options;
       process.exitCode = await recordCommand(

@@ -97,9 +97,15 @@ export function mergeSession(session: SessionContents, options: MergeOptions): M
       problems.push(`${who}: ended without its final chunk (killed, e.g. by SIGKILL or the OOM killer, or a worker ended by terminate()); up to its last ${options.flushMs / 1000} s of samples are missing`);
     }
   }
+  const lostEarly = 'no profile was written (it was killed before its first chunk)';
   for (const info of session.processes) {
     if (options.pids && !options.pids.has(info.pid)) continue;
-    if (!chunks.some((chunk) => chunk.pid === info.pid)) problems.push(`${describeProcess(info.pid, info)}: no profile was written (it ended before its first chunk)`);
+    if (!chunks.some((chunk) => chunk.pid === info.pid)) problems.push(`${describeProcess(info.pid, info)}: ${lostEarly}`);
+  }
+  for (const worker of session.workers) {
+    const [pid, threadId] = worker.split('-').map(Number) as [number, number];
+    if (options.pids && !options.pids.has(pid)) continue;
+    if (!byThread.has(worker)) problems.push(`worker ${threadId} of node ${pid}: ${lostEarly}`);
   }
 
   const profile = builder.build({

@@ -29,6 +29,8 @@ export interface ChunkFile {
 
 export interface SessionContents {
   processes: ProcessInfo[];
+  /** Worker threads that started, as `<pid>-<threadId>`. */
+  workers: string[];
   chunks: ChunkFile[];
 }
 
@@ -48,7 +50,7 @@ export function requestStop(dir: string): void {
 }
 
 export function readSession(dir: string): SessionContents {
-  const contents: SessionContents = { processes: [], chunks: [] };
+  const contents: SessionContents = { processes: [], workers: [], chunks: [] };
   for (const name of readdirSync(dir)) {
     const chunk = CHUNK.exec(name);
     if (chunk) {
@@ -60,6 +62,8 @@ export function readSession(dir: string): SessionContents {
         samples: Number(chunk[4]),
         final: chunk[5] !== undefined,
       });
+    } else if (name.endsWith('.thread.json')) {
+      contents.workers.push(name.slice(0, -'.thread.json'.length));
     } else if (name.endsWith('.process.json')) {
       try {
         contents.processes.push(JSON.parse(readFileSync(join(dir, name), 'utf8')) as ProcessInfo);

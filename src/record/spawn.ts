@@ -5,10 +5,13 @@ import { receivedSignalSince } from './session.js';
 /** The agent every Node process of the command preloads. */
 export const AGENT_PATH = fileURLToPath(new URL('../agent/preload.cjs', import.meta.url));
 
+export type SamplerName = 'inspector' | 'v8-profiler-next';
+
 export interface AgentSettings {
   sessionDir: string;
   intervalUs: number;
   flushMs: number;
+  sampler: SamplerName;
 }
 
 /**
@@ -24,6 +27,7 @@ export function agentEnvironment(base: NodeJS.ProcessEnv, settings: AgentSetting
     TSPROF_SESSION_DIR: settings.sessionDir,
     TSPROF_INTERVAL_US: String(settings.intervalUs),
     TSPROF_FLUSH_MS: String(settings.flushMs),
+    TSPROF_SAMPLER: settings.sampler,
   };
 }
 

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { ChalkInstance } from 'chalk';
 import { mergeSession, type MergeResult } from '../../record/merge.js';
 import { defaultOutputName } from '../../record/output-name.js';
 import { createSessionDir, readSession, removeSessionDir, requestStop, sessionCounts } from '../../record/session.js';
-import { agentEnvironment, relaySignals, startTarget, type RunningTarget, type TargetExit } from '../../record/spawn.js';
+import { agentEnvironment, relaySignals, startTarget, type RunningTarget, type SamplerName, type TargetExit } from '../../record/spawn.js';
 import { UserError } from '../errors.js';
 import { writeOutput } from '../io.js';
 import { chooseOutputFormat, renderProfile, type OutputFormat } from '../output-formats.js';
@@ -25,6 +26,7 @@ export interface RecordOptions {
   subprocesses: boolean;
   /** Keep only these pids in the output. */
   pids?: number[];
+  sampler: SamplerName;
 }
 
 /** How often agents write a chunk: the most a killed process can lose. */
@@ -47,10 +49,11 @@ export async function recordCommand(command: string[], options: RecordOptions, r
   const output = options.output ?? defaultOutputName(command, format, new Date(startTime));
   if (output !== '-' && !existsSync(dirname(resolve(output)))) throw new UserError(`${output}: the folder ${dirname(resolve(output))} does not exist`);
 
+  if (options.sampler === 'v8-profiler-next') checkAddonSampler();
   const intervalUs = Math.max(50, Math.round(1e6 / options.rate));
   const sessionDir = createSessionDir();
   try {
-    const env = agentEnvironment(process.env, { sessionDir, intervalUs, flushMs: FLUSH_MS });
+    const env = agentEnvironment(process.env, { sessionDir, intervalUs, flushMs: FLUSH_MS, sampler: options.sampler });
     if (!options.subprocesses) env.TSPROF_ONLY_CHILD_OF = String(process.pid);
     let target: RunningTarget;
     try {
@@ -146,6 +149,17 @@ async function waitForFinalChunks(sessionDir: string, timeoutMs: number, target:
     const finals = new Set(chunks.filter((c) => c.final).map((c) => `${c.pid}-${c.threadId}`));
     if (threads.size > 0 && finals.size === threads.size) return;
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The addon is an optional dependency: say so plainly when it is not installed or did not build. */
+function checkAddonSampler(): void {
+  try {
+    createRequire(import.meta.url)('v8-profiler-next');
+  } catch (error) {
+    throw new UserError(
+      `the v8-profiler-next sampler is not available (${(error as Error).message.split('\n')[0]}); install it with npm install v8-profiler-next (it builds a native addon), or use --sampler inspector`,
+    );
   }
 }
 
