@@ -4,8 +4,8 @@
  * - `v8-profiler-next`: the native addon, optional. It crashes when asked to stop a profile it is not
  *   running, so this module never does, and when a worker exits mid-profile, so workers stop it in their
  *   exit hook and before terminate() (see preload.cts).
- * Either way a chunk can be cut (stop, restart, write) or the final one written at any moment, even inside
- * an exit handler. Chunks are V8 profiles with V8's 0-based lines, written atomically to the session folder.
+ * Either way a chunk can be cut (rotate, write) or the final one written at any moment, even inside an
+ * exit handler. Chunks are V8 profiles with V8's 0-based lines, written atomically to the session folder.
  */
 import * as inspector from 'node:inspector';
 import { isAbsolute } from 'node:path';
@@ -24,32 +24,65 @@ interface V8Profile {
   samples?: number[];
 }
 
-/** Start and stop of one sampler; `stop` returns the profile gathered since `start`. */
+/**
+ * A sampler keeps V8's CPU profiler running from start to finish: `rotate` starts the next profile before it
+ * stops the current one. Starting a profiler that is not running makes V8 log every compiled function again,
+ * which costs a large app (tsc, say) 0.3 s each time; a second profile on a running profiler costs nothing.
+ * The few samples taken while both profiles run appear in both chunks; the merge keeps them once.
+ */
 interface Sampler {
   start(): void;
+  /** Starts the next profile, then stops and returns the current one. */
+  rotate(): V8Profile;
+  /** Stops and returns the current profile, and closes the sampler. */
   stop(): V8Profile;
-  close(): void;
 }
 
-function inspectorSampler(intervalUs: number): Sampler {
+/**
+ * One in-thread inspector session. Its Profiler domain runs one profile for `Profiler.start`, but any number
+ * started through the inspector console's `profile(title)`, all on the session's one CPU profiler; each
+ * `profileEnd(title)` hands the profile over at once in a `consoleProfileFinished` event. (A second session
+ * would bring a second CPU profiler, and the full cost of starting it.)
+ */
+function inspectorSampler(intervalUs: number, threadId: number): Sampler {
   const session = new inspector.Session();
   session.connect();
-  const post = (method: string, params: object = {}): unknown => {
-    let answer: unknown;
+  const post = (method: string, params: object = {}): void => {
     let failure: Error | null = null;
-    session.post(method, params, (error, result) => {
+    session.post(method, params, (error) => {
       failure = error;
-      answer = result;
     });
     if (failure) throw failure;
-    return answer;
   };
   post('Profiler.enable');
   post('Profiler.setSamplingInterval', { interval: intervalUs });
+  let finished: V8Profile | undefined;
+  session.on('Profiler.consoleProfileFinished', (message) => {
+    const { title, profile } = message.params as { title?: string; profile: V8Profile };
+    if (title?.startsWith('tsprof-agent-')) finished = profile;
+  });
+  const titles = [`tsprof-agent-${threadId}-a`, `tsprof-agent-${threadId}-b`];
+  let current = 0;
+  const end = (title: string): V8Profile => {
+    finished = undefined;
+    inspector.console.profileEnd(title);
+    if (!finished) throw new Error(`profile ${title} was not handed over`);
+    return finished;
+  };
   return {
-    start: () => post('Profiler.start'),
-    stop: () => (post('Profiler.stop') as { profile: V8Profile }).profile,
-    close: () => session.disconnect(),
+    start: () => inspector.console.profile(titles[current]!),
+    rotate: () => {
+      const next = 1 - current;
+      inspector.console.profile(titles[next]!);
+      const profile = end(titles[current]!);
+      current = next;
+      return profile;
+    },
+    stop: () => {
+      const profile = end(titles[current]!);
+      session.disconnect();
+      return profile;
+    },
   };
 }
 
@@ -61,44 +94,46 @@ function addonSampler(intervalUs: number, threadId: number): Sampler {
     startProfiling(title: string, recordSamples: boolean): void;
     stopProfiling(title: string): { delete(): void };
   };
-  const title = `tsprof-${threadId}`;
+  const titles = [`tsprof-${threadId}-a`, `tsprof-${threadId}-b`];
+  let current = 0;
   addon.setGenerateType(1); // the same node/sample layout as the inspector's
   addon.setSamplingInterval(intervalUs);
+  const stopCurrent = (): V8Profile => {
+    const handle = addon.stopProfiling(titles[current]!);
+    const profile = JSON.parse(JSON.stringify(handle)) as V8Profile;
+    handle.delete();
+    // The addon numbers lines and columns from 1 and gives plain paths; the inspector (and V8's own
+    // .cpuprofile) number from 0 and give file:// URLs. Chunks follow the inspector.
+    for (const node of profile.nodes) {
+      const frame = node.callFrame;
+      if (frame.lineNumber > 0) frame.lineNumber -= 1;
+      if (frame.columnNumber > 0) frame.columnNumber -= 1;
+      if (isAbsolute(frame.url)) frame.url = pathToFileURL(frame.url).href;
+    }
+    return profile;
+  };
   return {
-    start: () => addon.startProfiling(title, true),
-    stop: () => {
-      const handle = addon.stopProfiling(title);
-      const profile = JSON.parse(JSON.stringify(handle)) as V8Profile;
-      handle.delete();
-      // The addon numbers lines and columns from 1 and gives plain paths; the inspector (and V8's own
-      // .cpuprofile) number from 0 and give file:// URLs. Chunks follow the inspector.
-      for (const node of profile.nodes) {
-        const frame = node.callFrame;
-        if (frame.lineNumber > 0) frame.lineNumber -= 1;
-        if (frame.columnNumber > 0) frame.columnNumber -= 1;
-        if (isAbsolute(frame.url)) frame.url = pathToFileURL(frame.url).href;
-      }
+    start: () => addon.startProfiling(titles[current]!, true),
+    rotate: () => {
+      const next = 1 - current;
+      addon.startProfiling(titles[next]!, true);
+      const profile = stopCurrent();
+      current = next;
       return profile;
     },
-    close: () => {},
+    stop: stopCurrent,
   };
 }
 
 export function startThreadProfiler(config: AgentConfig, threadId: number): ThreadProfiler {
-  const sampler = config.sampler === 'v8-profiler-next' ? addonSampler(config.intervalUs, threadId) : inspectorSampler(config.intervalUs);
+  const sampler = config.sampler === 'v8-profiler-next' ? addonSampler(config.intervalUs, threadId) : inspectorSampler(config.intervalUs, threadId);
   let seq = 0;
   let running = false;
 
   const cut = (final: boolean) => {
     if (!running) return; // never stop what is not running (the addon would crash)
-    running = false;
-    const profile = sampler.stop();
-    if (!final) {
-      sampler.start();
-      running = true;
-    } else {
-      sampler.close();
-    }
+    running = !final;
+    const profile = final ? sampler.stop() : sampler.rotate();
     writeFileAtomic(config.dir, chunkFileName(process.pid, threadId, seq++, profile.samples?.length ?? 0, final), JSON.stringify(profile));
   };
   // The agent never throws into the app: a chunk that cannot be cut or written is simply missing.

@@ -45,6 +45,8 @@ export interface AppendOptions {
    * the profile's time; without it, times start at 0 at the profile's start.
    */
   timeOriginUs?: number;
+  /** Skip samples taken at or before this V8 timestamp: already added from an overlapping chunk. */
+  skipUntilUs?: number;
 }
 
 export interface AppendResult {
@@ -52,6 +54,8 @@ export interface AppendResult {
   idleSamples: number;
   /** Sum of the time between each busy (non-idle) sample and the one before it: busy wall time. */
   busyUs: number;
+  /** V8 timestamp of the last sample, when the profile has timestamps. */
+  lastSampleUs?: number;
   startTime?: number;
   endTime?: number;
   durationUs?: number;
@@ -88,12 +92,16 @@ export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options
       throw new ProfileFormatError(`"timeDeltas" has ${deltas.length} entries but "samples" has ${samples.length}`);
     }
     // Times are relative to the profile's own start, or to the caller's origin on V8's clock.
-    let time = options.timeOriginUs !== undefined && startTime !== undefined ? startTime - options.timeOriginUs : 0;
+    const origin = options.timeOriginUs !== undefined && startTime !== undefined ? options.timeOriginUs : (startTime ?? 0);
+    let absolute = startTime ?? 0;
     samples.forEach((id, i) => {
       const index = indexOfId.get(expectFinite(id, `sample ${i}`));
       if (index === undefined) throw new ProfileFormatError(`sample ${i} refers to node ${String(id)}, which does not exist`);
       const delta = deltas ? expectFinite(deltas[i], `time delta ${i}`) : 0;
-      time += delta;
+      absolute += delta;
+      const time = absolute - origin;
+      if (deltas && options.skipUntilUs !== undefined && absolute <= options.skipUntilUs) return;
+      if (deltas) result.lastSampleUs = absolute;
       result.sampleCount++;
       if (idleNode[index]) {
         result.idleSamples++;

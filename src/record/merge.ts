@@ -1,15 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import { appendCpuprofile } from '../import/v8-cpuprofile.js';
 import { ProfileBuilder } from '../model/builder.js';
 import type { Profile } from '../model/profile.js';
-import type { ChunkFile, ProcessInfo, SessionContents } from './session.js';
+import { readSession, type ChunkFile, type ProcessInfo } from './session.js';
 
 export interface MergeOptions {
   keepIdle: boolean;
   command: string;
   /** Wall-clock start of the recording, ms since the epoch. */
   startTime: number;
+  /** The recording's start on V8's clock (the system's monotonic clock, µs): time zero of the profile. */
+  originUs: number;
   intervalUs: number;
   /** How often agents write a chunk: what a killed process can lose at most. */
   flushMs: number;
@@ -30,93 +32,126 @@ export interface MergeResult {
   problems: string[];
 }
 
-/**
- * Joins the chunks every agent wrote into one Profile: one thread per (process, thread), named
- * `node <pid> <argv summary>` or `worker <threadId> (node <pid>)`, all on one time line (V8 stamps samples
- * with the system's monotonic clock, the same in every process).
- */
-export function mergeSession(session: SessionContents, options: MergeOptions): MergeResult {
-  const processes = new Map(session.processes.map((info) => [info.pid, info]));
-  const chunks = session.chunks.filter((chunk) => !options.pids || options.pids.has(chunk.pid));
-  const byThread = new Map<string, ChunkFile[]>();
-  for (const chunk of chunks) {
-    const key = `${chunk.pid}-${chunk.threadId}`;
-    const list = byThread.get(key);
-    if (list) list.push(chunk);
-    else byThread.set(key, [chunk]);
-  }
+interface ThreadState {
+  index: number;
+  pid: number;
+  threadId: number;
+  /** V8 timestamp of the last sample added: consecutive chunks overlap by a few samples. */
+  lastSampleUs?: number;
+  final: boolean;
+}
 
-  const parsed = new Map<ChunkFile, unknown>();
-  const problems: string[] = [];
-  let origin = Infinity;
-  let end = -Infinity;
-  for (const chunk of chunks) {
-    try {
-      const json = JSON.parse(readFileSync(chunk.path, 'utf8')) as { startTime?: number; endTime?: number };
-      parsed.set(chunk, json);
-      if (typeof json.startTime === 'number') origin = Math.min(origin, json.startTime);
-      if (typeof json.endTime === 'number') end = Math.max(end, json.endTime);
-    } catch {
-      problems.push(`${describeProcess(chunk.pid, processes.get(chunk.pid))}: a chunk could not be read and is missing`);
+/**
+ * Joins the chunks the agents write into one Profile while the command runs, so that little is left to do
+ * when it exits, and deletes each chunk once it is in (a long recording never fills the disk). One thread per
+ * (process, thread), named `node <pid> <argv summary>` or `worker <threadId> (node <pid>)`; all on one time
+ * line, since V8 stamps samples with the system's monotonic clock, the same in every process.
+ */
+export class SessionMerger {
+  private readonly builder = new ProfileBuilder('samples');
+  private readonly threads = new Map<string, ThreadState>();
+  private readonly processes = new Map<number, ProcessInfo>();
+  private readonly workersStarted = new Set<string>();
+  private readonly problems: string[] = [];
+  private sampleCount = 0;
+  private busySamples = 0;
+  private busyUs = 0;
+  private endUs = -Infinity;
+
+  constructor(private readonly options: MergeOptions) {}
+
+  /** Takes in every chunk written to the session folder since the last call, and deletes it. */
+  poll(dir: string): void {
+    const session = readSession(dir);
+    for (const info of session.processes) this.processes.set(info.pid, info);
+    for (const worker of session.workers) this.workersStarted.add(worker);
+    for (const chunk of session.chunks) {
+      if (!this.options.pids || this.options.pids.has(chunk.pid)) this.addChunk(chunk);
+      rmSync(chunk.path, { force: true });
     }
   }
 
-  const builder = new ProfileBuilder('samples');
-  const result = { sampleCount: 0, busySamples: 0, busyUs: 0 };
-  // Threads in the order their processes started, main thread first.
-  const threadKeys = [...byThread.keys()].sort((a, b) => {
-    const [pidA, tidA] = a.split('-').map(Number) as [number, number];
-    const [pidB, tidB] = b.split('-').map(Number) as [number, number];
-    const startA = processes.get(pidA)?.startTime ?? Infinity;
-    const startB = processes.get(pidB)?.startTime ?? Infinity;
-    return startA - startB || pidA - pidB || tidA - tidB;
-  });
-  for (const key of threadKeys) {
-    const threadChunks = byThread.get(key)!;
-    const { pid, threadId } = threadChunks[0]!;
-    const info = processes.get(pid);
-    const thread = builder.addThread({
-      name: threadId === 0 ? describeProcess(pid, info) : `worker ${threadId} (node ${pid})`,
-      pid,
-      threadId,
-    });
-    for (const chunk of threadChunks) {
-      const json = parsed.get(chunk);
-      if (json === undefined) continue;
-      try {
-        const appended = appendCpuprofile(builder, json, { keepIdle: options.keepIdle, thread, timeOriginUs: origin });
-        result.sampleCount += appended.sampleCount;
-        result.busySamples += appended.sampleCount - appended.idleSamples;
-        result.busyUs += appended.busyUs;
-      } catch (error) {
-        problems.push(`${describeProcess(pid, info)}: a chunk could not be read (${(error as Error).message})`);
+  /** Counts for the live status line. */
+  get counts(): { samples: number; processes: number; threads: number } {
+    return { samples: this.sampleCount, processes: new Set([...this.threads.values()].map((t) => t.pid)).size, threads: this.threads.size };
+  }
+
+  /** True once every thread that wrote a chunk has written its final one. */
+  get allFinal(): boolean {
+    return this.threads.size > 0 && [...this.threads.values()].every((thread) => thread.final);
+  }
+
+  private addChunk(chunk: ChunkFile): void {
+    const thread = this.threadFor(chunk.pid, chunk.threadId);
+    if (chunk.final) thread.final = true;
+    let json: { endTime?: number };
+    try {
+      json = JSON.parse(readFileSync(chunk.path, 'utf8')) as { endTime?: number };
+    } catch {
+      this.problems.push(`${this.describeThread(thread)}: a chunk could not be read and is missing`);
+      return;
+    }
+    try {
+      const appended = appendCpuprofile(this.builder, json, {
+        keepIdle: this.options.keepIdle,
+        thread: thread.index,
+        timeOriginUs: this.options.originUs,
+        ...(thread.lastSampleUs !== undefined ? { skipUntilUs: thread.lastSampleUs } : {}),
+      });
+      thread.lastSampleUs = appended.lastSampleUs ?? thread.lastSampleUs;
+      this.sampleCount += appended.sampleCount;
+      this.busySamples += appended.sampleCount - appended.idleSamples;
+      this.busyUs += appended.busyUs;
+      if (appended.endTime !== undefined) this.endUs = Math.max(this.endUs, appended.endTime);
+    } catch (error) {
+      this.problems.push(`${this.describeThread(thread)}: a chunk could not be read (${(error as Error).message})`);
+    }
+  }
+
+  private threadFor(pid: number, threadId: number): ThreadState {
+    const key = `${pid}-${threadId}`;
+    let thread = this.threads.get(key);
+    if (!thread) {
+      const name = threadId === 0 ? describeProcess(pid, this.processes.get(pid)) : `worker ${threadId} (node ${pid})`;
+      thread = { index: this.builder.addThread({ name, pid, threadId }), pid, threadId, final: false };
+      this.threads.set(key, thread);
+    }
+    return thread;
+  }
+
+  private describeThread(thread: ThreadState): string {
+    return thread.threadId === 0 ? describeProcess(thread.pid, this.processes.get(thread.pid)) : `worker ${thread.threadId} of node ${thread.pid}`;
+  }
+
+  /** Builds the profile from everything taken in; the merger cannot be used afterwards. */
+  finish(): MergeResult {
+    const problems = [...this.problems];
+    for (const thread of this.threads.values()) {
+      if (!thread.final) {
+        problems.push(
+          `${this.describeThread(thread)}: ended without its final chunk (killed, e.g. by SIGKILL or the OOM killer); up to its last ${this.options.flushMs / 1000} s of samples are missing`,
+        );
       }
     }
-    if (!threadChunks.some((chunk) => chunk.final)) {
-      const who = threadId === 0 ? describeProcess(pid, info) : `worker ${threadId} of node ${pid}`;
-      problems.push(`${who}: ended without its final chunk (killed, e.g. by SIGKILL or the OOM killer, or a worker ended by terminate()); up to its last ${options.flushMs / 1000} s of samples are missing`);
+    const kept = (pid: number) => !this.options.pids || this.options.pids.has(pid);
+    const lostEarly = 'no profile was written (it was killed before its first chunk)';
+    for (const info of this.processes.values()) {
+      if (kept(info.pid) && !this.threads.has(`${info.pid}-0`)) problems.push(`${describeProcess(info.pid, info)}: ${lostEarly}`);
     }
+    for (const worker of this.workersStarted) {
+      const [pid, threadId] = worker.split('-').map(Number) as [number, number];
+      if (kept(pid) && !this.threads.has(worker)) problems.push(`worker ${threadId} of node ${pid}: ${lostEarly}`);
+    }
+    const profile = this.builder.build({
+      source: 'tsprof record',
+      command: this.options.command,
+      startTime: this.options.startTime,
+      intervalUs: this.options.intervalUs,
+      ...(this.endUs > this.options.originUs ? { durationUs: this.endUs - this.options.originUs } : {}),
+    });
+    const { processes, threads } = this.counts;
+    return { profile, sampleCount: this.sampleCount, busySamples: this.busySamples, busyUs: this.busyUs, processCount: processes, threadCount: threads, problems };
   }
-  const lostEarly = 'no profile was written (it was killed before its first chunk)';
-  for (const info of session.processes) {
-    if (options.pids && !options.pids.has(info.pid)) continue;
-    if (!chunks.some((chunk) => chunk.pid === info.pid)) problems.push(`${describeProcess(info.pid, info)}: ${lostEarly}`);
-  }
-  for (const worker of session.workers) {
-    const [pid, threadId] = worker.split('-').map(Number) as [number, number];
-    if (options.pids && !options.pids.has(pid)) continue;
-    if (!byThread.has(worker)) problems.push(`worker ${threadId} of node ${pid}: ${lostEarly}`);
-  }
-
-  const profile = builder.build({
-    source: 'tsprof record',
-    command: options.command,
-    startTime: options.startTime,
-    intervalUs: options.intervalUs,
-    ...(Number.isFinite(origin) && end >= origin ? { durationUs: end - origin } : {}),
-  });
-  const pids = new Set(threadKeys.map((key) => Number(key.split('-')[0])));
-  return { profile, ...result, processCount: pids.size, threadCount: threadKeys.length, problems };
 }
 
 /** `node 1234 server.js --port 80` (or `node 1234 -e <code>`): how a process is named in roots and messages. */

@@ -77,24 +77,6 @@ export function readSession(dir: string): SessionContents {
   return contents;
 }
 
-/** Counts for the live status line, from file names alone (cheap enough to run twice a second). */
-export function sessionCounts(dir: string): { samples: number; processes: number; threads: number } {
-  const threads = new Set<string>();
-  const processes = new Set<number>();
-  let samples = 0;
-  for (const name of readdirSync(dir)) {
-    const chunk = CHUNK.exec(name);
-    if (chunk) {
-      samples += Number(chunk[4]);
-      threads.add(`${chunk[1]}-${chunk[2]}`);
-      processes.add(Number(chunk[1]));
-    } else if (name.endsWith('.process.json')) {
-      processes.add(Number(name.slice(0, name.indexOf('.'))));
-    }
-  }
-  return { samples, processes: processes.size, threads: Math.max(threads.size, processes.size) };
-}
-
 /** Whether process `pid`'s agent saw `signal` arrive at or after `sinceMs` (it leaves a marker file). */
 export function receivedSignalSince(dir: string, pid: number, signal: string, sinceMs: number): boolean {
   try {

@@ -3,9 +3,9 @@ import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { ChalkInstance } from 'chalk';
-import { mergeSession, type MergeResult } from '../../record/merge.js';
+import { SessionMerger, type MergeResult } from '../../record/merge.js';
 import { defaultOutputName } from '../../record/output-name.js';
-import { createSessionDir, readSession, removeSessionDir, requestStop, sessionCounts } from '../../record/session.js';
+import { createSessionDir, removeSessionDir, requestStop } from '../../record/session.js';
 import { agentEnvironment, relaySignals, startTarget, type RunningTarget, type SamplerName, type TargetExit } from '../../record/spawn.js';
 import { UserError } from '../errors.js';
 import { writeOutput } from '../io.js';
@@ -46,6 +46,7 @@ export async function recordCommand(command: string[], options: RecordOptions, r
   if (command.length === 0) throw new UserError('give the command to profile after --, e.g. tsprof record -- node app.js');
   const format = options.format ?? (options.output ? chooseOutputFormat(options.output, undefined) : 'html');
   const startTime = Date.now();
+  const originUs = Number(process.hrtime.bigint() / 1000n); // V8 stamps samples with this same monotonic clock
   const output = options.output ?? defaultOutputName(command, format, new Date(startTime));
   if (output !== '-' && !existsSync(dirname(resolve(output)))) throw new UserError(`${output}: the folder ${dirname(resolve(output))} does not exist`);
 
@@ -63,25 +64,29 @@ export async function recordCommand(command: string[], options: RecordOptions, r
       throw new UserError(code === 'ENOENT' ? `${command[0]}: command not found` : `${command[0]}: cannot start (${(error as Error).message})`, code === 'ENOENT' ? 127 : 126);
     }
     const stopRelay = relaySignals(target, sessionDir);
+    const merger = new SessionMerger({
+      keepIdle: options.idle ?? false,
+      command: command.join(' '),
+      startTime,
+      originUs,
+      intervalUs,
+      flushMs: FLUSH_MS,
+      ...(options.pids ? { pids: new Set(options.pids) } : {}),
+    });
+    // Take chunks in as they come, so that little is left to do when the command exits.
     const status = new StatusLine(process.stderr);
-    const statusTimer = setInterval(() => {
-      const counts = sessionCounts(sessionDir);
+    const pollTimer = setInterval(() => {
+      merger.poll(sessionDir);
+      const { samples, processes, threads } = merger.counts;
       const elapsed = ((Date.now() - startTime) / 1000).toFixed(1);
-      status.show(reporter.colors.dim(`tsprof: recording ${elapsed} s · ${counts.samples.toLocaleString('en-US')} samples written · ${counts.processes} process${counts.processes === 1 ? '' : 'es'} · ${counts.threads} thread${counts.threads === 1 ? '' : 's'}`));
+      status.show(reporter.colors.dim(`tsprof: recording ${elapsed} s · ${samples.toLocaleString('en-US')} samples · ${processes} process${processes === 1 ? '' : 'es'} · ${threads} thread${threads === 1 ? '' : 's'}`));
     }, 500);
 
     const finish = async (): Promise<void> => {
-      clearInterval(statusTimer);
+      clearInterval(pollTimer);
       status.clear();
-      const merged = mergeSession(readSession(sessionDir), {
-        keepIdle: options.idle ?? false,
-        command: command.join(' '),
-        startTime,
-        intervalUs,
-        flushMs: FLUSH_MS,
-        ...(options.pids ? { pids: new Set(options.pids) } : {}),
-      });
-      await writeRecording(merged, output, format, options, reporter);
+      merger.poll(sessionDir);
+      await writeRecording(merger.finish(), output, format, options, reporter);
     };
 
     let written: Promise<void> | undefined;
@@ -90,7 +95,7 @@ export async function recordCommand(command: string[], options: RecordOptions, r
       durationTimer = setTimeout(() => {
         written = (async () => {
           requestStop(sessionDir);
-          await waitForFinalChunks(sessionDir, FLUSH_MS + 1000, target);
+          await waitForFinalChunks(merger, sessionDir, FLUSH_MS + 1000, target);
           await finish();
           if (options.killAfter) target.signal('SIGTERM');
         })();
@@ -139,16 +144,14 @@ async function writeRecording(merged: MergeResult, output: string, format: Outpu
 }
 
 /** Waits until every thread that wrote chunks has written its final one, the command exits, or time is up. */
-async function waitForFinalChunks(sessionDir: string, timeoutMs: number, target: RunningTarget): Promise<void> {
+async function waitForFinalChunks(merger: SessionMerger, sessionDir: string, timeoutMs: number, target: RunningTarget): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   void target.exited.then(() => (exited = true));
   while (Date.now() < deadline && !exited) {
-    const { chunks } = readSession(sessionDir);
-    const threads = new Set(chunks.map((c) => `${c.pid}-${c.threadId}`));
-    const finals = new Set(chunks.filter((c) => c.final).map((c) => `${c.pid}-${c.threadId}`));
-    if (threads.size > 0 && finals.size === threads.size) return;
-    await new Promise((r) => setTimeout(r, 50));
+    merger.poll(sessionDir);
+    if (merger.allFinal) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
