@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -95,6 +95,15 @@ describe.each(SAMPLERS)('tsprof record --sampler %s', (name) => {
       expect(result.stderr).not.toMatch(/warning/);
     });
 
+    it('a V8 out-of-memory crash (SIGABRT, no exit event) keeps all but the last chunk', async () => {
+      const out = output();
+      const result = await startTsprof(['record', '--sampler', sampler, '-f', 'folded', '-o', out, '--', 'node', '--max-old-space-size=64', exitPaths, 'oom']).done;
+      expect(result.status).toBe(134);
+      expect(result.stderr).toMatch(/heap out of memory/);
+      expect(selfByFunction(readText(out)).get('busyWork')).toBeGreaterThan(100);
+      expect(result.stderr).toMatch(/warning: node \d+ exit-paths\.js oom: ended without its final chunk/);
+    });
+
     it('SIGKILL loses at most the last chunk, and the summary says so', async () => {
       const result = await recordExitPath('wait', ({ program }) => after(3000, () => process.kill(program, 'SIGKILL')));
       expect(result.status).toBe(137);
@@ -159,6 +168,19 @@ describe.each(SAMPLERS)('tsprof record --sampler %s', (name) => {
       expect(result.stderr).not.toMatch(/warning/);
     });
 
+    it('npm run, and a shell script that calls node, are followed to the node process', async () => {
+      const project = join(dir, 'npm-project');
+      mkdirSync(project, { recursive: true });
+      writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'p', version: '1.0.0', scripts: { start: `node ${fixture('programs', 'hot-function.js')} 100` } }));
+      for (const command of [['npm', 'run', 'start', '--silent'], ['sh', '-c', `node ${fixture('programs', 'hot-function.js')} 100; exit 6`]]) {
+        const out = output();
+        const result = await startTsprof(['record', '--sampler', sampler, '-o', out, '--', ...command], { cwd: project }).done;
+        expect(result.status, command.join(' ')).toBe(command[0] === 'npm' ? 0 : 6);
+        expect(result.stdout).toContain('done true');
+        expect(totalOf(readText(out), 'hotLoop'), command.join(' ')).toBeGreaterThan(50);
+      }
+    });
+
     it('a program run through tsx appears', async () => {
       const out = output();
       const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
@@ -206,6 +228,16 @@ describe('tsprof record: leaves the program alone', () => {
     expect(written).toHaveLength(1);
     expect(written[0]).toMatch(/^tsprof-hot-function-\d{8}-\d{6}\.html$/);
     expect(result.stderr).toContain(`wrote ${written[0]}`);
+  });
+
+  it('on a terminal, one status line redraws in place while recording', async () => {
+    // `script` runs tsprof on a pseudo-terminal, as a user's shell would.
+    const out = output();
+    const command = `${process.execPath} ${join(repoRoot, 'bin', 'tsprof.js')} record -o ${out} -- node ${fixture('programs', 'hot-function.js')} 250`;
+    const result = spawnSync('script', ['-qefc', command, '/dev/null'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/\r\u001b\[Ktsprof: recording \d+\.\d s · [\d,]+ samples · 1 process · 1 thread/);
+    expect(result.stdout).toMatch(/\r\u001b\[Ktsprof: [\d,]+ samples in/); // the line is cleared before the summary
   });
 
   it('a command that does not exist is a clear error with status 127', async () => {

@@ -71,9 +71,14 @@ export class SessionMerger {
     }
   }
 
-  /** Counts for the live status line. */
+  /** Counts for the live status line and the summary: samples taken in so far, processes and threads seen. */
   get counts(): { samples: number; processes: number; threads: number } {
-    return { samples: this.sampleCount, processes: new Set([...this.threads.values()].map((t) => t.pid)).size, threads: this.threads.size };
+    const pids = new Set([...this.threads.values()].map((t) => t.pid));
+    for (const pid of this.processes.keys()) if (!this.options.pids || this.options.pids.has(pid)) pids.add(pid);
+    const threads = new Set([...this.threads.keys()]);
+    for (const pid of pids) threads.add(`${pid}-0`);
+    for (const worker of this.workersStarted) if (pids.has(Number(worker.split('-')[0]))) threads.add(worker);
+    return { samples: this.sampleCount, processes: pids.size, threads: threads.size };
   }
 
   /** True once every thread that wrote a chunk has written its final one. */

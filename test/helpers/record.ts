@@ -29,9 +29,10 @@ afterEach(() => {
 });
 
 /** Starts `tsprof <args>` (usually `record ... -- node ...`) in its own process group, as a terminal would. */
-export function startTsprof(args: string[], options: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Recording {
+export function startTsprof(args: string[], options: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Recording {
   const child = spawn(process.execPath, [binPath, ...args], {
     detached: true, // its own process group, so a test can send "Ctrl-C" to the whole group
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env },
   });
