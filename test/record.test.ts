@@ -240,6 +240,12 @@ describe('tsprof record: leaves the program alone', () => {
     expect(result.stdout).toMatch(/\r\u001b\[Ktsprof: [\d,]+ samples in/); // the line is cleared before the summary
   });
 
+  it("a profile that cannot be written is reported, and tsprof still exits with the program's status", async () => {
+    const result = await startTsprof(['record', '-o', '/proc/tsprof-cannot-write-here.html', '--', 'node', exitPaths, 'exit', '9']).done;
+    expect(result.status).toBe(9);
+    expect(result.stderr).toMatch(/tsprof: error: \/proc\/tsprof-cannot-write-here\.html: cannot write/);
+  });
+
   it('a command that does not exist is a clear error with status 127', async () => {
     const result = await startTsprof(['record', '-o', output(), '--', 'no-such-command-tsprof']).done;
     expect(result.status).toBe(127);

@@ -8,8 +8,8 @@
  * when it exits. In a process's main thread a helper thread (sampler-thread.cts) also cuts a chunk every
  * couple of seconds and handles signals; it reaches the main thread through the inspector, which serves it
  * even while the main thread is stuck in synchronous code. An app worker thread cuts its own chunks from a
- * timer, so a worker busy in synchronous code, or ended by terminate(), loses what it sampled since its last
- * chunk.
+ * timer, and terminate() asks it for its final chunk first; a worker busy in synchronous code (its timer and
+ * that request wait for it) loses what it sampled since its last chunk when it is terminated.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { constants } from 'node:os';
+import { constants, getPriority, setPriority } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { ChalkInstance } from 'chalk';
 import { SessionMerger, type MergeResult } from '../../record/merge.js';
@@ -63,6 +63,13 @@ export async function recordCommand(command: string[], options: RecordOptions, r
       const code = (error as NodeJS.ErrnoException).code;
       throw new UserError(code === 'ENOENT' ? `${command[0]}: command not found` : `${command[0]}: cannot start (${(error as Error).message})`, code === 'ENOENT' ? 127 : 126);
     }
+    // tsprof's own work (taking chunks in) must never compete with the program for a core: lower our
+    // priority, after the spawn so that the command keeps its own.
+    try {
+      setPriority(Math.min(19, getPriority() + 10));
+    } catch {
+      // not allowed here; run at the same priority
+    }
     const stopRelay = relaySignals(target, sessionDir);
     const merger = new SessionMerger({
       keepIdle: options.idle ?? false,
@@ -76,7 +83,11 @@ export async function recordCommand(command: string[], options: RecordOptions, r
     // Take chunks in as they come, so that little is left to do when the command exits.
     const status = new StatusLine(process.stderr);
     const pollTimer = setInterval(() => {
-      merger.poll(sessionDir);
+      try {
+        merger.poll(sessionDir);
+      } catch {
+        // A chunk that cannot be taken in now is taken in (or reported) at the end.
+      }
       const { samples, processes, threads } = merger.counts;
       const elapsed = ((Date.now() - startTime) / 1000).toFixed(1);
       status.show(reporter.colors.dim(`tsprof: recording ${elapsed} s · ${samples.toLocaleString('en-US')} samples · ${processes} process${processes === 1 ? '' : 'es'} · ${threads} thread${threads === 1 ? '' : 's'}`));
@@ -105,7 +116,13 @@ export async function recordCommand(command: string[], options: RecordOptions, r
     const exit = await target.exited;
     clearTimeout(durationTimer);
     stopRelay();
-    await (written ?? finish());
+    try {
+      await (written ?? finish());
+    } catch (error) {
+      // The command's own status stands even when its profile could not be written; say why.
+      if (!(error instanceof UserError)) throw error;
+      process.stderr.write(`${reporter.colors.red('tsprof: error:')} ${error.message}\n`);
+    }
     return exitStatus(exit);
   } finally {
     removeSessionDir(sessionDir);
