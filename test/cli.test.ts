@@ -128,7 +128,7 @@ describe('tsprof report', () => {
 
 describe('help and version', () => {
   it('every command has --help with a real example', () => {
-    for (const command of ['convert', 'report']) {
+    for (const command of ['record', 'convert', 'report']) {
       const result = runCli([command, '--help']);
       expect(result.status).toBe(0);
       expect(result.stdout).toMatch(/Examples:\n\s+\$ (node|tsprof) /);

@@ -148,6 +148,16 @@ describe.each(SAMPLERS)('tsprof record --sampler %s', (name) => {
       expect(result.stderr).toMatch(/from 4 processes, 6 threads/); // main, fork, node -e, cluster worker; + 2 workers
     });
 
+    it('speedscope output holds one profile per process and thread', async () => {
+      const out = output('speedscope.json');
+      const result = await startTsprof(['record', '--sampler', sampler, '-o', out, '--', 'node', fixture('programs', 'threads-and-children.js')]).done;
+      expect(result.status).toBe(0);
+      const names: string[] = JSON.parse(readText(out)).profiles.map((p: { name: string }) => p.name);
+      expect(names).toHaveLength(6);
+      expect(names.filter((n) => /^worker \d+ \(node \d+\)$/.test(n))).toHaveLength(2);
+      expect(names.filter((n) => n.startsWith('node '))).toHaveLength(4);
+    });
+
     it('--no-subprocesses profiles only the command\'s own process (and its threads)', async () => {
       const out = output();
       const result = await startTsprof(['record', '--sampler', sampler, '--no-subprocesses', '-o', out, '--', 'node', fixture('programs', 'threads-and-children.js')]).done;
@@ -157,6 +167,15 @@ describe.each(SAMPLERS)('tsprof record --sampler %s', (name) => {
       expect(totalOf(folded, 'workerTask')).toBeGreaterThan(20);
       expect(totalOf(folded, 'childTask')).toBe(0);
       expect(totalOf(folded, 'clusterTask')).toBe(0);
+    });
+
+    it('--process-filter keeps only the processes whose command line matches, with their threads', async () => {
+      const out = output();
+      const result = await startTsprof(['record', '--sampler', sampler, '--process-filter', 'children.js child', '-o', out, '--', 'node', fixture('programs', 'threads-and-children.js')]).done;
+      expect(result.status).toBe(0);
+      const folded = readText(out);
+      expect(totalOf(folded, 'childTask')).toBeGreaterThan(5);
+      for (const other of ['mainTask', 'workerTask', 'clusterTask', 'spawnedTask']) expect(totalOf(folded, other), other).toBe(0);
     });
 
     it('a worker ended by terminate() keeps its whole profile, final chunk included', async () => {

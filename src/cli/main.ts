@@ -94,7 +94,7 @@ Examples:
     .option('--idle', "keep V8's (idle) samples (time the event loop waited)")
     .option('--open', 'open the written file (the flamegraph page) when done')
     .option('--no-subprocesses', 'profile only the process the command starts, not the processes it starts')
-    .option('--pid <pids...>', 'keep only these processes in the output', (value, previous: number[] = []) => [...previous, positiveInteger(value)])
+    .option('--process-filter <text>', 'keep only the processes whose command line (or pid) contains this text')
     .addOption(new Option('--sampler <sampler>', 'what drives V8\'s profiler: node:inspector, or the optional v8-profiler-next addon').choices(['inspector', 'v8-profiler-next']).default('inspector'))
     .addHelpText(
       'after',
@@ -109,12 +109,12 @@ The profile is written however the command ends (exit, exception, Ctrl-C, SIGTER
 command's own status, or 128 + the signal that ended it. The command's output is left as it is, except with
 -o -, where its stdout goes to stderr so the pipe carries only the profile.`,
     )
-    .action(async (command: string[], options: { rate: number; output?: string; format?: string; duration?: number; killAfter?: boolean; idle?: boolean; open?: boolean; subprocesses: boolean; pid?: number[]; sampler: 'inspector' | 'v8-profiler-next' }) => {
+    .action(async (command: string[], options: { rate: number; output?: string; format?: string; duration?: number; killAfter?: boolean; idle?: boolean; open?: boolean; subprocesses: boolean; processFilter?: string; sampler: 'inspector' | 'v8-profiler-next' }) => {
       const { recordCommand } = await import('./commands/record.js');
-      const { format, pid, ...rest } = options;
+      const { format, ...rest } = options;
       process.exitCode = await recordCommand(
         command,
-        { ...rest, ...(format ? { format: parseOutputFormat(format) } : {}), ...(pid ? { pids: pid } : {}) },
+        { ...rest, ...(format ? { format: parseOutputFormat(format) } : {}) },
         { colors: stderrColors, warn },
       );
     });

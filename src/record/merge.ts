@@ -15,8 +15,8 @@ export interface MergeOptions {
   intervalUs: number;
   /** How often agents write a chunk: what a killed process can lose at most. */
   flushMs: number;
-  /** Keep only these processes, when given. */
-  pids?: ReadonlySet<number>;
+  /** Keep only processes whose command line (or pid) contains this text, with their worker threads. */
+  processFilter?: string;
 }
 
 export interface MergeResult {
@@ -66,15 +66,23 @@ export class SessionMerger {
     for (const info of session.processes) this.processes.set(info.pid, info);
     for (const worker of session.workers) this.workersStarted.add(worker);
     for (const chunk of session.chunks) {
-      if (!this.options.pids || this.options.pids.has(chunk.pid)) this.addChunk(chunk);
+      if (this.kept(chunk.pid)) this.addChunk(chunk);
       rmSync(chunk.path, { force: true });
     }
+  }
+
+  /** Whether process `pid` passes the process filter (a process the filter cannot judge yet is kept). */
+  private kept(pid: number): boolean {
+    const filter = this.options.processFilter;
+    if (filter === undefined) return true;
+    const info = this.processes.get(pid);
+    return String(pid) === filter || (info !== undefined && [...info.argv, ...(info.execArgv ?? [])].join(' ').includes(filter));
   }
 
   /** Counts for the live status line and the summary: samples taken in so far, processes and threads seen. */
   get counts(): { samples: number; processes: number; threads: number } {
     const pids = new Set([...this.threads.values()].map((t) => t.pid));
-    for (const pid of this.processes.keys()) if (!this.options.pids || this.options.pids.has(pid)) pids.add(pid);
+    for (const pid of this.processes.keys()) if (this.kept(pid)) pids.add(pid);
     const threads = new Set([...this.threads.keys()]);
     for (const pid of pids) threads.add(`${pid}-0`);
     for (const worker of this.workersStarted) if (pids.has(Number(worker.split('-')[0]))) threads.add(worker);
@@ -138,7 +146,7 @@ export class SessionMerger {
         );
       }
     }
-    const kept = (pid: number) => !this.options.pids || this.options.pids.has(pid);
+    const kept = (pid: number) => this.kept(pid);
     const lostEarly = 'no profile was written (it was killed before its first chunk)';
     for (const info of this.processes.values()) {
       if (kept(info.pid) && !this.threads.has(`${info.pid}-0`)) problems.push(`${describeProcess(info.pid, info)}: ${lostEarly}`);

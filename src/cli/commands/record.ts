@@ -24,8 +24,8 @@ export interface RecordOptions {
   open?: boolean;
   /** Profile processes the command starts (default), or only the command's own process. */
   subprocesses: boolean;
-  /** Keep only these pids in the output. */
-  pids?: number[];
+  /** Keep only processes whose command line (or pid) contains this text. */
+  processFilter?: string;
   sampler: SamplerName;
 }
 
@@ -78,7 +78,7 @@ export async function recordCommand(command: string[], options: RecordOptions, r
       originUs,
       intervalUs,
       flushMs: FLUSH_MS,
-      ...(options.pids ? { pids: new Set(options.pids) } : {}),
+      ...(options.processFilter !== undefined ? { processFilter: options.processFilter } : {}),
     });
     // Take chunks in as they come, so that little is left to do when the command exits.
     const status = new StatusLine(process.stderr);
