@@ -265,6 +265,16 @@ describe('tsprof record: leaves the program alone', () => {
     expect(result.stderr).toMatch(/tsprof: error: \/proc\/tsprof-cannot-write-here\.html: cannot write/);
   });
 
+  it('--open opens the written page (through xdg-open and $BROWSER, here a script that notes what it was given)', async () => {
+    const out = output('html');
+    const opened = join(dir, 'opened.txt');
+    const browser = join(dir, 'fake-browser.sh');
+    writeFileSync(browser, `#!/bin/sh\necho "$@" >> ${opened}\n`, { mode: 0o755 });
+    const result = await startTsprof(['record', '--open', '-o', out, '--', 'node', fixture('programs', 'hot-function.js'), '10'], { env: { BROWSER: browser } }).done;
+    expect(result.status).toBe(0);
+    await expect.poll(() => (existsSync(opened) ? readText(opened).trim() : ''), { timeout: 10_000 }).toBe(out);
+  });
+
   it('a command that does not exist is a clear error with status 127', async () => {
     const result = await startTsprof(['record', '-o', output(), '--', 'no-such-command-tsprof']).done;
     expect(result.status).toBe(127);
