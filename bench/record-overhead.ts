@@ -3,7 +3,9 @@
 // --cpu-prof-interval 2000` and under 0x (--collect-only); each round runs all four in a rotating order
 // (paired runs), and the figures are medians. Also: the sampling rate tsprof achieved, and the time from the
 // program's exit to the written HTML for a 60-second recording.
-// Run: npx tsx bench/record-overhead.ts [rounds] [recording-seconds]     (downloads 0x@6.0.0 from npm once)
+// Run: npx tsx bench/record-overhead.ts [rounds] [recording-seconds] [type-checks]   (installs 0x@6.0.0 once)
+// With a type-checks count, the workload is that many type-checks in one process (workloads/typecheck-repeat.cjs)
+// instead of one `tsc -p`: long enough for per-second costs to show rather than start-up costs.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 const rounds = Number(process.argv[2] ?? 5);
 const recordingSeconds = Number(process.argv[3] ?? 60);
+const typeChecks = process.argv[4] === undefined ? undefined : Number(process.argv[4]);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsc = join(root, 'node_modules', 'typescript', 'lib', 'tsc.js');
 const project = join(root, 'bench', 'workloads', 'typecheck.json');
@@ -51,7 +54,10 @@ function cpuProfRate(dir: string): number {
 
 try {
   const zeroX = install0x();
-  const workload = ['--max-old-space-size=4096', tsc, '-p', project];
+  const workload =
+    typeChecks === undefined
+      ? ['--max-old-space-size=4096', tsc, '-p', project]
+      : ['--max-old-space-size=4096', join(root, 'bench', 'workloads', 'typecheck-repeat.cjs'), String(typeChecks)];
   const variants: Variant[] = [
     { name: 'unprofiled', run: () => ({ command: process.execPath, args: workload }) },
     { name: 'tsprof record -r 500', run: (r) => ({ command: process.execPath, args: [tsprof, 'record', '-r', '500', '-o', join(work, `t${r}.html`), '--', process.execPath, ...workload] }) },
@@ -78,7 +84,8 @@ try {
   }
 
   const base = times.get('unprofiled')!;
-  console.log(`workload: tsc -p bench/workloads/typecheck.json; ${rounds} paired rounds; Node ${process.version}`);
+  const described = typeChecks === undefined ? 'tsc -p bench/workloads/typecheck.json' : `node bench/workloads/typecheck-repeat.cjs ${typeChecks}`;
+  console.log(`workload: ${described}; ${rounds} paired rounds; Node ${process.version}`);
   console.log('| variant | median wall time | overhead vs unprofiled (median of paired ratios) |');
   console.log('| --- | --- | --- |');
   for (const variant of variants) {

@@ -71,7 +71,7 @@ export class SessionMerger {
     }
   }
 
-  /** Whether process `pid` passes the process filter (a process the filter cannot judge yet is kept). */
+  /** Whether process `pid` passes the process filter (its description is written before its first chunk). */
   private kept(pid: number): boolean {
     const filter = this.options.processFilter;
     if (filter === undefined) return true;
