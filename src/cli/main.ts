@@ -2,7 +2,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { ChalkInstance } from 'chalk';
 import { TSPROF_VERSION } from '../version.js';
 import { UserError } from './errors.js';
-import { OUTPUT_FORMATS, parseOutputFormat } from './output-formats.js';
+import { OUTPUT_FORMATS, parseOutputFormat } from './format-names.js';
+import type { SamplerName } from '../record/spawn.js';
 import { colorsFor } from './terminal.js';
 
 /**
@@ -109,7 +110,7 @@ The profile is written however the command ends (exit, exception, Ctrl-C, SIGTER
 command's own status, or 128 + the signal that ended it. The command's output is left as it is, except with
 -o -, where its stdout goes to stderr so the pipe carries only the profile.`,
     )
-    .action(async (command: string[], options: { rate: number; output?: string; format?: string; duration?: number; killAfter?: boolean; idle?: boolean; open?: boolean; subprocesses: boolean; processFilter?: string; sampler: 'inspector' | 'v8-profiler-next' }) => {
+    .action(async (command: string[], options: { rate: number; output?: string; format?: string; duration?: number; killAfter?: boolean; idle?: boolean; open?: boolean; subprocesses: boolean; processFilter?: string; sampler: SamplerName }) => {
       const { recordCommand } = await import('./commands/record.js');
       const { format, ...rest } = options;
       process.exitCode = await recordCommand(

@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { readProfileFile, writeOutput } from '../io.js';
-import { chooseOutputFormat, renderProfile, type OutputFormat } from '../output-formats.js';
+import { chooseOutputFormat, type OutputFormat } from '../format-names.js';
+import { renderProfile } from '../output-formats.js';
 
 export interface ConvertOptions {
   output: string;

@@ -9,7 +9,8 @@ import { createSessionDir, removeSessionDir, requestStop } from '../../record/se
 import { agentEnvironment, relaySignals, startTarget, type RunningTarget, type SamplerName, type TargetExit } from '../../record/spawn.js';
 import { UserError } from '../errors.js';
 import { writeOutput } from '../io.js';
-import { chooseOutputFormat, renderProfile, type OutputFormat } from '../output-formats.js';
+import { chooseOutputFormat, type OutputFormat } from '../format-names.js';
+import { renderProfile } from '../output-formats.js';
 import { StatusLine } from '../status-line.js';
 
 export interface RecordOptions {
