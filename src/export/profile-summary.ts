@@ -17,7 +17,9 @@ export function describeProfile(profile: Profile, recordedAt?: Date): ProfileSum
   // Folded and hit-count profiles carry counts as weights; every other sample stands for one.
   const sampleCount = profile.unit === 'samples' ? Math.round(totalWeight(profile)) : profile.samples.length;
   const durationUs = profile.meta.durationUs;
-  const rateHz = durationUs && profile.unit === 'samples' ? (sampleCount / durationUs) * 1e6 : undefined;
+  // The sampling interval when the source states it (per thread: several threads sample side by side), else
+  // samples over time.
+  const rateHz = profile.meta.intervalUs ? 1e6 / profile.meta.intervalUs : durationUs && profile.unit === 'samples' ? (sampleCount / durationUs) * 1e6 : undefined;
   const facts: string[] = [];
   const date = profile.meta.startTime !== undefined ? new Date(profile.meta.startTime) : recordedAt;
   if (date) facts.push(`${date.toISOString().replace('T', ' ').slice(0, 16)} UTC`);
