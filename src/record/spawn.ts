@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { receivedSignalSince } from './session.js';
 
@@ -70,8 +72,13 @@ export function startTarget(command: string[], env: NodeJS.ProcessEnv, options: 
   });
 }
 
-/** How long the relay waits for the command to show it received a signal itself before forwarding it. */
-const RELAY_DELAY_MS = 100;
+/**
+ * How long the relay waits for the command's agent to show that the command received a signal itself, before
+ * forwarding it. Generous, since a busy machine can delay the agent's thread; a command without an agent (not
+ * Node, such as a shell) cannot show it and gets the signal after the first check.
+ */
+const RELAY_WAIT_MS = 600;
+const RELAY_CHECK_MS = 25;
 
 /**
  * While the command runs, SIGINT, SIGTERM and SIGHUP do not end tsprof: they are passed on to the command,
@@ -83,10 +90,15 @@ export function relaySignals(target: RunningTarget, sessionDir: string): () => v
   const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => {
     const handler = () => {
       const received = Date.now();
-      setTimeout(() => {
-        const pid = target.child.pid;
-        if (pid !== undefined && !receivedSignalSince(sessionDir, pid, signal, received)) target.signal(signal);
-      }, RELAY_DELAY_MS);
+      const pid = target.child.pid;
+      if (pid === undefined) return;
+      const check = () => {
+        if (receivedSignalSince(sessionDir, pid, signal, received)) return;
+        const hasAgent = existsSync(join(sessionDir, `${pid}.process.json`));
+        if (hasAgent && Date.now() - received < RELAY_WAIT_MS) setTimeout(check, RELAY_CHECK_MS);
+        else target.signal(signal);
+      };
+      setTimeout(check, RELAY_CHECK_MS);
     };
     process.on(signal, handler);
     return () => process.off(signal, handler);
