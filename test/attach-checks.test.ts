@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isLoopback, listeningSockets } from '../src/attach/listening-ports.js';
+import { checkTarget } from '../src/attach/target-check.js';
+
+const started: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of started.splice(0)) child.kill('SIGKILL');
+});
+
+/** Starts a process and resolves once its stderr (or stdout) matches `ready`, with the match. */
+function start(command: string, args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(child);
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`not ready: ${output}`)), 15_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = ready.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, match });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+  });
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('checking a pid before sending it anything', () => {
+  it('accepts a Node.js process', async () => {
+    const { child } = await start(process.execPath, ['-e', 'console.log("up"); setInterval(() => {}, 1000)'], /up/);
+    const check = checkTarget(child.pid!);
+    expect(check).toEqual({ ok: true, exe: expect.stringMatching(/node/) });
+  });
+
+  it('refuses a process that is not Node.js, and leaves it alive', async () => {
+    const { child } = await start('sh', ['-c', 'echo up; exec sleep 30'], /up/);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // let sh exec sleep
+    const check = checkTarget(child.pid!);
+    expect(check.ok).toBe(false);
+    if (!check.ok) expect(check.reason).toMatch(new RegExp(`process ${child.pid} runs \\S*sleep\\S*, not Node\\.js`));
+    expect(alive(child.pid!)).toBe(true);
+  });
+
+  it('refuses a pid that does not exist, and tsprof itself', () => {
+    expect(checkTarget(99_999_999)).toEqual({ ok: false, reason: 'no process with pid 99999999' });
+    expect(checkTarget(process.pid)).toEqual({ ok: false, reason: `${process.pid} is tsprof itself` });
+    expect(checkTarget(-1)).toEqual({ ok: false, reason: '-1 is not a process id' });
+  });
+});
+
+describe('finding the ports a process listens on, through /proc', () => {
+  it("finds the inspector port a Node process opened, and nobody else's", async () => {
+    const ours = createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => ours.once('listening', resolve));
+    try {
+      const { child, match } = await start(process.execPath, ['--inspect=127.0.0.1:0', '-e', 'setInterval(() => {}, 1000)'], /Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//);
+      const sockets = listeningSockets(child.pid!);
+      expect(sockets).toContainEqual({ address: '127.0.0.1', port: Number(match[1]) });
+      const ourPort = (ours.address() as { port: number }).port;
+      expect(sockets.some((s) => s.port === ourPort)).toBe(false);
+    } finally {
+      ours.close();
+    }
+  });
+
+  it('reads IPv6 listeners too', async () => {
+    const script = "const s = require('net').createServer().listen(0, '::1', () => console.log('port ' + s.address().port))";
+    const { child, match } = await start(process.execPath, ['-e', script], /port (\d+)/);
+    expect(listeningSockets(child.pid!)).toContainEqual({ address: '::1', port: Number(match[1]) });
+  });
+
+  it('knows loopback addresses from the rest', () => {
+    expect(['127.0.0.1', '127.3.4.5', '::1', '::ffff:127.0.0.1'].every(isLoopback)).toBe(true);
+    expect(['0.0.0.0', '10.0.0.1', '::', '192.168.1.2', '::ffff:10.0.0.1'].some(isLoopback)).toBe(false);
+  });
+});
