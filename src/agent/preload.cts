@@ -14,7 +14,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as workerThreads from 'node:worker_threads';
-import { AGENT_GLOBAL, HELPER_CONNECTED, readConfig, SIGNALS_RELAYED, writeFileAtomic, type AgentConfig } from './session-files.cjs';
+import {
+  AGENT_GLOBAL,
+  HELPER_CONNECTED,
+  processFileName,
+  readConfig,
+  SIGNALS_RELAYED,
+  STOP_FILE,
+  threadFileName,
+  writeFileAtomic,
+  type AgentConfig,
+} from './session-files.cjs';
 import { startThreadProfiler, type ThreadProfiler } from './thread-profiler.cjs';
 
 const HELPER_MARK = '__tsprofSamplerThread';
@@ -22,7 +32,7 @@ const HELPER_MARK = '__tsprofSamplerThread';
 function startInMainThread(config: AgentConfig): void {
   writeFileAtomic(
     config.dir,
-    `${process.pid}.process.json`,
+    processFileName(process.pid),
     JSON.stringify({ pid: process.pid, ppid: process.ppid, argv: process.argv, execArgv: process.execArgv, cwd: process.cwd(), startTime: Date.now() }),
   );
   const profiler = startThreadProfiler(config, 0);
@@ -105,7 +115,8 @@ function start(): void {
   const config = readConfig(process.env);
   if (!config || !fs.existsSync(config.dir)) return;
   if (config.onlyChildOf !== undefined && process.ppid !== config.onlyChildOf) return;
-  if (fs.existsSync(path.join(config.dir, 'stop'))) return; // recording already over (record --duration)
+  const stopFile = path.join(config.dir, STOP_FILE);
+  if (fs.existsSync(stopFile)) return; // recording already over (record --duration)
   const data = workerThreads.workerData as Record<string, unknown> | undefined;
   if (data && typeof data === 'object' && data[HELPER_MARK]) return; // our own helper thread
   // Node's own threads (the ESM loader-hooks thread of tsx and other loaders) have no parent port; they are
@@ -116,10 +127,9 @@ function start(): void {
     startInMainThread(config);
     return;
   }
-  writeFileAtomic(config.dir, `${process.pid}-${workerThreads.threadId}.thread.json`, JSON.stringify({ pid: process.pid, threadId: workerThreads.threadId }));
+  writeFileAtomic(config.dir, threadFileName(process.pid, workerThreads.threadId), JSON.stringify({ pid: process.pid, threadId: workerThreads.threadId }));
   const profiler = startThreadProfiler(config, workerThreads.threadId);
   listenForTerminate(profiler);
-  const stopFile = path.join(config.dir, 'stop');
   const timer = setInterval(() => {
     if (fs.existsSync(stopFile)) {
       clearInterval(timer);

@@ -12,7 +12,7 @@ import * as inspector from 'node:inspector';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { AGENT_GLOBAL, HELPER_CONNECTED, SIGNALS_RELAYED, type AgentConfig } from './session-files.cjs';
+import { AGENT_GLOBAL, HELPER_CONNECTED, signalFileName, SIGNALS_RELAYED, STOP_FILE, type AgentConfig } from './session-files.cjs';
 
 const config = workerData.config as AgentConfig;
 const shared = workerData.shared as Int32Array;
@@ -56,7 +56,7 @@ function watchSignals(): void {
 
 async function onSignal(name: (typeof SIGNALS_RELAYED)[number], index: number): Promise<void> {
   try {
-    fs.writeFileSync(path.join(config.dir, `${process.pid}.signal-${name}`), '');
+    fs.writeFileSync(path.join(config.dir, signalFileName(process.pid, name)), '');
   } catch {
     // Only tsprof's signal relay reads this marker; without it, tsprof forwards the signal itself.
   }
@@ -76,7 +76,7 @@ try {
     if (message === 'disconnect') disconnect();
   });
   watchSignals();
-  const stopFile = path.join(config.dir, 'stop');
+  const stopFile = path.join(config.dir, STOP_FILE);
   let sinceFlush = 0;
   const tick = 200;
   const timer = setInterval(() => {

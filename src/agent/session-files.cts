@@ -1,6 +1,7 @@
 /**
  * The files an agent leaves in the recording's session folder, and how they are named: the one contract
- * between the agent (inside the profiled processes) and `tsprof record` (src/record/session-reader.ts).
+ * between the agent (inside the profiled processes) and `tsprof record` (src/record/session.ts), which
+ * imports the names from here.
  *
  *   <pid>.process.json                      who the process is (written at start-up)
  *   <pid>-<threadId>.thread.json            a worker thread started
@@ -38,8 +39,35 @@ export function readConfig(env: NodeJS.ProcessEnv): AgentConfig | undefined {
   };
 }
 
+export const STOP_FILE = 'stop';
+
+export const processFileName = (pid: number) => `${pid}.process.json`;
+export const isProcessFileName = (name: string) => /^\d+\.process\.json$/.test(name);
+export const threadFileName = (pid: number, threadId: number) => `${pid}-${threadId}.thread.json`;
+export const signalFileName = (pid: number, signal: string) => `${pid}.signal-${signal}`;
+
 export function chunkFileName(pid: number, threadId: number, seq: number, samples: number, final: boolean): string {
   return `${pid}-${threadId}-${seq}-${samples}${final ? '-final' : ''}.cpuprofile`;
+}
+
+export interface ChunkName {
+  pid: number;
+  threadId: number;
+  seq: number;
+  samples: number;
+  final: boolean;
+}
+
+/** The parts of a name chunkFileName made, or undefined for any other file. */
+export function parseChunkFileName(name: string): ChunkName | undefined {
+  const match = /^(\d+)-(\d+)-(\d+)-(\d+)(-final)?\.cpuprofile$/.exec(name);
+  if (!match) return undefined;
+  return { pid: Number(match[1]), threadId: Number(match[2]), seq: Number(match[3]), samples: Number(match[4]), final: match[5] !== undefined };
+}
+
+/** `<pid>-<threadId>` from a name threadFileName made, or undefined for any other file. */
+export function parseThreadFileName(name: string): string | undefined {
+  return /^\d+-\d+\.thread\.json$/.test(name) ? name.slice(0, -'.thread.json'.length) : undefined;
 }
 
 /** Writes a file so that a reader never sees it half-written: a temporary name, then a rename. */

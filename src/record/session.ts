@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isProcessFileName, parseChunkFileName, parseThreadFileName, signalFileName, STOP_FILE, type ChunkName } from '../agent/session-files.cjs';
 
 /**
  * The recording's session folder, where the agents (src/agent/) leave their files; see
@@ -18,13 +19,8 @@ export interface ProcessInfo {
   startTime: number;
 }
 
-export interface ChunkFile {
+export interface ChunkFile extends ChunkName {
   path: string;
-  pid: number;
-  threadId: number;
-  seq: number;
-  samples: number;
-  final: boolean;
 }
 
 export interface SessionContents {
@@ -33,8 +29,6 @@ export interface SessionContents {
   workers: string[];
   chunks: ChunkFile[];
 }
-
-const CHUNK = /^(\d+)-(\d+)-(\d+)-(\d+)(-final)?\.cpuprofile$/;
 
 export function createSessionDir(): string {
   return mkdtempSync(join(tmpdir(), 'tsprof-session-'));
@@ -46,25 +40,17 @@ export function removeSessionDir(dir: string): void {
 
 /** Asks every agent to stop sampling and write its final chunk (record --duration). */
 export function requestStop(dir: string): void {
-  writeFileSync(join(dir, 'stop'), '');
+  writeFileSync(join(dir, STOP_FILE), '');
 }
 
 export function readSession(dir: string): SessionContents {
   const contents: SessionContents = { processes: [], workers: [], chunks: [] };
   for (const name of readdirSync(dir)) {
-    const chunk = CHUNK.exec(name);
-    if (chunk) {
-      contents.chunks.push({
-        path: join(dir, name),
-        pid: Number(chunk[1]),
-        threadId: Number(chunk[2]),
-        seq: Number(chunk[3]),
-        samples: Number(chunk[4]),
-        final: chunk[5] !== undefined,
-      });
-    } else if (name.endsWith('.thread.json')) {
-      contents.workers.push(name.slice(0, -'.thread.json'.length));
-    } else if (name.endsWith('.process.json')) {
+    const chunk = parseChunkFileName(name);
+    const worker = parseThreadFileName(name);
+    if (chunk) contents.chunks.push({ path: join(dir, name), ...chunk });
+    else if (worker) contents.workers.push(worker);
+    else if (isProcessFileName(name)) {
       try {
         contents.processes.push(JSON.parse(readFileSync(join(dir, name), 'utf8')) as ProcessInfo);
       } catch {
@@ -80,7 +66,7 @@ export function readSession(dir: string): SessionContents {
 /** Whether process `pid`'s agent saw `signal` arrive at or after `sinceMs` (it leaves a marker file). */
 export function receivedSignalSince(dir: string, pid: number, signal: string, sinceMs: number): boolean {
   try {
-    return statSync(join(dir, `${pid}.signal-${signal}`)).mtimeMs >= sinceMs - 1;
+    return statSync(join(dir, signalFileName(pid, signal))).mtimeMs >= sinceMs - 1;
   } catch {
     return false;
   }

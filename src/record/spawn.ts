@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processFileName } from '../agent/session-files.cjs';
 import { receivedSignalSince } from './session.js';
 
 /** The agent every Node process of the command preloads. */
@@ -94,7 +95,7 @@ export function relaySignals(target: RunningTarget, sessionDir: string): () => v
       if (pid === undefined) return;
       const check = () => {
         if (receivedSignalSince(sessionDir, pid, signal, received)) return;
-        const hasAgent = existsSync(join(sessionDir, `${pid}.process.json`));
+        const hasAgent = existsSync(join(sessionDir, processFileName(pid)));
         if (hasAgent && Date.now() - received < RELAY_WAIT_MS) setTimeout(check, RELAY_CHECK_MS);
         else target.signal(signal);
       };
