@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseInspectorFlags } from '../src/attach/inspector-flags.js';
 import { isLoopback, listeningSockets } from '../src/attach/listening-ports.js';
 import { checkTarget } from '../src/attach/target-check.js';
 
@@ -85,5 +86,18 @@ describe('finding the ports a process listens on, through /proc', () => {
   it('knows loopback addresses from the rest', () => {
     expect(['127.0.0.1', '127.3.4.5', '::1', '::ffff:127.0.0.1'].every(isLoopback)).toBe(true);
     expect(['0.0.0.0', '10.0.0.1', '::', '192.168.1.2', '::ffff:10.0.0.1'].some(isLoopback)).toBe(false);
+  });
+});
+
+describe('parseInspectorFlags: where SIGUSR1 would open the inspector', () => {
+  it("defaults to Node's 127.0.0.1:9229, not open", () => {
+    expect(parseInspectorFlags([])).toEqual({ openAtStart: false, host: '127.0.0.1', port: 9229 });
+  });
+  it('reads --inspect-port and --inspect in the forms Node accepts; the last one wins', () => {
+    expect(parseInspectorFlags(['--inspect-port=0'])).toEqual({ openAtStart: false, host: '127.0.0.1', port: 0 });
+    expect(parseInspectorFlags(['--inspect=0.0.0.0:9230'])).toEqual({ openAtStart: true, host: '0.0.0.0', port: 9230 });
+    expect(parseInspectorFlags(['--inspect-brk=[::1]:9231'])).toEqual({ openAtStart: true, host: '::1', port: 9231 });
+    expect(parseInspectorFlags(['--inspect-port=9000', '--debug-port=example.org'])).toEqual({ openAtStart: false, host: 'example.org', port: 9000 });
+    expect(parseInspectorFlags(['--inspect', '--max-old-space-size=100'])).toEqual({ openAtStart: true, host: '127.0.0.1', port: 9229 });
   });
 });

@@ -87,6 +87,7 @@ Examples:
     .description('run a command and profile every Node.js process and worker thread it starts')
     .argument('[command...]', 'the command to run, after --')
     .passThroughOptions()
+    .option('-p, --pid <pid>', 'profile this running Node.js process instead of starting a command', positiveInteger)
     .option('-r, --rate <hz>', 'samples per second', positiveInteger, 500)
     .option('-o, --output <file>', 'file to write (- for folded text on stdout); default: tsprof-<program>-<date>-<time>.html')
     .addOption(new Option('-f, --format <format>', 'output format (default: from the output file name, else html)').choices(OUTPUT_FORMATS))
@@ -105,14 +106,31 @@ Examples:
   $ tsprof record -r 1000 -o build.html -- npm run build
   $ tsprof record -f folded -o - -- node app.js | flamegraph.pl > app.svg
   $ tsprof record --duration 30 -o server.html -- tsx src/server.ts
+  $ tsprof record --pid 4242 --duration 30               # a running process, through its inspector
 
 The profile is written however the command ends (exit, exception, Ctrl-C, SIGTERM); tsprof exits with the
 command's own status, or 128 + the signal that ended it. The command's output is left as it is, except with
--o -, where its stdout goes to stderr so the pipe carries only the profile.`,
+-o -, where its stdout goes to stderr so the pipe carries only the profile.
+
+With --pid, tsprof opens the process's inspector (SIGUSR1, on 127.0.0.1 only), samples every thread until
+--duration, Ctrl-C or the process's end, and closes the inspector again (one that was open already stays open).`,
     )
-    .action(async (command: string[], options: { rate: number; output?: string; format?: string; duration?: number; killAfter?: boolean; idle?: boolean; open?: boolean; subprocesses: boolean; processFilter?: string; sampler: SamplerName }) => {
+    .action(async (command: string[], options: { pid?: number; rate: number; output?: string; format?: string; duration?: number; killAfter?: boolean; idle?: boolean; open?: boolean; subprocesses: boolean; processFilter?: string; sampler: SamplerName }) => {
+      const { format, pid, ...rest } = options;
+      if (pid !== undefined) {
+        if (command.length > 0) throw new UserError('give either --pid or a command after --, not both');
+        const spawnOnly = [rest.killAfter && '--kill-after', !rest.subprocesses && '--no-subprocesses', rest.processFilter !== undefined && '--process-filter', rest.sampler !== 'inspector' && '--sampler'].filter(Boolean);
+        if (spawnOnly.length > 0) throw new UserError(`${spawnOnly.join(', ')}: only for a command that tsprof starts, not with --pid`);
+        const { recordPidCommand } = await import('./commands/record-pid.js');
+        const { rate, output, duration, idle, open } = rest;
+        process.exitCode = await recordPidCommand(
+          pid,
+          { rate, ...(output !== undefined ? { output } : {}), ...(duration !== undefined ? { duration } : {}), ...(idle ? { idle } : {}), ...(open ? { open } : {}), ...(format ? { format: parseOutputFormat(format) } : {}) },
+          { colors: stderrColors, warn },
+        );
+        return;
+      }
       const { recordCommand } = await import('./commands/record.js');
-      const { format, ...rest } = options;
       process.exitCode = await recordCommand(
         command,
         { ...rest, ...(format ? { format: parseOutputFormat(format) } : {}) },

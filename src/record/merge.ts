@@ -17,6 +17,13 @@ export interface MergeOptions {
   flushMs: number;
   /** Keep only processes whose command line (or pid) contains this text, with their worker threads. */
   processFilter?: string;
+  /**
+   * Why a thread can miss chunks, for the summary: agents lose them only when `killed` (spawn mode, the
+   * default); an attached process's threads lose them when they simply `ended` (record --pid).
+   */
+  lostChunkCause?: 'killed' | 'ended';
+  /** `tsprof record` or `tsprof record --pid`: the profile's source. */
+  source?: string;
 }
 
 export interface MergeResult {
@@ -71,6 +78,16 @@ export class SessionMerger {
     }
   }
 
+  /** Describes a process whose chunks come straight from memory (record --pid). */
+  addProcess(info: ProcessInfo): void {
+    this.processes.set(info.pid, info);
+  }
+
+  /** Notes a worker thread that started, so that one which ends before its first chunk is reported. */
+  addWorker(pid: number, threadId: number): void {
+    this.workersStarted.add(`${pid}-${threadId}`);
+  }
+
   /** Whether process `pid` passes the process filter (its description is written before its first chunk). */
   private kept(pid: number): boolean {
     const filter = this.options.processFilter;
@@ -95,12 +112,20 @@ export class SessionMerger {
   }
 
   private addChunk(chunk: ChunkFile): void {
-    const thread = this.threadFor(chunk.pid, chunk.threadId);
-    if (chunk.final) thread.final = true;
-    let json: { endTime?: number };
+    let json: unknown;
     try {
-      json = JSON.parse(readFileSync(chunk.path, 'utf8')) as { endTime?: number };
+      json = JSON.parse(readFileSync(chunk.path, 'utf8'));
     } catch {
+      json = undefined;
+    }
+    this.addProfile(chunk.pid, chunk.threadId, json, chunk.final);
+  }
+
+  /** Takes in one chunk: the V8 cpuprofile a thread sampled since its previous chunk (undefined: unreadable). */
+  addProfile(pid: number, threadId: number, json: unknown, final: boolean): void {
+    const thread = this.threadFor(pid, threadId);
+    if (final) thread.final = true;
+    if (json === undefined) {
       this.problems.push(`${this.describeThread(thread)}: a chunk could not be read and is missing`);
       return;
     }
@@ -141,13 +166,12 @@ export class SessionMerger {
     const problems = [...this.problems];
     for (const thread of this.threads.values()) {
       if (!thread.final) {
-        problems.push(
-          `${this.describeThread(thread)}: ended without its final chunk (killed, e.g. by SIGKILL or the OOM killer); up to its last ${this.options.flushMs / 1000} s of samples are missing`,
-        );
+        const reason = this.options.lostChunkCause === 'ended' ? 'it ended while sampled' : 'killed, e.g. by SIGKILL or the OOM killer';
+        problems.push(`${this.describeThread(thread)}: ended without its final chunk (${reason}); up to its last ${this.options.flushMs / 1000} s of samples are missing`);
       }
     }
     const kept = (pid: number) => this.kept(pid);
-    const lostEarly = 'no profile was written (it was killed before its first chunk)';
+    const lostEarly = `no samples arrived (it ${this.options.lostChunkCause === 'ended' ? 'ended' : 'was killed'} before its first chunk)`;
     for (const info of this.processes.values()) {
       if (kept(info.pid) && !this.threads.has(`${info.pid}-0`)) problems.push(`${describeProcess(info.pid, info)}: ${lostEarly}`);
     }
@@ -156,7 +180,7 @@ export class SessionMerger {
       if (kept(pid) && !this.threads.has(worker)) problems.push(`worker ${threadId} of node ${pid}: ${lostEarly}`);
     }
     const profile = this.builder.build({
-      source: 'tsprof record',
+      source: this.options.source ?? 'tsprof record',
       command: this.options.command,
       startTime: this.options.startTime,
       intervalUs: this.options.intervalUs,

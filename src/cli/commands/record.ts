@@ -33,7 +33,7 @@ export interface RecordOptions {
 /** How often agents write a chunk: the most a killed process can lose. */
 const FLUSH_MS = 2000;
 
-interface Reporter {
+export interface Reporter {
   colors: ChalkInstance;
   warn: (message: string) => void;
 }
@@ -130,7 +130,7 @@ export async function recordCommand(command: string[], options: RecordOptions, r
   }
 }
 
-async function writeRecording(merged: MergeResult, output: string, format: OutputFormat, options: RecordOptions, reporter: Reporter): Promise<void> {
+export async function writeRecording(merged: MergeResult, output: string, format: OutputFormat, options: Pick<RecordOptions, 'rate' | 'open'>, reporter: Reporter): Promise<void> {
   const { colors, warn } = reporter;
   for (const problem of merged.problems) warn(problem);
   if (merged.profile.samples.length === 0) {

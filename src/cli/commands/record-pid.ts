@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { AttachedProcess } from '../../attach/attached-process.js';
+import { RemoteSampler } from '../../attach/remote-sampler.js';
+import { describeProcess, SessionMerger } from '../../record/merge.js';
+import { defaultOutputName } from '../../record/output-name.js';
+import { UserError } from '../errors.js';
+import { chooseOutputFormat, type OutputFormat } from '../format-names.js';
+import { StatusLine } from '../status-line.js';
+import { writeRecording, type Reporter } from './record.js';
+
+export interface RecordPidOptions {
+  rate: number;
+  output?: string;
+  format?: OutputFormat;
+  duration?: number;
+  idle?: boolean;
+  open?: boolean;
+}
+
+/** How often each thread hands over a chunk: the most a process killed mid-recording can lose. */
+const FLUSH_MS = 2000;
+
+type StopReason = 'duration' | 'interrupted' | 'exited' | 'connection lost';
+
+/**
+ * `tsprof record --pid PID`: samples a running Node process through its inspector until --duration, Ctrl-C
+ * or the process's end, then writes the same outputs as spawn mode. The process is left as found: an
+ * inspector tsprof opened is closed again, also when tsprof is interrupted or the connection drops.
+ */
+export async function recordPidCommand(pid: number, options: RecordPidOptions, reporter: Reporter): Promise<number> {
+  const format = options.format ?? (options.output ? chooseOutputFormat(options.output, undefined) : 'html');
+  if (options.output !== undefined && options.output !== '-' && !existsSync(dirname(resolve(options.output)))) {
+    throw new UserError(`${options.output}: the folder ${dirname(resolve(options.output))} does not exist`);
+  }
+  const intervalUs = Math.max(50, Math.round(1e6 / options.rate));
+
+  const attached = await AttachedProcess.attach(pid);
+  const startTime = Date.now();
+  const originUs = Number(process.hrtime.bigint() / 1000n); // V8 stamps samples with this same monotonic clock
+  const name = describeProcess(pid, attached.info);
+  const output = options.output ?? defaultOutputName(attached.info.argv, format, new Date(startTime));
+  const merger = new SessionMerger({
+    keepIdle: options.idle ?? false,
+    command: name,
+    startTime,
+    originUs,
+    intervalUs,
+    flushMs: FLUSH_MS,
+    lostChunkCause: 'ended',
+    source: 'tsprof record --pid',
+  });
+  merger.addProcess(attached.info);
+
+  let stop!: (reason: StopReason) => void;
+  const stopped = new Promise<StopReason>((resolve) => (stop = resolve));
+  const sampler = new RemoteSampler(attached, {
+    intervalUs,
+    flushMs: FLUSH_MS,
+    onChunk: (chunk) => merger.addProfile(pid, chunk.threadId, chunk.profile, chunk.final),
+    onProblem: reporter.warn,
+    onExit: () => stop('exited'),
+    onWorker: (threadId) => merger.addWorker(pid, threadId),
+  });
+  void attached.connection.closed.then(() => stop('connection lost'));
+  const onSignal = () => stop('interrupted');
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of signals) process.on(signal, onSignal);
+  const durationTimer = options.duration !== undefined ? setTimeout(() => stop('duration'), options.duration * 1000) : undefined;
+
+  const status = new StatusLine(process.stderr);
+  const statusTimer = setInterval(() => {
+    const { samples, threads } = merger.counts;
+    const elapsed = ((Date.now() - startTime) / 1000).toFixed(1);
+    status.show(reporter.colors.dim(`tsprof: recording ${name} · ${elapsed} s · ${samples.toLocaleString('en-US')} samples · ${threads} thread${threads === 1 ? '' : 's'} · Ctrl-C to stop`));
+  }, 500);
+
+  let reason: StopReason;
+  try {
+    const opened = attached.endpoint.openedByUs ? 'opened its inspector on' : 'using its open inspector on';
+    process.stderr.write(`${reporter.colors.cyan('tsprof:')} attached to ${name} (${opened} ${attached.endpoint.address}:${attached.endpoint.port})${options.duration === undefined ? '; Ctrl-C to stop' : ''}\n`);
+    await sampler.start().catch((error: Error) => {
+      if (attached.connection.open) throw new UserError(`process ${pid}: cannot start sampling (${error.message})`);
+    });
+    reason = await stopped;
+    if (reason === 'exited') {
+      // Node waits at exit until its debuggers leave: take what is left and let it go at once.
+      await sampler.drained();
+      attached.connection.close();
+    } else if (reason !== 'connection lost') {
+      await sampler.stop();
+    }
+  } finally {
+    clearTimeout(durationTimer);
+    clearInterval(statusTimer);
+    status.clear();
+    for (const signal of signals) process.off(signal, onSignal);
+    const warning = await attached.detach();
+    if (warning) reporter.warn(warning);
+  }
+
+  if (reason === 'exited') reporter.warn(`process ${pid} exited while recording; writing the profile gathered until then`);
+  if (reason === 'connection lost') reporter.warn(`the connection to process ${pid} was lost (did it end?); writing the profile gathered until then`);
+  await writeRecording(merger.finish(), output, format, options, reporter);
+  return 0;
+}
