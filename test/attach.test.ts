@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from './helpers/paths.js';
+import { binPath, fixture, tempDir } from './helpers/paths.js';
 import { readText, rootsOf, selfByFunction, startTsprof, totalOf } from './helpers/record.js';
 import { isAlive, portsOf, startTarget } from './helpers/target.js';
 
@@ -151,3 +151,106 @@ async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<vo
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** The 1-based line of the fixture marked STUCK-HERE, where stuckInLoop spins. */
+function stuckLine(): number {
+  const lines = readText(fixture('programs', 'long-running.js')).split('\n');
+  return lines.findIndex((line) => line.includes('STUCK-HERE')) + 1;
+}
+
+describe('tsprof dump --pid', () => {
+  it('names the function and line a process is stuck in, and leaves it running with its inspector closed', async () => {
+    const target = await startTarget(['stuck'], FREE_PORT);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the loop starts 50 ms after ready
+    const result = await startTsprof(['dump', '--pid', String(target.pid)]).done;
+    expect(result.status, result.stderr).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe(`Process ${target.pid}: node long-running.js stuck`);
+    const main = lines.indexOf('Main thread (running):');
+    expect(main).toBeGreaterThan(0);
+    expect(lines[main + 1]).toBe(`    stuckInLoop (fixtures/programs/long-running.js:${stuckLine()})`);
+    expect(isAlive(target.pid)).toBe(true);
+    expect(portsOf(target.pid)).toEqual([]);
+  });
+
+  it('reports a process waiting in the event loop as idle, without leaving it paused', async () => {
+    const target = await startTarget(['idle'], FREE_PORT);
+    for (let round = 0; round < 2; round++) {
+      const started = Date.now();
+      const result = await startTsprof(['dump', '--pid', String(target.pid)]).done;
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toContain('Main thread (idle: waiting in the event loop)');
+      expect(Date.now() - started).toBeLessThan(5000);
+    }
+    expect(portsOf(target.pid)).toEqual([]);
+  });
+
+  it('shows each worker thread, and leaves an inspector that was open as it was', async () => {
+    const target = await startTarget(['workers'], ['--inspect=127.0.0.1:0']);
+    const before = portsOf(target.pid);
+    const result = await startTsprof(['dump', '--pid', String(target.pid)]).done;
+    expect(result.status, result.stderr).toBe(0);
+    const workers = result.stdout.split('\n\n').filter((section) => section.startsWith('Worker '));
+    expect(workers.length).toBe(2);
+    for (const section of workers) expect(section).toMatch(/^Worker \d+ \(running\):\n {4}workerHotLoop \(fixtures\/programs\/long-running\.js:\d+\)/);
+    expect(portsOf(target.pid)).toEqual(before);
+  });
+
+  it('refuses a missing pid with exit status 2', async () => {
+    const result = await startTsprof(['dump', '--pid', '4194303']).done;
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe('tsprof: error: no process with pid 4194303\n');
+  });
+});
+
+/** startTsprof keeps output as latin1 (byte for byte); top's header is UTF-8 text. */
+const utf8 = (text: string) => Buffer.from(text, 'latin1').toString('utf8');
+
+/** The function rows of top's last snapshot in `text`, as [label, self%]. */
+function lastSnapshotRows(text: string): [string, number][] {
+  const snapshots = text.split(/\n\n(?=\d{4}-\d\d-\d\dT)/);
+  const last = snapshots[snapshots.length - 1]!;
+  return last
+    .split('\n')
+    .filter((line) => /^\s+\d+\.\d%/.test(line))
+    .map((line) => {
+      const match = /^\s+([\d.]+)%\s+[\d.]+%\s+\d+\s+\d+\s+(.*)$/.exec(line)!;
+      return [match[2]!, Number(match[1])];
+    });
+}
+
+describe('tsprof top', () => {
+  it('--pid without a terminal prints a snapshot every second, hottest function first, and detaches', async () => {
+    const target = await startTarget(['busy'], FREE_PORT);
+    const result = await startTsprof(['top', '--pid', String(target.pid), '-d', '2.6']).done;
+    expect(result.status, result.stderr).toBe(0);
+    const stdout = utf8(result.stdout);
+    expect(stdout.match(/^tsprof top · node \d+ long-running\.js busy$/gm)?.length).toBeGreaterThanOrEqual(2);
+    const rows = lastSnapshotRows(stdout);
+    expect(rows[0]![0]).toMatch(/^hotLoop \(fixtures\/programs\/long-running\.js:\d+\)$/);
+    expect(rows[0]![1]).toBeGreaterThan(50);
+    expect(portsOf(target.pid)).toEqual([]);
+    expect(isAlive(target.pid)).toBe(true);
+  });
+
+  it('runs a command with the agent and shows its hottest function', async () => {
+    const result = await startTsprof(['top', '-d', '2.6', '--', 'node', fixture('programs', 'long-running.js'), 'busy']).done;
+    expect(utf8(result.stdout)).toMatch(/^tsprof top · node .*long-running\.js busy$/m);
+    expect(lastSnapshotRows(utf8(result.stdout))[0]![0]).toMatch(/^hotLoop /);
+    expect(result.status).toBe(130); // the command, ended as Ctrl-C would end it
+  });
+
+  it('on a terminal: a full screen that sorts on t and quits on q, leaving the last view behind', () => {
+    const command = `node ${binPath} top -- node ${fixture('programs', 'long-running.js')} busy`;
+    // `script` gives tsprof a pseudo-terminal; the keys arrive on it after the view has had time to fill.
+    const keys = `sleep 2.5; printf t; sleep 1.3; printf q`;
+    const result = spawnSync('sh', ['-c', `(${keys}) | script -qefc '${command}' /dev/null`], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } });
+    expect(result.stdout).toContain('\u001b[?1049h'); // the alternate screen was used...
+    expect(result.stdout).toContain('\u001b[?1049l'); // ...and left
+    expect(result.stdout).toContain('sorted by total');
+    const afterScreen = result.stdout.slice(result.stdout.lastIndexOf('\u001b[?1049l')).replace(/\r/g, '');
+    expect(afterScreen).toMatch(/tsprof top · node .*long-running\.js busy/);
+    expect(afterScreen).toMatch(/hotLoop \(/);
+    expect(result.status).toBe(130);
+  });
+});

@@ -139,6 +139,51 @@ With --pid, tsprof opens the process's inspector (SIGUSR1, on 127.0.0.1 only), s
     });
 
   program
+    .command('top')
+    .description('live view of the hottest functions of a running Node.js process or of a command, like py-spy top')
+    .argument('[command...]', 'the command to run, after --')
+    .passThroughOptions()
+    .option('-p, --pid <pid>', 'watch this running Node.js process', positiveInteger)
+    .option('-r, --rate <hz>', 'samples per second', positiveInteger, 500)
+    .addOption(new Option('--by <column>', 'order by own time (self) or inclusive time (total)').choices(['self', 'total']).default('self'))
+    .option('-w, --window <seconds>', 'how many of the last seconds the view sums', positiveInteger, 5)
+    .option('-d, --duration <seconds>', 'stop after this many seconds', positiveNumber)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ tsprof top --pid 4242
+  $ tsprof top -- node server.js
+  $ tsprof top --pid 4242 --duration 10 > snapshots.txt   # no terminal: a plain snapshot every second
+
+On a terminal: full screen, refreshed every second; s sorts by self, t by total, q or Ctrl-C quits (which
+ends a command tsprof started as Ctrl-C would; an attached process goes on running). While the screen is
+up the keyboard is tsprof's, so a started command reads an empty stdin.`,
+    )
+    .action(async (command: string[], options: { pid?: number; rate: number; by: 'self' | 'total'; window: number; duration?: number }) => {
+      const { topCommand } = await import('./commands/top.js');
+      process.exitCode = await topCommand(command, options, { colors: colorsFor(process.stdout), warn });
+    });
+
+  program
+    .command('dump')
+    .description("print the JavaScript stack each thread of a running Node.js process is in right now")
+    .requiredOption('-p, --pid <pid>', 'the Node.js process', positiveInteger)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ tsprof dump --pid 4242        # where is it stuck?
+
+One frame per line, innermost first; a thread waiting in the event loop is reported as idle. The process
+goes on running; an inspector tsprof had to open (SIGUSR1, on 127.0.0.1) is closed again.`,
+    )
+    .action(async (options: { pid: number }) => {
+      const { dumpCommand } = await import('./commands/dump.js');
+      await dumpCommand(options.pid, colorsFor(process.stdout), warn);
+    });
+
+  program
     .command('report')
     .description('print the hottest functions of a profile')
     .argument('<input>', 'profile to read: .cpuprofile, speedscope JSON or folded stacks (- for stdin)')

@@ -48,11 +48,12 @@ export interface RunningTarget {
 
 /**
  * Starts the command with the terminal's stdin and stderr; its stdout goes to the terminal, or to stderr when
- * tsprof's own output goes to stdout (`-o -`), so that the pipe carries only the profile.
+ * tsprof's own output goes to stdout (`-o -`), so that the pipe carries only the profile. `noStdin`: the
+ * keyboard belongs to tsprof (top's interactive screen), so the command reads an empty stdin.
  */
-export function startTarget(command: string[], env: NodeJS.ProcessEnv, options: { stdoutToStderr: boolean }): Promise<RunningTarget> {
+export function startTarget(command: string[], env: NodeJS.ProcessEnv, options: { stdoutToStderr: boolean; noStdin?: boolean }): Promise<RunningTarget> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command[0]!, command.slice(1), { env, stdio: [0, options.stdoutToStderr ? 2 : 1, 2] });
+    const child = spawn(command[0]!, command.slice(1), { env, stdio: [options.noStdin ? 'ignore' : 0, options.stdoutToStderr ? 2 : 1, 2] });
     let done = false;
     const exited = new Promise<TargetExit>((resolveExit) =>
       child.on('exit', (code, signal) => {

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { LiveWindow } from '../src/analyze/live-window.js';
+
+/** A V8 cpuprofile whose samples run `leaves[i]` (a function of app.js called by main) at `timesUs[i]`. */
+function chunk(leaves: string[], timesUs: number[]): unknown {
+  const names = [...new Set(leaves)];
+  const node = (id: number, functionName: string, children: number[] = []) => ({
+    id,
+    callFrame: { functionName, scriptId: '1', url: functionName.startsWith('(') ? '' : 'file:///app.js', lineNumber: id, columnNumber: 0 },
+    children,
+  });
+  const nodes = [node(1, '(root)', [2]), node(2, 'main', names.map((_, i) => 3 + i)), ...names.map((name, i) => node(3 + i, name))];
+  const samples = leaves.map((leaf) => 3 + names.indexOf(leaf));
+  const timeDeltas = timesUs.map((t, i) => t - (i === 0 ? timesUs[0]! : timesUs[i - 1]!));
+  return { nodes, startTime: timesUs[0], endTime: timesUs[timesUs.length - 1], samples, timeDeltas };
+}
+
+const S = 1_000_000;
+
+describe('LiveWindow: the hottest functions of the last seconds', () => {
+  it('sums self and total over the window, idle samples counted apart', () => {
+    const window = new LiveWindow(5, '/elsewhere');
+    window.add('t1', chunk(['hot', 'hot', 'hot', 'cold', '(idle)'], [10 * S, 10 * S + 1, 10 * S + 2, 10 * S + 3, 10 * S + 4]));
+    const snapshot = window.snapshot(11 * S, 'self');
+    expect(snapshot.samples).toBe(5);
+    expect(snapshot.idle).toBe(1);
+    expect(snapshot.rows.map((row) => [row.label, row.self, row.total])).toEqual([
+      ['hot (/app.js:4)', 3, 3],
+      ['cold (/app.js:5)', 1, 1],
+      ['main (/app.js:3)', 0, 4],
+    ]);
+    expect(window.snapshot(11 * S, 'total').rows[0]!.label).toBe('main (/app.js:3)');
+  });
+
+  it('forgets seconds that left the window, and samples two overlapping chunks share', () => {
+    const window = new LiveWindow(3, '/elsewhere');
+    window.add('t1', chunk(['old', 'old'], [10 * S, 10 * S + 10]));
+    window.add('t1', chunk(['old', 'new'], [10 * S + 10, 12 * S])); // the first sample repeats the last one
+    expect(window.snapshot(12 * S, 'self').rows.find((row) => row.label.startsWith('old'))?.self).toBe(2);
+    const later = window.snapshot(13 * S, 'self');
+    expect(later.rows.map((row) => row.label)).toEqual(['new (/app.js:5)', 'main (/app.js:3)']);
+    expect(later.samples).toBe(1);
+    expect(later.seconds).toBe(3);
+  });
+});
