@@ -6,8 +6,8 @@ import type { CdpTarget } from './cdp-connection.js';
  * `Debugger.pause` stops a thread that runs JavaScript at once (the inspector interrupts it). A thread idle in
  * the event loop has nothing to stop: V8 would pause at its next JavaScript call, whenever that comes. So
  * right after the pause tsprof evaluates a one-statement probe script of its own: an idle thread runs the
- * probe and pauses in it, which says "idle" at once, while a busy thread pauses where it is before the probe
- * even starts. Either way the thread is resumed and the debugger disabled again before this returns.
+ * probe and pauses in it with nothing else on its stack, which says "idle" at once, while a busy thread
+ * pauses where it is (with the probe on top when the inspector ran it first, by interrupt). Either way the thread is resumed and the debugger disabled again before this returns.
  */
 export interface StackFrame {
   functionName: string;
@@ -57,8 +57,10 @@ export async function captureStack(target: CdpTarget, on: (method: string, handl
       line: frame.location.lineNumber + 1,
       column: frame.location.columnNumber + 1,
     }));
-    if (frames[0]?.url === PROBE_URL) return { state: 'idle' };
-    return { state: 'running', frames };
+    // The probe can also run inside a busy thread, by interrupt, before the pause lands: then it sits on top
+    // of the thread's own frames. Only a probe with nothing under it means idle.
+    const own = frames.filter((frame) => frame.url !== PROBE_URL);
+    return own.length === 0 ? { state: 'idle' } : { state: 'running', frames: own };
   } finally {
     // Disabling also drops a pause that is still pending, so the thread never stops later on its own.
     await target.send('Debugger.disable').catch(() => undefined);
