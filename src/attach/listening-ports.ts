@@ -23,20 +23,32 @@ export function listeningSockets(pid: number, procRoot = '/proc'): ListeningSock
       // the descriptor closed while we looked
     }
   }
-  const sockets: ListeningSocket[] = [];
+  return listenTable(`${procRoot}/${pid}/net`)
+    .filter((entry) => inodes.has(entry.inode))
+    .map(({ address, port }) => ({ address, port }));
+}
+
+/** Whether any process in tsprof's own network namespace listens on TCP `port`. */
+export function portInUse(port: number, procRoot = '/proc'): boolean {
+  return listenTable(`${procRoot}/net`).some((entry) => entry.port === port);
+}
+
+/** The listening sockets of one network namespace (`<netDir>/tcp` and `tcp6`), with their inodes. */
+function listenTable(netDir: string): (ListeningSocket & { inode: string })[] {
+  const sockets: (ListeningSocket & { inode: string })[] = [];
   for (const table of ['tcp', 'tcp6']) {
     let text: string;
     try {
-      text = readFileSync(`${procRoot}/${pid}/net/${table}`, 'utf8');
+      text = readFileSync(`${netDir}/${table}`, 'utf8');
     } catch {
       continue; // no IPv6 here
     }
     for (const line of text.split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/);
       // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...
-      if (fields.length < 10 || fields[3] !== LISTEN || !inodes.has(fields[9]!)) continue;
+      if (fields.length < 10 || fields[3] !== LISTEN) continue;
       const [hexAddress, hexPort] = fields[1]!.split(':') as [string, string];
-      sockets.push({ address: decodeAddress(hexAddress), port: parseInt(hexPort, 16) });
+      sockets.push({ address: decodeAddress(hexAddress), port: parseInt(hexPort, 16), inode: fields[9]! });
     }
   }
   return sockets;

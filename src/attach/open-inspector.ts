@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../cli/errors.js';
 import { CdpConnection } from './cdp-connection.js';
 import { readInspectorFlags } from './inspector-flags.js';
-import { isLoopback, listeningSockets, type ListeningSocket } from './listening-ports.js';
+import { isLoopback, listeningSockets, portInUse, type ListeningSocket } from './listening-ports.js';
 import { checkTarget } from './target-check.js';
 
 /**
@@ -52,7 +52,7 @@ export async function openInspector(pid: number): Promise<InspectorEndpoint> {
   // No new port: the inspector was open already (opened at run time, e.g. by inspector.open()), or could not open.
   const existing = await findInspector(pid, before);
   if (existing) return existing;
-  if (flags.port !== 0 && portTakenOnThisMachine(flags.port)) {
+  if (flags.port !== 0 && portInUse(flags.port)) {
     throw new UserError(
       `process ${pid} could not open its inspector: port ${flags.port} is taken by another process. Start the app with --inspect-port=0 (any free port) to profile it while that port is in use`,
     );
@@ -101,7 +101,7 @@ function socketsOf(pid: number): ListeningSocket[] {
 async function findInspector(pid: number, candidates: ListeningSocket[], options: { openedByUs?: boolean } = {}): Promise<InspectorEndpoint | undefined> {
   for (const socket of candidates) {
     if (!isLoopback(socket.address) && socket.address !== '0.0.0.0' && socket.address !== '::') continue;
-    const host = socket.address.includes(':') && socket.address !== '::' ? `[${socket.address}]` : socket.address === '::' ? '[::1]' : socket.address === '0.0.0.0' ? '127.0.0.1' : socket.address;
+    const host = loopbackHostFor(socket.address);
     const targets = await getJson(`http://${host}:${socket.port}/json/list`);
     if (!Array.isArray(targets)) continue;
     const main = targets.find((t: { type?: string; webSocketDebuggerUrl?: string }) => t.type === 'node' && typeof t.webSocketDebuggerUrl === 'string') as
@@ -131,24 +131,13 @@ async function getJson(url: string): Promise<unknown> {
   }
 }
 
-/** Whether anything on this machine listens on `port` (our own view of /proc/net). */
-function portTakenOnThisMachine(port: number): boolean {
-  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    try {
-      const lines = readFileSync(table, 'utf8').split('\n').slice(1);
-      if (lines.some((line) => line.trim().split(/\s+/)[1]?.endsWith(hex) && line.trim().split(/\s+/)[3] === '0A')) return true;
-    } catch {
-      // no such table
-    }
-  }
-  return false;
+/** How to reach a socket over the loopback: a wildcard address through the loopback itself, IPv6 in brackets. */
+function loopbackHostFor(address: string): string {
+  if (address === '0.0.0.0') return '127.0.0.1';
+  if (address === '::') return '[::1]';
+  return address.includes(':') ? `[${address}]` : address;
 }
 
 function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || isLoopback(host);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

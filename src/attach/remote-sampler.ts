@@ -54,6 +54,9 @@ export class RemoteSampler {
   private readonly prefix = `tsprof-${randomBytes(4).toString('hex')}-`;
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** The main thread said the process is exiting (NodeRuntime.waitingForDisconnect). */
+  private exiting = false;
+  private finishing: Promise<void> | undefined;
 
   constructor(
     private readonly process: AttachedProcess,
@@ -82,19 +85,26 @@ export class RemoteSampler {
     this.timer = setInterval(() => void this.rotateAll(), this.options.flushMs);
   }
 
-  /** Ends sampling in every thread still running and waits (boundedly) for their last chunks. */
-  async stop(): Promise<void> {
+  /**
+   * Ends sampling for good, however it ended: a process that began to exit hands over its main thread's last
+   * chunk and is let go at once (Node waits at exit for its debuggers; workers are gone by then); a live
+   * process has every thread's profile ended and waits (boundedly) for the last chunks; a lost connection
+   * has nothing left to give. Safe to call more than once.
+   */
+  async finish(): Promise<void> {
+    if (this.finishing) return this.finishing;
     this.stopping = true;
     clearInterval(this.timer);
-    await Promise.all([...this.threads.values()].map((thread) => this.endThread(thread)));
-  }
-
-  /** Once the process began to exit: waits (boundedly) for the main thread's last chunk. Workers are gone. */
-  async drained(): Promise<void> {
-    this.stopping = true;
-    clearInterval(this.timer);
-    const main = this.threads.get(this.process.main);
-    if (main) await withTimeout(main.finished, END_TIMEOUT_MS);
+    this.finishing = (async () => {
+      if (this.exiting) {
+        const main = this.threads.get(this.process.main);
+        if (main) await withTimeout(main.finished, END_TIMEOUT_MS);
+        this.process.connection.close();
+      } else if (this.process.connection.open) {
+        await Promise.all([...this.threads.values()].map((thread) => this.endThread(thread)));
+      }
+    })();
+    return this.finishing;
   }
 
   private async startThread(target: CdpTarget): Promise<void> {
@@ -149,6 +159,7 @@ export class RemoteSampler {
   }
 
   private async mainThreadExiting(): Promise<void> {
+    this.exiting = true;
     const thread = this.threads.get(this.process.main);
     if (thread) await this.endThread(thread);
     this.options.onExit();

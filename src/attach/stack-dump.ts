@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CdpTarget } from './cdp-connection.js';
 
 /**
@@ -47,7 +48,7 @@ export async function captureStack(target: CdpTarget, on: (method: string, handl
     await target.send('Debugger.pause');
     // No await: while the thread is paused the probe cannot answer.
     const probe = target.send('Runtime.evaluate', { expression: `void 0\n//# sourceURL=${PROBE_URL}`, silent: true }, PAUSE_TIMEOUT_MS * 2).catch(() => undefined);
-    const event = await Promise.race([paused, sleep(PAUSE_TIMEOUT_MS).then(() => undefined)]);
+    const event = await Promise.race([paused, sleep(PAUSE_TIMEOUT_MS, undefined, { ref: false })]);
     if (!event) return { state: 'unknown', reason: `it did not pause within ${PAUSE_TIMEOUT_MS / 1000} s` };
     await target.send('Debugger.resume').catch(() => undefined);
     await probe;
@@ -66,8 +67,4 @@ export async function captureStack(target: CdpTarget, on: (method: string, handl
     await target.send('Debugger.disable').catch(() => undefined);
     for (const stop of unsubscribe) stop();
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

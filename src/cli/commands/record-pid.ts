@@ -83,13 +83,7 @@ export async function recordPidCommand(pid: number, options: RecordPidOptions, r
       if (attached.connection.open) throw new UserError(`process ${pid}: cannot start sampling (${error.message})`);
     });
     reason = await stopped;
-    if (reason === 'exited') {
-      // Node waits at exit until its debuggers leave: take what is left and let it go at once.
-      await sampler.drained();
-      attached.connection.close();
-    } else if (reason !== 'connection lost') {
-      await sampler.stop();
-    }
+    await sampler.finish();
   } finally {
     clearTimeout(durationTimer);
     clearInterval(statusTimer);

@@ -57,13 +57,7 @@ export async function recordCommand(command: string[], options: RecordOptions, r
   try {
     const env = agentEnvironment(process.env, { sessionDir, intervalUs, flushMs: FLUSH_MS, sampler: options.sampler });
     if (!options.subprocesses) env.TSPROF_ONLY_CHILD_OF = String(process.pid);
-    let target: RunningTarget;
-    try {
-      target = await startTarget(command, env, { stdoutToStderr: output === '-' });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new UserError(code === 'ENOENT' ? `${command[0]}: command not found` : `${command[0]}: cannot start (${(error as Error).message})`, code === 'ENOENT' ? 127 : 126);
-    }
+    const target = await startCommand(command, env, { stdoutToStderr: output === '-' });
     // tsprof's own work (taking chunks in) must never compete with the program for a core: lower our
     // priority, after the spawn so that the command keeps its own.
     try {
@@ -184,7 +178,18 @@ function checkAddonSampler(): void {
   }
 }
 
-function exitStatus(exit: TargetExit): number {
+/** Starts the command; one that cannot start is the user's error, with the statuses a shell uses (127, 126). */
+export async function startCommand(command: string[], env: NodeJS.ProcessEnv, options: Parameters<typeof startTarget>[2]): Promise<RunningTarget> {
+  try {
+    return await startTarget(command, env, options);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserError(code === 'ENOENT' ? `${command[0]}: command not found` : `${command[0]}: cannot start (${(error as Error).message})`, code === 'ENOENT' ? 127 : 126);
+  }
+}
+
+/** The status tsprof ends with: the command's own, or 128 + the number of the signal that ended it. */
+export function exitStatus(exit: TargetExit): number {
   if (exit.code !== null) return exit.code;
   const number = exit.signal ? constants.signals[exit.signal] : undefined;
   return number !== undefined ? 128 + number : 1;

@@ -1,14 +1,13 @@
 import { readFileSync, rmSync } from 'node:fs';
-import { constants } from 'node:os';
 import { AttachedProcess } from '../../attach/attached-process.js';
 import { RemoteSampler } from '../../attach/remote-sampler.js';
 import { LiveWindow } from '../../analyze/live-window.js';
 import { describeProcess } from '../../record/merge.js';
 import { createSessionDir, readSession, removeSessionDir } from '../../record/session.js';
-import { agentEnvironment, relaySignals, startTarget, type RunningTarget } from '../../record/spawn.js';
+import { agentEnvironment, relaySignals, type RunningTarget } from '../../record/spawn.js';
 import { UserError } from '../errors.js';
 import { renderTop } from '../top-view.js';
-import type { Reporter } from './record.js';
+import { exitStatus, startCommand, type Reporter } from './record.js';
 
 export interface TopOptions {
   pid?: number;
@@ -112,22 +111,14 @@ async function attachSource(pid: number, intervalUs: number, window: LiveWindow,
     await attached.detach();
     throw new UserError(`process ${pid}: cannot start sampling (${(error as Error).message})`);
   }
-  let stopped = false;
+  // Both steps are idempotent, so quitting and the process's own end may meet here.
   const stop = async () => {
-    if (stopped) return 0;
-    stopped = true;
-    if (attached.connection.open) await sampler.stop();
+    await sampler.finish();
     const warning = await attached.detach();
     if (warning) reporter.warn(warning);
     return 0;
   };
-  const ended = endedPromise.then(async (status) => {
-    // The process is ending (or gone): take its last chunk and let it go at once, as Node waits for its debuggers.
-    await sampler.drained();
-    attached.connection.close();
-    await stop();
-    return status;
-  });
+  const ended = endedPromise.then(async (status) => (await stop(), status));
   return { title: describeProcess(pid, attached.info), ended, stop };
 }
 
@@ -136,11 +127,10 @@ async function spawnSource(command: string[], intervalUs: number, window: LiveWi
   const env = agentEnvironment(process.env, { sessionDir, intervalUs, flushMs: FLUSH_MS, sampler: 'inspector' });
   let target: RunningTarget;
   try {
-    target = await startTarget(command, env, { stdoutToStderr: false, noStdin: interactive });
+    target = await startCommand(command, env, { stdoutToStderr: false, noStdin: interactive });
   } catch (error) {
     removeSessionDir(sessionDir);
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `${command[0]}: command not found` : `${command[0]}: cannot start (${(error as Error).message})`, code === 'ENOENT' ? 127 : 126);
+    throw error;
   }
   const stopRelay = relaySignals(target, sessionDir);
   const poll = () => {
@@ -164,8 +154,7 @@ async function spawnSource(command: string[], intervalUs: number, window: LiveWi
     stopRelay();
     poll();
     removeSessionDir(sessionDir);
-    if (exit.code !== null) return exit.code;
-    return 128 + (exit.signal ? (constants.signals[exit.signal] ?? 0) : 0);
+    return exitStatus(exit);
   });
   return {
     title: command.join(' '),
