@@ -9,6 +9,10 @@ import { UserError } from './errors.js';
 export const OUTPUT_FORMATS = ['html', 'folded', 'speedscope', 'cpuprofile'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
+/** What `tsprof diff` writes. */
+export const DIFF_FORMAT_NAMES = ['table', 'folded', 'html', 'json'] as const;
+export type DiffFormatName = (typeof DIFF_FORMAT_NAMES)[number];
+
 const ENDINGS: [string, OutputFormat][] = [
   ['.speedscope.json', 'speedscope'],
   ['.html', 'html'],

@@ -2,7 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { ChalkInstance } from 'chalk';
 import { TSPROF_VERSION } from '../version.js';
 import { UserError } from './errors.js';
-import { OUTPUT_FORMATS, parseOutputFormat } from './format-names.js';
+import { DIFF_FORMAT_NAMES, OUTPUT_FORMATS, parseOutputFormat, type DiffFormatName } from './format-names.js';
 import type { SamplerName } from '../record/spawn.js';
 import { colorsFor } from './terminal.js';
 
@@ -41,6 +41,12 @@ export async function main(argv: string[]): Promise<void> {
 function positiveNumber(value: string): number {
   const number = Number(value);
   if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('expected a number above 0');
+  return number;
+}
+
+function nonNegativeNumber(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0) throw new InvalidArgumentError('expected a number of 0 or more');
   return number;
 }
 
@@ -181,6 +187,40 @@ goes on running; an inspector tsprof had to open (SIGUSR1, on 127.0.0.1) is clos
     .action(async (options: { pid: number }) => {
       const { dumpCommand } = await import('./commands/dump.js');
       await dumpCommand(options.pid, colorsFor(process.stdout), warn);
+    });
+
+  program
+    .command('diff')
+    .description('compare two profiles: which functions got slower or faster, and is it beyond sampling noise')
+    .argument('<before>', 'profile (or folder of profiles: several runs) of the old version')
+    .argument('<after>', 'profile (or folder of profiles) of the new version')
+    .addOption(new Option('-f, --format <format>', 'table, folded (stack before after, for flamegraph.pl), html (differential flamegraph) or json (default: from -o, else table)').choices(DIFF_FORMAT_NAMES))
+    .option('-o, --output <file>', 'file to write (- for stdout)', '-')
+    .option('--fail-on-regression <percent>', 'exit with status 1 when a function\'s share of own time grew significantly by more than this many percent', nonNegativeNumber)
+    .option('--min-share <percent>', 'leave out functions with less than this share of the samples in both profiles (table and --fail-on-regression)', nonNegativeNumber, 0.5)
+    .option('-n, --top <count>', 'rows per table (regressed and improved functions are always shown)', positiveInteger, 15)
+    .option('--no-normalize', 'folded: keep raw counts instead of scaling the before counts to the after total')
+    .option('--idle', "keep V8's (idle) samples")
+    .option('--skip-bad-lines', 'skip folded lines that do not parse, with a warning')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ tsprof diff before.cpuprofile after.cpuprofile
+  $ tsprof diff runs/v1.4/ runs/v1.5/                   # folders: several runs per version, pooled
+  $ tsprof diff -f folded before.folded after.folded | flamegraph.pl > diff.svg
+  $ tsprof diff before.cpuprofile after.cpuprofile -o diff.html   # red: grew, blue: shrank
+  $ tsprof diff base.cpuprofile pr.cpuprofile --fail-on-regression 10 --min-share 1   # a CI gate
+
+Shares of the samples are compared, so profiles of different lengths and rates compare fairly. A function is
+regressed or improved only when the change is beyond sampling noise: a two-proportion test whose variance
+comes from the spread between stretches of each recording and between runs, corrected for testing every
+function at once (Holm, 5% chance of any false finding).`,
+    )
+    .action(async (before: string, after: string, options: { format?: string; output: string; failOnRegression?: number; minShare: number; top: number; normalize: boolean; idle?: boolean; skipBadLines?: boolean }) => {
+      const { diffCommand } = await import('./commands/diff.js');
+      const { format, ...rest } = options;
+      process.exitCode = diffCommand(before, after, { ...rest, ...(format ? { format: format as DiffFormatName } : {}) }, { colors: colorsFor(process.stdout), stderrColors, warn });
     });
 
   program

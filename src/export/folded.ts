@@ -49,6 +49,7 @@ export function toFolded(profile: Profile, options: ExportOptions): string {
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
 
-function foldedSafe(label: string): string {
+/** A label made safe for a folded line: `;` separates frames and a line break ends the line. */
+export function foldedSafe(label: string): string {
   return label.replace(/;/g, ',').replace(/[\r\n]+/g, ' ');
 }

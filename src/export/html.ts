@@ -27,7 +27,11 @@ export const PRUNE_SHARE = 1 / 2000;
 
 /** A self-contained flamegraph page: no request leaves it, so it works from file:// and offline. */
 export function toHtml(profile: Profile, assets: PageAssets, options: HtmlOptions): string {
-  const data = pageData(profile, options);
+  return fillPage(assets, pageData(profile, options));
+}
+
+/** The page with `data` and the bundled script and stylesheet inlined, each escaped for where it sits. */
+export function fillPage(assets: PageAssets, data: PageData): string {
   return fillTemplate(assets.template, {
     '{{TITLE}}': escapeHtml(data.title),
     '/*{{CSS}}*/': assets.css.replace(/<\/style/gi, '<\\/style'),

@@ -20,6 +20,15 @@ export interface PageData {
   value: number[];
   kind: PageFrameKind[];
   pruned: { nodes: number; weight: number; minShare: number };
+  /** Present on a differential page (`tsprof diff -f html`): `value` is then the after profile's weight. */
+  diff?: PageDiff;
+}
+
+/** Per node, parallel to `value`: the before profile, scaled to the after profile's total, and own weights. */
+export interface PageDiff {
+  before: number[];
+  selfBefore: number[];
+  selfAfter: number[];
 }
 
 export type PageFrameKind = FrameKind | 'root';

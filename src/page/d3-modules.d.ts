@@ -1,7 +1,7 @@
 // Just enough typing for the parts of d3-flame-graph and d3-selection the page uses (neither ships types).
 declare module 'd3-flame-graph' {
   export interface FlameNode {
-    data: { name: string; value: number; kind: string; location: string; children?: unknown[] };
+    data: { name: string; value: number; kind: string; location: string; children?: unknown[]; [extra: string]: unknown };
     value: number;
     x0: number;
     x1: number;
@@ -29,7 +29,8 @@ declare module 'd3-flame-graph' {
     search(term: string): void;
     clear(): void;
     resetZoom(): void;
-    update(): FlameGraph;
+    update(data?: unknown): FlameGraph;
+    getName(name: (d: FlameNode) => string): FlameGraph;
   }
   export default function flamegraph(): FlameGraph;
   export const tooltip: { defaultFlamegraphTooltip(): Tooltip };

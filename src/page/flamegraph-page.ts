@@ -10,22 +10,26 @@ import './flamegraph-page.css';
 
 interface TreeNode {
   name: string;
+  /** The width: the profile's weight, or on a diff page the after (or, toggled, the before) profile's. */
   value: number;
   kind: PageFrameKind;
   location: string;
   children: TreeNode[];
+  /** Diff pages only: inclusive and own weight of each side, before scaled to the after total. */
+  diff?: { before: number; after: number; selfBefore: number; selfAfter: number };
 }
 
 const data = JSON.parse(document.getElementById('profile-data')!.textContent!) as PageData;
 const byId = (id: string) => document.getElementById(id)!;
 
-function buildTree(d: PageData): TreeNode {
+function buildTree(d: PageData, widths: 'after' | 'before' = 'after'): TreeNode {
   const nodes: TreeNode[] = d.parent.map((_, i) => ({
     name: d.strings[d.name[i]!]!,
-    value: d.value[i]!,
+    value: widths === 'before' && d.diff ? d.diff.before[i]! : d.value[i]!,
     kind: d.kind[i]!,
     location: d.location[i]! >= 0 ? d.strings[d.location[i]!]! : '',
     children: [],
+    ...(d.diff ? { diff: { before: d.diff.before[i]!, after: d.value[i]!, selfBefore: d.diff.selfBefore[i]!, selfAfter: d.diff.selfAfter[i]! } } : {}),
   }));
   d.parent.forEach((parent, i) => {
     if (parent >= 0) nodes[parent]!.children.push(nodes[i]!);
@@ -79,8 +83,40 @@ function colorOf(kind: PageFrameKind, name: string): string {
 function describe(d: FlameNode): string {
   const lines = [d.data.name];
   if (d.data.location) lines.push(d.data.location);
-  lines.push(`${formatValue(d.value)} · ${percent(d.value)} of total`);
+  const diff = (d.data as TreeNode).diff;
+  if (diff) {
+    const only = onlyIn(diff);
+    if (only) lines.push(only === 'after' ? 'new: only in the after profile' : 'gone: only in the before profile');
+    lines.push(
+      `total: before ${percent(diff.before)} → after ${percent(diff.after)} (${points(diff.after - diff.before)})`,
+      `self:  before ${percent(diff.selfBefore)} → after ${percent(diff.selfAfter)} (${points(diff.selfAfter - diff.selfBefore)})`,
+    );
+  } else lines.push(`${formatValue(d.value)} · ${percent(d.value)} of total`);
   return lines.join('\n');
+}
+
+/** Diff pages: in which profile alone a frame appears, if only in one. */
+function onlyIn(diff: NonNullable<TreeNode['diff']>): 'before' | 'after' | undefined {
+  if (diff.before === 0 && diff.after > 0) return 'after';
+  if (diff.after === 0 && diff.before > 0) return 'before';
+  return undefined;
+}
+
+function points(change: number): string {
+  const value = total > 0 ? (100 * change) / total : 0;
+  return `${value >= 0.005 ? '+' : value <= -0.005 ? '−' : '±'}${Math.abs(value).toFixed(2)} pts`;
+}
+
+// Diff pages: red where a frame's own time grew, blue where it shrank, stronger for larger changes
+// (relative to the largest change on the page), as flamegraph.pl draws difffolded.pl's output.
+const largestSelfChange = data.diff ? Math.max(1e-9, ...data.diff.selfAfter.map((after, i) => Math.abs(after - data.diff!.selfBefore[i]!))) : 1;
+
+function diffColor(diff: NonNullable<TreeNode['diff']>): string {
+  const change = diff.selfAfter - diff.selfBefore;
+  const strength = Math.min(1, Math.abs(change) / largestSelfChange);
+  const lightness = Math.round(92 - 42 * strength);
+  if (Math.abs(change) < largestSelfChange * 1e-3) return 'hsl(0, 0%, 90%)';
+  return change > 0 ? `hsl(0, 85%, ${lightness}%)` : `hsl(220, 85%, ${lightness}%)`;
 }
 
 const chartElement = byId('chart');
@@ -91,7 +127,11 @@ const chart = flamegraph()
   .minFrameSize(1)
   .sort(true)
   .tooltip(tooltip.defaultFlamegraphTooltip().text(describe))
-  .setColorMapper((d) => (d.highlight ? '#e600e6' : colorOf(d.data.kind as PageFrameKind, d.data.name)))
+  .setColorMapper((d) => {
+    if (d.highlight) return '#e600e6';
+    const diff = (d.data as TreeNode).diff;
+    return diff ? diffColor(diff) : colorOf(d.data.kind as PageFrameKind, d.data.name);
+  })
   // Literal, case-insensitive search: typed text is never turned into a regular expression.
   .setSearchMatch((d, term) => {
     if (!term) return false;
@@ -106,17 +146,33 @@ const chart = flamegraph()
 
 byId('title').textContent = data.title;
 byId('details').textContent = data.details.join(' · ');
+function legendItem(color: string, label: string): HTMLElement {
+  const item = document.createElement('span');
+  item.className = 'legend-item';
+  const swatch = document.createElement('span');
+  swatch.className = 'swatch';
+  swatch.style.background = color;
+  item.append(swatch, label);
+  return item;
+}
 byId('legend').replaceChildren(
-  ...KIND_LABELS.map(([kind, label]) => {
-    const item = document.createElement('span');
-    item.className = 'legend-item';
-    const swatch = document.createElement('span');
-    swatch.className = 'swatch';
-    swatch.style.background = colorOf(kind, label);
-    item.append(swatch, label);
-    return item;
-  }),
+  ...(data.diff
+    ? [
+        legendItem('hsl(0, 85%, 55%)', 'own time grew'),
+        legendItem('hsl(220, 85%, 55%)', 'own time shrank'),
+        legendItem('hsl(0, 0%, 90%)', 'unchanged'),
+        '[new] only in the after profile · [gone] only in the before profile (widths: before) · shares compared, before scaled to the after total',
+      ]
+    : KIND_LABELS.map(([kind, label]) => legendItem(colorOf(kind, label), label))),
 );
+if (data.diff) {
+  // Frames of one profile only say so in their label.
+  chart.getName((d: FlameNode) => {
+    const diff = (d.data as TreeNode).diff;
+    const only = diff && onlyIn(diff);
+    return only === 'after' ? `[new] ${d.data.name}` : only === 'before' ? `[gone] ${d.data.name}` : d.data.name;
+  });
+}
 if (data.pruned.nodes > 0) {
   byId('pruned-note').textContent =
     `${data.pruned.nodes.toLocaleString('en-US')} frames narrower than ${(data.pruned.minShare * 100).toFixed(2)}% ` +
@@ -135,6 +191,17 @@ search.addEventListener('input', () => {
   }
 });
 byId('reset-zoom').addEventListener('click', () => chart.resetZoom());
+if (data.diff) {
+  // Widths from the after profile hide what disappeared; the before widths show it.
+  const widths = byId('toggle-widths');
+  widths.hidden = false;
+  let showing: 'after' | 'before' = 'after';
+  widths.addEventListener('click', () => {
+    showing = showing === 'after' ? 'before' : 'after';
+    chart.update(buildTree(data, showing));
+    widths.textContent = showing === 'after' ? 'Widths: after' : 'Widths: before';
+  });
+}
 const toggle = byId('toggle-orientation');
 toggle.addEventListener('click', () => {
   const inverted = !chart.inverted();

@@ -1,0 +1,112 @@
+import { displayPath, frameName } from '../model/frame-display.js';
+import type { Frame, Profile } from '../model/profile.js';
+
+/**
+ * Per-function sample counts of a profile, split into replicates: contiguous stretches of the recording (time
+ * blocks) of each run. The diff's significance test reads how much a function's share varies from block to
+ * block and from run to run, so that bursty code (a function that runs for 50 ms at a time) is not judged as
+ * if every sample were an independent coin toss.
+ */
+
+/** One stretch of one run: how many samples it holds, and the own (self) and inclusive (total) count of each function. */
+export interface Replicate {
+  /** Which run (profile) of its side the block belongs to. */
+  run: number;
+  samples: number;
+  self: Map<number, number>;
+  total: Map<number, number>;
+}
+
+/**
+ * Which functions are "the same" across profiles: the name and the file (relative to cwd), not the line, so a
+ * release that moves a function down its file still matches it. Anonymous functions also keep their line,
+ * or every callback in a file would be one function.
+ */
+export class FunctionKeys {
+  private readonly ids = new Map<string, number>();
+  /** The frame each key was first seen with, for display. */
+  readonly frames: Frame[] = [];
+
+  constructor(private readonly cwd: string) {}
+
+  idOf(frame: Frame): number {
+    const name = frameName(frame);
+    const file = frame.file ? displayPath(frame.file, this.cwd) : '';
+    const key = name === '(anonymous)' ? `${name}\u0000${file}\u0000${frame.line ?? ''}` : `${name}\u0000${file}`;
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.frames.length;
+      this.ids.set(key, id);
+      this.frames.push(frame);
+    }
+    return id;
+  }
+
+  get size(): number {
+    return this.frames.length;
+  }
+}
+
+/** Time blocks hold at least this many samples, so that a block's share of a function means something. */
+const MIN_BLOCK_SAMPLES = 200;
+/** At most this many blocks per run: enough degrees of freedom for the spread, blocks long enough to be independent. */
+const MAX_BLOCKS = 20;
+
+/**
+ * Weights as sample counts. Counting profiles already are; a time-weighted profile (speedscope in time units)
+ * is divided by its sampling interval, else by its typical sample weight. The test needs counts: its variance
+ * is that of a number of samples, not of microseconds.
+ */
+export function samplesPerWeight(profile: Profile): number {
+  if (profile.unit === 'samples') return 1;
+  if (profile.meta.intervalUs) return 1 / profile.meta.intervalUs;
+  const weights = [...profile.samples.weight].filter((w) => w > 0).sort((a, b) => a - b);
+  const median = weights[Math.floor(weights.length / 2)];
+  return median ? 1 / median : 1;
+}
+
+/** The replicates of one run: its samples in time order, cut into blocks of equal weight (one block without timestamps). */
+export function countReplicates(profile: Profile, keys: FunctionKeys, run: number): Replicate[] {
+  const scale = samplesPerWeight(profile);
+  const { stack, weight, time, length } = profile.samples;
+  const order = Array.from({ length }, (_, i) => i);
+  if (time) order.sort((a, b) => time[a]! - time[b]!);
+
+  let all = 0;
+  for (let i = 0; i < length; i++) all += weight[i]! * scale;
+  const blockCount = time ? Math.max(1, Math.min(MAX_BLOCKS, Math.floor(all / MIN_BLOCK_SAMPLES))) : 1;
+
+  const keysOfStack = stackKeys(profile, keys);
+  const replicates: Replicate[] = [];
+  let current: Replicate | undefined;
+  let done = 0;
+  for (const i of order) {
+    const block = Math.min(blockCount - 1, Math.floor((done / all) * blockCount));
+    if (replicates.length <= block) replicates.push((current = { run, samples: 0, self: new Map(), total: new Map() }));
+    const w = weight[i]! * scale;
+    done += w;
+    if (w === 0) continue;
+    const { self, distinct } = keysOfStack(stack[i]!);
+    current!.samples += w;
+    current!.self.set(self, (current!.self.get(self) ?? 0) + w);
+    for (const key of distinct) current!.total.set(key, (current!.total.get(key) ?? 0) + w);
+  }
+  return replicates.filter((r) => r.samples > 0);
+}
+
+/** For each stack: the key of its innermost frame and the distinct keys on it (a recursive function counts once), memoised. */
+function stackKeys(profile: Profile, keys: FunctionKeys): (stackId: number) => { self: number; distinct: number[] } {
+  const frameKey = profile.frames.map((frame) => keys.idOf(frame));
+  const { prefix, frame } = profile.stacks;
+  const memo = new Map<number, { self: number; distinct: number[] }>();
+  return (stackId) => {
+    let entry = memo.get(stackId);
+    if (!entry) {
+      const distinct = new Set<number>();
+      for (let s = stackId; s !== -1; s = prefix[s]!) distinct.add(frameKey[frame[s]!]!);
+      entry = { self: frameKey[frame[stackId]!]!, distinct: [...distinct] };
+      memo.set(stackId, entry);
+    }
+    return entry;
+  };
+}

@@ -1,0 +1,119 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { diffProfiles, significantRegressions } from '../../analyze/diff.js';
+import { mergeCallTrees } from '../../analyze/merged-tree.js';
+import { toDiffFolded } from '../../export/diff-folded.js';
+import { toDiffHtml } from '../../export/diff-html.js';
+import { toDiffJson } from '../../export/diff-json.js';
+import { loadPageAssets } from '../../export/html-assets.js';
+import { frameLabel } from '../../model/frame-display.js';
+import type { Profile } from '../../model/profile.js';
+import { formatFromName } from '../../import/index.js';
+import { describeSide, formatDiffTable } from '../diff-table.js';
+import { UserError } from '../errors.js';
+import type { DiffFormatName } from '../format-names.js';
+import { readProfileFile, writeOutput } from '../io.js';
+
+
+export interface DiffOptions {
+  format?: DiffFormatName;
+  output: string;
+  top: number;
+  minShare: number;
+  failOnRegression?: number;
+  normalize: boolean;
+  idle?: boolean;
+  skipBadLines?: boolean;
+}
+
+export interface DiffContext {
+  /** Colours for the table on stdout. */
+  colors: ChalkInstance;
+  /** Colours for messages on stderr. */
+  stderrColors: ChalkInstance;
+  warn: (message: string) => void;
+}
+
+/** `tsprof diff <before> <after>`: returns the exit status (1 when --fail-on-regression finds a regression). */
+export function diffCommand(beforePath: string, afterPath: string, options: DiffOptions, context: DiffContext): number {
+  if (beforePath === '-' && afterPath === '-') throw new UserError('only one of the two sides can be read from stdin (-)');
+  const format = options.format ?? formatFromOutputName(options.output);
+  const read = (path: string) => readSide(path, options, context.warn);
+  const before = read(beforePath);
+  const after = read(afterPath);
+  const cwd = process.cwd();
+
+  const diff = diffProfiles(before.profiles, after.profiles, { cwd });
+  let content: string;
+  switch (format) {
+    case 'table':
+      content = formatDiffTable(diff, { top: options.top, minShare: options.minShare, cwd, beforeName: beforePath, afterName: afterPath }, options.output === '-' ? context.colors : new Chalk({ level: 0 }));
+      break;
+    case 'json':
+      content = toDiffJson(diff, { cwd, before: before.files, after: after.files });
+      break;
+    case 'folded':
+      content = toDiffFolded(mergeCallTrees(before.profiles, after.profiles, cwd), { normalize: options.normalize });
+      break;
+    case 'html':
+      content = toDiffHtml(mergeCallTrees(before.profiles, after.profiles, cwd), loadPageAssets(), {
+        title: `tsprof diff: ${beforePath} → ${afterPath}`,
+        details: [`before: ${describeSide(diff.before)} (${beforePath})`, `after: ${describeSide(diff.after)} (${afterPath})`],
+      });
+      break;
+  }
+  writeOutput(options.output, content);
+
+  if (options.failOnRegression === undefined) return 0;
+  const regressions = significantRegressions(diff, { minRelative: options.failOnRegression, minShare: options.minShare });
+  if (regressions.length === 0) return 0;
+  const names = regressions.map((row) => `${frameLabel(row.frame, cwd)} ${row.beforeShare.toFixed(1)}% -> ${row.afterShare.toFixed(1)}% (${row.relative === null ? 'new' : `+${row.relative.toFixed(0)}%`})`);
+  process.stderr.write(
+    `${context.stderrColors.red('tsprof: regression:')} ${regressions.length} function${regressions.length === 1 ? '' : 's'} significantly slower by more than ${options.failOnRegression}%: ${names.join('; ')}\n`,
+  );
+  return 1;
+}
+
+/** The format -o's file name implies; a table when writing to stdout or to an unknown ending. */
+function formatFromOutputName(output: string): DiffFormatName {
+  const lower = output.toLowerCase();
+  if (lower.endsWith('.json')) return 'json';
+  if (lower.endsWith('.html') || lower.endsWith('.htm')) return 'html';
+  if (/\.(folded|collapsed|txt)$/.test(lower)) return 'folded';
+  return 'table';
+}
+
+/**
+ * One side of the diff: a profile file, or a folder of runs of the same version (every file in it whose
+ * name says it is a profile). Each file is read as `convert` reads it; a memory profile is refused.
+ */
+function readSide(path: string, options: DiffOptions, warn: (message: string) => void): { profiles: Profile[]; files: string[] } {
+  let files = [path];
+  if (path !== '-') {
+    let isFolder: boolean;
+    try {
+      isFolder = statSync(path).isDirectory();
+    } catch {
+      throw new UserError(`${path}: no such file or folder`);
+    }
+    if (isFolder) {
+      const names = readdirSync(path).filter((name) => !name.startsWith('.')).sort();
+      const profiles = names.filter((name) => formatFromName(name) !== undefined || name.toLowerCase().endsWith('.json'));
+      if (profiles.length === 0) throw new UserError(`${path}: the folder holds no profiles (.cpuprofile, .speedscope.json, .folded, .collapsed, .txt)`);
+      const skipped = names.length - profiles.length;
+      if (skipped > 0) warn(`${path}: left out ${skipped} file${skipped === 1 ? '' : 's'} whose names are not those of profiles`);
+      files = profiles.map((name) => join(path, name));
+    }
+  }
+  const profiles = files.map((file) => {
+    const { profile } = readProfileFile(file, {
+      keepIdle: options.idle ?? false,
+      skipBadLines: options.skipBadLines ?? false,
+      onWarning: (message) => warn(`${file}: ${message}`),
+    });
+    if (profile.unit === 'bytes') throw new UserError(`${file}: a memory profile (bytes); diff compares CPU time`);
+    return profile;
+  });
+  return { profiles, files: files.map((file) => (file === '-' ? 'stdin' : file)) };
+}
