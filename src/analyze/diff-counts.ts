@@ -15,6 +15,12 @@ export interface Replicate {
   samples: number;
   self: Map<number, number>;
   total: Map<number, number>;
+  /**
+   * How many of a function's samples were followed, in the same thread, by another sample in it: how
+   * bursty it is. Only for profiles with sample times (folded stacks have no order).
+   */
+  selfStays?: Map<number, number>;
+  totalStays?: Map<number, number>;
 }
 
 /**
@@ -68,7 +74,7 @@ export function samplesPerWeight(profile: Profile): number {
 /** The replicates of one run: its samples in time order, cut into blocks of equal weight (one block without timestamps). */
 export function countReplicates(profile: Profile, keys: FunctionKeys, run: number): Replicate[] {
   const scale = samplesPerWeight(profile);
-  const { stack, weight, time, length } = profile.samples;
+  const { stack, weight, time, thread, length } = profile.samples;
   const order = Array.from({ length }, (_, i) => i);
   if (time) order.sort((a, b) => time[a]! - time[b]!);
 
@@ -77,36 +83,62 @@ export function countReplicates(profile: Profile, keys: FunctionKeys, run: numbe
   const blockCount = time ? Math.max(1, Math.min(MAX_BLOCKS, Math.floor(all / MIN_BLOCK_SAMPLES))) : 1;
 
   const keysOfStack = stackKeys(profile, keys);
+  const previousInThread = new Map<number, StackKeys>();
   const replicates: Replicate[] = [];
   let current: Replicate | undefined;
   let done = 0;
   for (const i of order) {
     const block = Math.min(blockCount - 1, Math.floor((done / all) * blockCount));
-    if (replicates.length <= block) replicates.push((current = { run, samples: 0, self: new Map(), total: new Map() }));
+    if (replicates.length <= block) {
+      current = { run, samples: 0, self: new Map(), total: new Map(), ...(time ? { selfStays: new Map(), totalStays: new Map() } : {}) };
+      replicates.push(current);
+    }
     const w = weight[i]! * scale;
     done += w;
     if (w === 0) continue;
-    const { self, distinct } = keysOfStack(stack[i]!);
-    current!.samples += w;
-    current!.self.set(self, (current!.self.get(self) ?? 0) + w);
-    for (const key of distinct) current!.total.set(key, (current!.total.get(key) ?? 0) + w);
+    const keysHere = keysOfStack(stack[i]!);
+    const r = current!;
+    r.samples += w;
+    add(r.self, keysHere.self, w);
+    for (const key of keysHere.distinct) add(r.total, key, w);
+    if (time) {
+      // Count the previous sample of this thread as "stayed" in each function this one is in too.
+      const previous = previousInThread.get(thread[i]!);
+      if (previous) {
+        if (previous.self === keysHere.self) add(r.selfStays!, previous.self, 1);
+        for (const key of previous.distinct) if (keysHere.set.has(key)) add(r.totalStays!, key, 1);
+      }
+      previousInThread.set(thread[i]!, keysHere);
+    }
   }
   return replicates.filter((r) => r.samples > 0);
 }
 
-/** For each stack: the key of its innermost frame and the distinct keys on it (a recursive function counts once), memoised. */
-function stackKeys(profile: Profile, keys: FunctionKeys): (stackId: number) => { self: number; distinct: number[] } {
+interface StackKeys {
+  /** The key of the innermost frame. */
+  self: number;
+  /** The distinct keys on the stack (a recursive function counts once). */
+  distinct: number[];
+  set: Set<number>;
+}
+
+/** The keys of each stack, memoised. */
+function stackKeys(profile: Profile, keys: FunctionKeys): (stackId: number) => StackKeys {
   const frameKey = profile.frames.map((frame) => keys.idOf(frame));
   const { prefix, frame } = profile.stacks;
-  const memo = new Map<number, { self: number; distinct: number[] }>();
+  const memo = new Map<number, StackKeys>();
   return (stackId) => {
     let entry = memo.get(stackId);
     if (!entry) {
-      const distinct = new Set<number>();
-      for (let s = stackId; s !== -1; s = prefix[s]!) distinct.add(frameKey[frame[s]!]!);
-      entry = { self: frameKey[frame[stackId]!]!, distinct: [...distinct] };
+      const set = new Set<number>();
+      for (let s = stackId; s !== -1; s = prefix[s]!) set.add(frameKey[frame[s]!]!);
+      entry = { self: frameKey[frame[stackId]!]!, distinct: [...set], set };
       memo.set(stackId, entry);
     }
     return entry;
   };
+}
+
+function add(map: Map<number, number>, key: number, amount: number): void {
+  map.set(key, (map.get(key) ?? 0) + amount);
 }

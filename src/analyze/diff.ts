@@ -110,7 +110,13 @@ export function diffProfiles(before: readonly Profile[], after: readonly Profile
 }
 
 function sideCounts(replicates: readonly Replicate[], measure: 'self' | 'total', key: number): SideCounts {
-  return { counts: replicates.map((r) => r[measure].get(key) ?? 0), samples: replicates.map((r) => r.samples), runs: replicates.map((r) => r.run) };
+  const stays = replicates.map((r) => r[measure === 'self' ? 'selfStays' : 'totalStays']);
+  return {
+    counts: replicates.map((r) => r[measure].get(key) ?? 0),
+    samples: replicates.map((r) => r.samples),
+    runs: replicates.map((r) => r.run),
+    stays: stays.map((map) => (map ? (map.get(key) ?? 0) : null)),
+  };
 }
 
 function countOf(replicates: readonly Replicate[], measure: 'self' | 'total', key: number): number {

@@ -1,5 +1,5 @@
 import { buildCallTree, type CallTreeNode } from '../model/call-tree.js';
-import { frameKind, frameLocation, frameName, type FrameKind } from '../model/frame-display.js';
+import { frameKind, frameLabel, frameLocation, frameName, type FrameKind } from '../model/frame-display.js';
 import type { Profile } from '../model/profile.js';
 import { foldedSafe } from '../export/folded.js';
 
@@ -43,7 +43,7 @@ function addTree(into: MergedNode, tree: CallTreeNode, side: 0 | 1, cwd: string)
       // pid, so that two runs of the same program line up.
       const name = isThread ? child.frame.name.replace(/\bnode \d+\b/g, 'node') : frameName(child.frame);
       const location = isThread ? '' : frameLocation(child.frame, cwd);
-      const label = foldedSafe(location ? `${name} (${location})` : name);
+      const label = foldedSafe(isThread ? name : frameLabel(child.frame, cwd));
       let target = merged.children.get(label);
       if (!target) {
         target = { label, name, location, kind: isThread ? 'thread' : frameKind(child.frame), self: [0, 0], total: [0, 0], children: new Map() };

@@ -18,6 +18,8 @@ export interface SideCounts {
   counts: readonly number[];
   samples: readonly number[];
   runs: readonly number[];
+  /** Per replicate, how many of the function's samples the next sample of the thread was also in; null without sample times. */
+  stays: readonly (number | null)[];
 }
 
 export interface ProportionTest {
@@ -33,16 +35,17 @@ export interface ProportionTest {
  * 10 runs of fixtures/programs/regression.js at 1,600 Hz varied 0 to 4.2% beyond sampling noise.
  */
 export const RUN_SPREAD = 0.03;
-/** How many degrees of freedom the assumed spread is worth against one measured from several runs. */
-const PRIOR_RUNS = 4;
+/** How many runs' worth of evidence the assumed spread counts as, against a spread measured between runs. */
+const PRIOR_DF = 4;
 
 /**
- * Fewer than this many samples inside (or outside) a function on both sides together cannot give a
- * significant result once corrected for many tests; such functions are not tested, which keeps the
- * correction from being diluted by them. The rule depends only on the pooled count, not on how it splits
- * between the sides, so it does not bias the test.
+ * Fewer than this many samples inside (or outside) a function on both sides together, counted as
+ * independent samples (bursts count less), give no reliable result: the normal approximation fails and the
+ * result could not survive the correction anyway. Such functions are not tested, which also keeps the
+ * correction from being diluted by them. The rule depends on the pooled count, not on how it splits between
+ * the sides, so it does not bias the test.
  */
-export const MIN_TESTED_SAMPLES = 10;
+export const MIN_TESTED_SAMPLES = 20;
 
 /** The test, or undefined when the function has too few samples to be tested. */
 export function proportionTest(before: SideCounts, after: SideCounts): ProportionTest | undefined {
@@ -51,35 +54,44 @@ export function proportionTest(before: SideCounts, after: SideCounts): Proportio
   const x2 = sum(after.counts);
   const n2 = sum(after.samples);
   if (n1 <= 0 || n2 <= 0) return undefined;
-  if (Math.min(x1 + x2, n1 - x1 + (n2 - x2)) < MIN_TESTED_SAMPLES) return undefined;
   const p1 = x1 / n1;
   const p2 = x2 / n2;
 
-  // Burstiness, from both sides' blocks together: under the null hypothesis they share one dispersion.
-  const blocks1 = pearsonChiSquare(before, p1);
-  const blocks2 = pearsonChiSquare(after, p2);
-  const blockDf = blocks1.degreesOfFreedom + blocks2.degreesOfFreedom;
-  const dispersion = blockDf > 0 ? Math.max(1, (blocks1.chiSquare + blocks2.chiSquare) / blockDf) : 1;
   const pooled = (x1 + x2) / (n1 + n2);
-  const variance = sideVariance(before, pooled, (dispersion * pooled * (1 - pooled)) / n1) + sideVariance(after, pooled, (dispersion * pooled * (1 - pooled)) / n2);
+  // Burstiness, from both sides together (under the null hypothesis they share it): short-range from how
+  // often a sample is followed by another in the function, long-range from the spread between time blocks.
+  const blocks1 = pearsonChiSquare(before);
+  const blocks2 = pearsonChiSquare(after);
+  const blockDf = blocks1.degreesOfFreedom + blocks2.degreesOfFreedom;
+  const blockDispersion = blockDf > 0 ? (blocks1.chiSquare + blocks2.chiSquare) / blockDf : 1;
+  const dispersion = Math.max(1, blockDispersion, burstDispersion([before, after], pooled));
+  // In bursts of about `dispersion` samples, a count is worth that many times fewer independent samples.
+  if (Math.min(x1 + x2, n1 - x1 + (n2 - x2)) / dispersion < MIN_TESTED_SAMPLES) return undefined;
+  const side1 = sideVariance(before, pooled, (dispersion * pooled * (1 - pooled)) / n1);
+  const side2 = sideVariance(after, pooled, (dispersion * pooled * (1 - pooled)) / n2);
 
-  const standardError = Math.sqrt(variance);
+  const standardError = Math.sqrt(side1.variance + side2.variance);
   if (!(standardError > 0)) return { before: p1, after: p2, p: p1 === p2 ? 1 : 0 };
   const z = Math.abs(p2 - p1) / standardError;
-  // An estimated dispersion is uncertain: read z against Student's t with the blocks' degrees of freedom.
-  const tail = dispersion > 1 ? jStat.studentt.cdf(-z, blockDf) : jStat.normal.cdf(-z, 0, 1);
+  // Variances estimated from few replicates are uncertain: read z against Student's t, with the
+  // Welch-Satterthwaite degrees of freedom of the two sides' variances, or with the blocks' when their
+  // spread decided the dispersion; the fewer of the two.
+  const welch = (side1.variance + side2.variance) ** 2 / (side1.variance ** 2 / side1.df + side2.variance ** 2 / side2.df);
+  const df = Math.min(dispersion > 1 && dispersion === blockDispersion ? blockDf : Infinity, welch);
+  const tail = Number.isFinite(df) ? jStat.studentt.cdf(-z, df) : jStat.normal.cdf(-z, 0, 1);
   return { before: p1, after: p2, p: Math.min(1, 2 * tail) };
 }
 
 /**
  * The variance of one side's share: sampling (`sampling`, already widened for bursts) plus run-to-run
  * variation. That is assumed to be RUN_SPREAD of the share per run; with several runs, the spread measured
- * between them (beyond sampling) updates the assumption, weighted by its degrees of freedom against
- * PRIOR_RUNS, so that two or three runs cannot talk the variance down to nothing, nor blow it up by chance.
- * `share` is the pooled share of both sides, the one the null hypothesis says both have, and so what the
- * assumed spread is taken of.
+ * between them (beyond sampling) is combined with the assumption, weighted by degrees of freedom
+ * (PRIOR_DF for the assumption, runs - 1 for the measurement), as empirical-Bayes t-tests do: two or three
+ * runs can neither talk the variance down to nothing nor blow it up by chance. The result has PRIOR_DF +
+ * runs - 1 degrees of freedom. `share` is the pooled share of both sides, the one the null hypothesis says
+ * both have, and so what the assumed spread is taken of.
  */
-function sideVariance(side: SideCounts, share: number, sampling: number): number {
+function sideVariance(side: SideCounts, share: number, sampling: number): { variance: number; df: number } {
   const byRun = new Map<number, { count: number; samples: number }>();
   side.runs.forEach((run, j) => {
     const entry = byRun.get(run) ?? { count: 0, samples: 0 };
@@ -92,26 +104,58 @@ function sideVariance(side: SideCounts, share: number, sampling: number): number
   // Runs of unequal length count as fewer runs.
   const effectiveRuns = total ** 2 / sum(runs.map((r) => r.samples ** 2));
   const assumed = (RUN_SPREAD * share) ** 2 / effectiveRuns;
-  if (runs.length < 2) return sampling + assumed;
+  if (runs.length < 2) return { variance: sampling + assumed, df: Infinity };
   // The between-run ("cluster-robust") variance of this side's share, less what sampling explains.
   const own = sum(runs.map((r) => r.count)) / total;
   const between = ((runs.length / (runs.length - 1)) * sum(runs.map((r) => (r.count - r.samples * own) ** 2))) / total ** 2;
   const measured = Math.max(0, between - sampling);
   const df = runs.length - 1;
-  return sampling + (PRIOR_RUNS * assumed + df * measured) / (PRIOR_RUNS + df);
+  return { variance: sampling + (PRIOR_DF * assumed + df * measured) / (PRIOR_DF + df), df: PRIOR_DF + df };
 }
 
-function pearsonChiSquare(side: SideCounts, share: number): { chiSquare: number; degreesOfFreedom: number } {
-  let chiSquare = 0;
-  let replicates = 0;
-  side.samples.forEach((n, j) => {
-    if (n <= 0) return;
-    replicates++;
-    const expected = n * share;
-    const variance = expected * (1 - share);
-    if (variance > 0) chiSquare += (side.counts[j]! - expected) ** 2 / variance;
+/**
+ * The variance factor of a function's count from its bursts, modelling its presence sample by sample as a
+ * two-state Markov chain: with lag-1 autocorrelation rho (from how often a sample in the function is
+ * followed by another in it, against the share), a count varies (1 + rho) / (1 - rho) times as much as
+ * independent samples' would. 1 when the profiles have no sample order.
+ */
+function burstDispersion(sides: readonly SideCounts[], share: number): number {
+  let stays = 0;
+  let counts = 0;
+  for (const side of sides) {
+    side.stays.forEach((stay, j) => {
+      if (stay === null) return;
+      stays += stay;
+      counts += side.counts[j]!;
+    });
+  }
+  if (counts === 0 || share >= 1) return 1;
+  const rho = Math.min(0.99, Math.max(0, (stays / counts - share) / (1 - share)));
+  return (1 + rho) / (1 - rho);
+}
+
+/**
+ * Pearson's chi-square of a side's counts across the time blocks of each run, each block against its own
+ * run's share (differences between runs are run-to-run variation, counted apart). A run without the function
+ * (or with nothing else) says nothing about its bursts.
+ */
+function pearsonChiSquare(side: SideCounts): { chiSquare: number; degreesOfFreedom: number } {
+  const byRun = new Map<number, number[]>();
+  side.runs.forEach((run, j) => {
+    if (side.samples[j]! > 0) byRun.set(run, [...(byRun.get(run) ?? []), j]);
   });
-  return { chiSquare, degreesOfFreedom: Math.max(0, replicates - 1) };
+  let chiSquare = 0;
+  let degreesOfFreedom = 0;
+  for (const blocks of byRun.values()) {
+    const share = sum(blocks.map((j) => side.counts[j]!)) / sum(blocks.map((j) => side.samples[j]!));
+    if (share <= 0 || share >= 1) continue;
+    for (const j of blocks) {
+      const expected = side.samples[j]! * share;
+      chiSquare += (side.counts[j]! - expected) ** 2 / (expected * (1 - share));
+    }
+    degreesOfFreedom += blocks.length - 1;
+  }
+  return { chiSquare, degreesOfFreedom };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { FunctionChange, ProfileDiff, SideSummary } from '../analyze/diff.js';
 import { frameLocation, frameName } from '../model/frame-display.js';
+import { alignColumns } from './columns.js';
 
 export interface DiffTableOptions {
   /** Rows per table; regressed and improved functions are shown beyond it. */
@@ -19,10 +20,13 @@ export function formatDiffTable(diff: ProfileDiff, options: DiffTableOptions, co
     `${colors.bold('before:')} ${describeSide(diff.before)}  ${colors.dim(options.beforeName)}`,
     `${colors.bold('after: ')} ${describeSide(diff.after)}  ${colors.dim(options.afterName)}`,
     colors.dim(
-      `verdict: regressed/improved when the change in share is beyond sampling noise (two-proportion test, variance from the ` +
-        `spread between time blocks and runs, Holm-corrected over ${diff.tests} tests, α = ${diff.alpha}); else noise`,
+      `verdict: regressed or improved when the change in share is beyond noise (bursts and run-to-run variation ` +
+        `included, Holm-corrected over ${diff.tests} tests: ${100 * diff.alpha}% chance of any false finding), else noise`,
     ),
   ];
+  if (diff.before.runs === 1 || diff.after.runs === 1) {
+    lines.push(colors.dim('one run on a side: only large changes stand out from run-to-run variation; a folder of 3 or more runs per side finds smaller ones'));
+  }
   for (const [title, rows] of [
     ['SELF TIME (own samples, share of all)', diff.self],
     ['TOTAL TIME (inclusive: the function and everything it calls)', diff.total],
@@ -47,15 +51,9 @@ function formatRows(rows: readonly FunctionChange[], options: DiffTableOptions, 
     frameName(row.frame),
     frameLocation(row.frame, options.cwd),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  widths[5] = Math.min(widths[5]!, 40);
-  const pad = (c: string[]) =>
-    c
-      .map((cell, i) => (i < 4 ? cell.padStart(widths[i]!) : i < 6 ? truncate(cell, widths[i]!).padEnd(widths[i]!) : cell))
-      .join('  ')
-      .trimEnd();
   const colorOf = { regressed: colors.red, improved: colors.green, noise: colors.dim };
-  const lines = [colors.bold(pad(header)), ...shown.map((row, i) => colorOf[row.verdict](pad(cells[i]!)))];
+  const [headerLine, ...rowLines] = alignColumns([header, ...cells], { rightAligned: 4, capped: 5, cap: 40 });
+  const lines = [colors.bold(headerLine!), ...shown.map((row, i) => colorOf[row.verdict](rowLines[i]!))];
   const hidden = rows.length - shown.length;
   if (hidden > 0) lines.push(colors.dim(`… ${hidden} more function${hidden === 1 ? '' : 's'}, all noise (under --min-share ${options.minShare}% or beyond --top ${options.top})`));
   return lines;
@@ -71,8 +69,4 @@ export function describeSide(side: SideSummary): string {
 function signed(value: number, digits: number): string {
   const text = value.toFixed(digits);
   return value > 0 && Number(text) !== 0 ? `+${text}` : Number(text) === 0 ? (0).toFixed(digits) : text;
-}
-
-function truncate(text: string, width: number): string {
-  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
 }

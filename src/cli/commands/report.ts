@@ -3,6 +3,7 @@ import { functionTable } from '../../analyze/report.js';
 import { describeProfile } from '../../export/profile-summary.js';
 import { frameKind, frameLocation, frameName } from '../../model/frame-display.js';
 import type { Profile } from '../../model/profile.js';
+import { alignColumns } from '../columns.js';
 import { readProfileFile } from '../io.js';
 
 export interface ReportOptions {
@@ -35,26 +36,8 @@ export function formatReport(profile: Profile, options: ReportOptions, colors: C
     frameLocation(row.frame, cwd),
   ]);
   const header = ['SELF%', 'TOTAL%', `SELF ${unitLabel}`, `TOTAL ${unitLabel}`, 'FUNCTION', 'LOCATION'];
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((cells) => cells[i]!.length)));
-  widths[4] = Math.min(widths[4]!, 48);
-  const pad = (cells: string[]) =>
-    cells
-      .map((cell, i) => {
-        if (i < 4) return cell.padStart(widths[i]!);
-        if (i === 4) return truncate(cell, widths[4]!).padEnd(widths[4]!);
-        return cell;
-      })
-      .join('  ')
-      .trimEnd();
-
-  const lines = [colors.dim(describeProfile(profile).facts.join(' · ')), colors.bold(pad(header))];
-  rows.forEach((row, i) => {
-    const line = pad(table[i]!);
-    lines.push(frameKind(row.frame) === 'app' ? colors.yellow(line) : line);
-  });
+  const [headerLine, ...rowLines] = alignColumns([header, ...table], { rightAligned: 4, capped: 4, cap: 48 });
+  const lines = [colors.dim(describeProfile(profile).facts.join(' · ')), colors.bold(headerLine!)];
+  rows.forEach((row, i) => lines.push(frameKind(row.frame) === 'app' ? colors.yellow(rowLines[i]!) : rowLines[i]!));
   return `${lines.join('\n')}\n`;
-}
-
-function truncate(text: string, width: number): string {
-  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
 }

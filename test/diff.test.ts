@@ -1,0 +1,247 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { diffProfiles, type ProfileDiff } from '../src/analyze/diff.js';
+import { holmAdjust, proportionTest } from '../src/analyze/significance.js';
+import { runCli } from './helpers/cli.js';
+import { fixture, tempDir } from './helpers/paths.js';
+import { seededRandom } from './helpers/random.js';
+import { syntheticProgram, syntheticRun } from './helpers/synthetic-runs.js';
+
+const dir = tempDir();
+
+/** Whether any function, by own or inclusive time, was called regressed or improved. */
+function flagsAnything(diff: ProfileDiff): boolean {
+  return [...diff.self, ...diff.total].some((row) => row.verdict !== 'noise');
+}
+
+describe('the significance test', () => {
+  it("corrects with Holm's step-down method", () => {
+    expect(holmAdjust([0.01, 0.04, 0.03, 0.005])).toEqual([0.03, 0.06, 0.06, 0.02]);
+    expect(holmAdjust([0.5, 0.9])).toEqual([1, 1]);
+  });
+
+  it('uses the spread between runs: runs that disagree make the same pooled counts insignificant', () => {
+    // Two runs of 1,000 samples a side: the function has 50 then 250 samples before, 140 then 340 after;
+    // the same totals as one run of 2,000 samples a side.
+    const side = (counts: number[]) => ({ counts, samples: counts.map(() => 2000 / counts.length), runs: counts.map((_, i) => i), stays: counts.map(() => null) });
+    const pooledOnly = proportionTest(side([300]), side([480]))!;
+    const spreadRuns = proportionTest(side([50, 250]), side([140, 340]))!;
+    expect(pooledOnly.before).toBeCloseTo(spreadRuns.before, 10);
+    expect(pooledOnly.p).toBeLessThan(1e-6);
+    expect(spreadRuns.p).toBeGreaterThan(0.05);
+  });
+
+  it('flags anything in at most 5% of seeded pairs of the same program, bursty or not, of different lengths', () => {
+    for (const burst of [1, 6]) {
+      let flagged = 0;
+      const pairs = 150;
+      for (let i = 0; i < pairs; i++) {
+        const program = syntheticProgram(30, 500 + i);
+        const before = syntheticRun(program, { samples: 3000 + (i % 4) * 1500, seed: 2 * i, burst, runSpread: 0.03 });
+        const after = syntheticRun(program, { samples: 5000, seed: 2 * i + 1, burst, runSpread: 0.03, intervalUs: 2000 });
+        if (flagsAnything(diffProfiles([before], [after], { cwd: '/' }))) flagged++;
+      }
+      expect(flagged / pairs, `bursts of ${burst}`).toBeLessThanOrEqual(0.05);
+    }
+  });
+});
+
+/** Records fixtures/programs/regression.js as a user would. */
+function recordRegressionFixture(output: string, rate: number, seconds: number, slow: boolean): void {
+  const args = ['record', '-r', String(rate), '-o', output, '--', process.execPath, fixture('programs', 'regression.js'), String(seconds)];
+  if (slow) args.push('--slow');
+  const result = runCli(args);
+  expect(result.status, result.stderr).toBe(0);
+}
+
+describe('tsprof diff on real recordings of a program with a 30% regression switch', () => {
+  const before = join(dir, 'before');
+  const after = join(dir, 'after');
+  const again = join(dir, 'again.cpuprofile');
+
+  beforeAll(() => {
+    mkdirSync(before);
+    mkdirSync(after);
+    // Different lengths and rates on the two sides, so that sample counts differ too.
+    for (let run = 1; run <= 3; run++) {
+      recordRegressionFixture(join(before, `run${run}.cpuprofile`), 1000, 1.5, false);
+      recordRegressionFixture(join(after, `run${run}.cpuprofile`), 1500, 2, true);
+    }
+    recordRegressionFixture(again, 1500, 2, false);
+  }, 120_000);
+
+  const json = (...args: string[]) => {
+    const result = runCli(['diff', ...args, '-f', 'json']);
+    expect(result.status, result.stderr).toBe(0);
+    return JSON.parse(result.stdout) as { before: { runs: number; samples: number }; after: { runs: number; samples: number }; self: Row[]; total: Row[] };
+  };
+  interface Row {
+    function: string;
+    verdict: string;
+    before: { percent: number };
+    after: { percent: number };
+  }
+  const named = (rows: Row[], verdict: string) => rows.filter((row) => row.verdict === verdict).map((row) => row.function);
+
+  it('calls nothing regressed or improved in the same program run twice', () => {
+    const result = json(join(before, 'run1.cpuprofile'), again);
+    expect(named([...result.self, ...result.total], 'regressed')).toEqual([]);
+    expect(named([...result.self, ...result.total], 'improved')).toEqual([]);
+    // The three steps are there, with shares near 40/20/40.
+    const compute = result.self.find((row) => row.function === 'computeScore')!;
+    expect(compute.before.percent).toBeGreaterThan(14);
+    expect(compute.before.percent).toBeLessThan(26);
+  });
+
+  it('finds computeScore, and nothing else, regressed from folders of runs of different lengths and rates', () => {
+    const result = json(before, after);
+    expect(result.before.runs).toBe(3);
+    expect(result.after.runs).toBe(3);
+    expect(result.after.samples).toBeGreaterThan(result.before.samples);
+    expect(named(result.self, 'regressed')).toEqual(['computeScore']);
+    // Its callers are on every stack: their inclusive share cannot grow, so they are not regressed either.
+    expect(named(result.total, 'regressed')).toEqual(['computeScore']);
+    const compute = result.self.find((row) => row.function === 'computeScore')!;
+    expect(compute.after.percent / compute.before.percent).toBeGreaterThan(1.1);
+  });
+
+  it('never calls another function regressed when each side is a single run', () => {
+    for (let run = 1; run <= 3; run++) {
+      const result = json(join(before, `run${run}.cpuprofile`), join(after, `run${run}.cpuprofile`));
+      expect(named(result.self, 'regressed').filter((name) => name !== 'computeScore')).toEqual([]);
+    }
+  });
+
+  it('prints a table with both sides and the verdicts, coloured only when asked', () => {
+    const plain = runCli(['diff', before, after]);
+    expect(plain.status).toBe(0);
+    expect(plain.stdout).toMatch(/^before: 3 runs · [\d,]+ samples · [\d.]+ s · [\d,]+ Hz {2}\S+before$/m);
+    expect(plain.stdout).toMatch(/^after: {2}3 runs · [\d,]+ samples · [\d.]+ s · [\d,]+ Hz {2}\S+after$/m);
+    expect(plain.stdout).toMatch(/^SELF TIME/m);
+    expect(plain.stdout).toMatch(/^TOTAL TIME/m);
+    expect(plain.stdout).toMatch(/^ *\d+\.\d% +\d+\.\d% +\+\d+\.\d pts +\+\d+% +regressed +computeScore +\S*regression\.js:\d+$/m);
+    expect(plain.stdout).not.toContain('\x1b[');
+    const coloured = runCli(['diff', before, after], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
+    expect(coloured.stdout.split('\n').find((line) => line.includes('computeScore'))).toMatch(/^\x1b\[31m/);
+  });
+
+  it('fails a CI gate on the regression, naming the function, and passes when the threshold is above it', () => {
+    const gate = runCli(['diff', before, after, '--fail-on-regression', '5']);
+    expect(gate.status).toBe(1);
+    expect(gate.stderr).toMatch(/^tsprof: regression: 1 function significantly slower by more than 5%: computeScore \(\S*regression\.js:\d+\) [\d.]+% -> [\d.]+% \(\+\d+%\)\n$/);
+    expect(gate.stdout).toMatch(/regressed +computeScore/);
+    expect(runCli(['diff', before, after, '--fail-on-regression', '80']).status).toBe(0);
+    expect(runCli(['diff', before, after, '--fail-on-regression', '5', '--min-share', '60']).status).toBe(0);
+    expect(runCli(['diff', join(before, 'run1.cpuprofile'), again, '--fail-on-regression', '1']).status).toBe(0);
+  });
+
+  it('writes the differential folded stacks that flamegraph.pl reads, normalised by default', () => {
+    const result = runCli(['diff', '-f', 'folded', before, after]);
+    expect(result.status).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    for (const line of lines) expect(line).toMatch(/^\S.* \d+ \d+$/);
+    const sum = (column: number) => lines.reduce((total, line) => total + Number(line.split(' ').at(column)), 0);
+    // Normalised: the before column is scaled down to the after total (each line truncated, as difffolded.pl -n).
+    expect(sum(-1)).toBe(json(before, after).after.samples);
+    expect(sum(-2)).toBeLessThanOrEqual(sum(-1));
+    expect(sum(-2)).toBeGreaterThan(sum(-1) - lines.length);
+  });
+});
+
+/**
+ * difffolded.pl's documented behaviour, written here in Perl for the comparison: sum each stack's counts per
+ * file (the count is the last number on the line), print every stack with both sums (0 when missing), and
+ * with -n scale the first file's sums to the second's total, truncating. The real script is used instead when
+ * DIFFFOLDED names it (FlameGraph's code is not part of this repository).
+ */
+const REFERENCE_DIFFFOLDED = String.raw`
+my $normalize = $ARGV[0] eq '-n' ? shift @ARGV : 0;
+my (%count, @total);
+for my $side (0, 1) {
+  open my $in, '<', $ARGV[$side] or die "cannot read $ARGV[$side]";
+  while (my $line = <$in>) {
+    chomp $line;
+    my ($stack, $n) = $line =~ /^(.*)\s+?(\d+(?:\.\d*)?)$/ or next;
+    $count{$stack}[$side] += $n;
+    $total[$side] += $n;
+  }
+}
+for my $stack (keys %count) {
+  my ($before, $after) = map { $_ // 0 } @{$count{$stack}}[0, 1];
+  $before = int($before * $total[1] / $total[0]) if $normalize && $total[0] != $total[1];
+  print "$stack $before $after\n";
+}`;
+
+function difffolded(args: string[]): string {
+  const command = process.env.DIFFFOLDED ? [process.env.DIFFFOLDED, ...args] : ['-e', REFERENCE_DIFFFOLDED, '--', ...args];
+  const result = spawnSync('perl', command, { encoding: 'utf8', timeout: 30_000 });
+  expect(result.status, result.stderr).toBe(0);
+  return result.stdout;
+}
+
+const sortedLines = (text: string) => text.trimEnd().split('\n').sort();
+
+describe('tsprof diff -f folded against difffolded.pl', () => {
+  // Two related folded profiles: a real perf profile, and a seeded variation of it with some stacks gone,
+  // some new, and the rest with other counts and a different total.
+  const beforeFile = join(dir, 'before.folded');
+  const afterFile = join(dir, 'after.folded');
+  beforeAll(() => {
+    const random = seededRandom(42);
+    // Lines with an empty frame (`a;;b`, `a; 3`) are left out: tsprof names such a frame (anonymous).
+    const lines = readFileSync(fixture('profiles', 'perf-vertx-stacks.collapsed'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .filter((line) => !/;(;|\s*\d+$)/.test(line));
+    const afterLines = lines.filter(() => random() > 0.1).map((line) => line.replace(/\d+$/, (n) => String(Math.max(1, Math.round(Number(n) * (0.5 + random() * 1.5))))));
+    afterLines.push('java;start_thread;brandNewFunction 17', 'java;[unknown];anotherNewOne 4');
+    writeFileSync(beforeFile, `${lines.join('\n')}\n`);
+    writeFileSync(afterFile, `${afterLines.join('\n')}\n`);
+  });
+
+  it('prints the same lines as difffolded.pl -n by default, and as difffolded.pl with --no-normalize', () => {
+    const normalised = runCli(['diff', '-f', 'folded', beforeFile, afterFile]);
+    expect(normalised.status, normalised.stderr).toBe(0);
+    expect(sortedLines(normalised.stdout)).toEqual(sortedLines(difffolded(['-n', beforeFile, afterFile])));
+    const raw = runCli(['diff', '-f', 'folded', '--no-normalize', beforeFile, afterFile]);
+    expect(sortedLines(raw.stdout)).toEqual(sortedLines(difffolded([beforeFile, afterFile])));
+    expect(raw.stdout).toContain('java;start_thread;brandNewFunction 0 17\n');
+  });
+
+  it('matches difffolded.pl on the folded stacks tsprof writes for two .cpuprofile recordings', () => {
+    const a = join(dir, 'a.folded');
+    const b = join(dir, 'b.folded');
+    expect(runCli(['convert', fixture('profiles', 'hot-function.cpuprofile'), '-o', a]).status).toBe(0);
+    writeFileSync(b, `${readFileSync(a, 'utf8')}(anonymous) (fixtures/programs/hot-function.js:1);newWork (fixtures/programs/hot-function.js:40) 25\n`);
+    const result = runCli(['diff', '-f', 'folded', fixture('profiles', 'hot-function.cpuprofile'), b]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(sortedLines(result.stdout)).toEqual(sortedLines(difffolded(['-n', a, b])));
+  });
+});
+
+describe('tsprof diff: bad input', () => {
+  it('names a missing file, an empty folder and two stdins in one line, exit 2, writing nothing', () => {
+    const output = join(dir, 'never.txt');
+    const missing = runCli(['diff', join(dir, 'nope.cpuprofile'), fixture('profiles', 'hot-function.cpuprofile'), '-o', output]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toBe(`tsprof: error: ${join(dir, 'nope.cpuprofile')}: no such file or folder\n`);
+    const empty = join(dir, 'empty-folder');
+    mkdirSync(empty);
+    writeFileSync(join(empty, 'notes.md'), 'not a profile');
+    const none = runCli(['diff', empty, fixture('profiles', 'hot-function.cpuprofile')]);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/^tsprof: error: \S+empty-folder: the folder holds no profiles/);
+    expect(none.stderr.split('\n')).toHaveLength(2);
+    const stdin = runCli(['diff', '-', '-']);
+    expect(stdin.status).toBe(2);
+    expect(stdin.stderr).toBe('tsprof: error: only one of the two sides can be read from stdin (-)\n');
+    const bad = join(dir, 'bad.folded');
+    writeFileSync(bad, 'main;ok 3\nthis line has no count\n');
+    const badLine = runCli(['diff', bad, fixture('profiles', 'hot-function.cpuprofile')]);
+    expect(badLine.status).toBe(2);
+    expect(badLine.stderr).toMatch(/^tsprof: error: \S+bad\.folded:2: expected/);
+    expect(() => readFileSync(output)).toThrow();
+  });
+});
