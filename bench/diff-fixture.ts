@@ -2,11 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { functionTable } from '../src/analyze/report.js';
+import { readProfileFile } from '../src/cli/io.js';
 
 /**
  * `tsprof diff` on real recordings of fixtures/programs/regression.js, whose --slow switch makes computeScore
  * 30% slower: how often single runs and folders of 3 runs find it, and how often two recordings of the same
  * program are called different. Before: 1.5 s at 1,000 Hz; after: 2 s at 1,500 Hz (as in test/diff.test.ts).
+ * Also how much each step's share varies between the unchanged recordings beyond sampling noise: the
+ * run-to-run spread that src/analyze/significance.ts assumes to be 3%.
  *
  *   npm run build && npx tsx bench/diff-fixture.ts [runs per variant]     (default 6)
  */
@@ -71,6 +75,21 @@ try {
   console.log('|---|---|---|---|---|');
   console.log(`| one run per side | ${samePairs.length} same, ${slowPairs.length} slower | ${rate(sameFlagged, samePairs.length)} | ${rate(slowPairs.filter(found).length, slowPairs.length)} | ${rate(slowPairs.filter(wrong).length, slowPairs.length)} |`);
   console.log(`| 3 runs per side | ${folderSame.length} same, ${folderSlow.length} slower | ${rate(folderSame.filter(flagged).length, folderSame.length)} | ${rate(folderSlow.filter(found).length, folderSlow.length)} | ${rate(folderSlow.filter(wrong).length, folderSlow.length)} |`);
+
+  console.log('\n| function | share in each unchanged recording | spread beyond sampling noise (of its share) |');
+  console.log('|---|---|---|');
+  const tables = normal.map((file) => {
+    const { profile } = readProfileFile(file);
+    return { rows: functionTable(profile), samples: profile.samples.length };
+  });
+  for (const name of ['parseInput', 'computeScore', 'renderOutput']) {
+    const shares = tables.map((t) => (t.rows.find((row) => row.frame.name === name)?.selfPercent ?? 0) / 100);
+    const mean = shares.reduce((a, b) => a + b, 0) / shares.length;
+    const variance = shares.reduce((a, b) => a + (b - mean) ** 2, 0) / (shares.length - 1);
+    const sampling = tables.reduce((a, t) => a + (mean * (1 - mean)) / t.samples, 0) / tables.length;
+    const beyond = Math.sqrt(Math.max(0, variance - sampling)) / mean;
+    console.log(`| ${name} | ${shares.map((x) => (100 * x).toFixed(1)).join(' ')} | ${(100 * beyond).toFixed(1)}% |`);
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -69,7 +69,7 @@ export function diffProfiles(before: readonly Profile[], after: readonly Profile
     keys.frames.map((_, key) => {
       const before = sideCounts(beforeReplicates, measure, key);
       const after = sideCounts(afterReplicates, measure, key);
-      const hypothesis = `${before.counts.join(',')}/${after.counts.join(',')}`;
+      const hypothesis = [before.counts, before.stays, after.counts, after.stays].map((list) => list.join(',')).join('/');
       if (!testOf.has(hypothesis)) testOf.set(hypothesis, proportionTest(before, after));
       return testOf.get(hypothesis);
     }),

@@ -109,7 +109,7 @@ function points(change: number): string {
 
 // Diff pages: red where a frame's own time grew, blue where it shrank, stronger for larger changes
 // (relative to the largest change on the page), as flamegraph.pl draws difffolded.pl's output.
-const largestSelfChange = data.diff ? Math.max(1e-9, ...data.diff.selfAfter.map((after, i) => Math.abs(after - data.diff!.selfBefore[i]!))) : 1;
+const largestSelfChange = data.diff ? data.diff.selfAfter.reduce((largest, after, i) => Math.max(largest, Math.abs(after - data.diff!.selfBefore[i]!)), 1e-9) : 1;
 
 function diffColor(diff: NonNullable<TreeNode['diff']>): string {
   const change = diff.selfAfter - diff.selfBefore;

@@ -15,7 +15,6 @@ import { UserError } from '../errors.js';
 import type { DiffFormatName } from '../format-names.js';
 import { readProfileFile, writeOutput } from '../io.js';
 
-
 export interface DiffOptions {
   format?: DiffFormatName;
   output: string;
