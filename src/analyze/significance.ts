@@ -31,8 +31,9 @@ export interface ProportionTest {
 }
 
 /**
- * The assumed relative spread of a function's share from one run of a program to the next. Measured here:
- * 10 runs of fixtures/programs/regression.js at 1,600 Hz varied 0 to 4.2% beyond sampling noise.
+ * The assumed relative spread of a function's share from one run of a program to the next, beyond sampling
+ * noise. Measured (bench/diff-fixture.ts, docs/benchmarks.md): 0 for fixtures/programs/regression.js, up to
+ * 4.2% for an earlier version of it whose identical rounds fell into step with the sampler.
  */
 export const RUN_SPREAD = 0.03;
 /** How many runs' worth of evidence the assumed spread counts as, against a spread measured between runs. */
