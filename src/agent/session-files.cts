@@ -5,7 +5,8 @@
  *
  *   <pid>.process.json                      who the process is (written at start-up)
  *   <pid>-<threadId>.thread.json            a worker thread started
- *   <pid>-<threadId>-<seq>-<samples>.cpuprofile        one flushed chunk of a thread's profile
+ *   <pid>-<threadId>-<seq>-<samples>.cpuprofile        one flushed chunk of a thread's profile (with, in
+ *                                           SOURCE_MAPS_FIELD, the source maps Node holds for scripts it names first)
  *   <pid>-<threadId>-<seq>-<samples>-final.cpuprofile  the last chunk of a thread (its absence = the end was lost)
  *   <pid>.signal-<NAME>                     the process received signal NAME (for the parent's signal relay)
  *   stop                                    written by tsprof: stop sampling now (--duration)
@@ -40,6 +41,9 @@ export function readConfig(env: NodeJS.ProcessEnv): AgentConfig | undefined {
 }
 
 export const STOP_FILE = 'stop';
+
+/** The field of a chunk that holds source maps by script URL (a V8 profile has no such field of its own). */
+export const SOURCE_MAPS_FIELD = 'tsprofSourceMaps';
 
 export const processFileName = (pid: number) => `${pid}.process.json`;
 export const isProcessFileName = (name: string) => /^\d+\.process\.json$/.test(name);

@@ -8,9 +8,10 @@
  * exit handler. Chunks are V8 profiles with V8's 0-based lines, written atomically to the session folder.
  */
 import * as inspector from 'node:inspector';
+import { findSourceMap } from 'node:module';
 import { isAbsolute } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chunkFileName, writeFileAtomic, type AgentConfig } from './session-files.cjs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chunkFileName, SOURCE_MAPS_FIELD, writeFileAtomic, type AgentConfig } from './session-files.cjs';
 
 export interface ThreadProfiler {
   /** Writes what was sampled since the last chunk and carries on sampling. */
@@ -125,8 +126,33 @@ function addonSampler(intervalUs: number, threadId: number): Sampler {
   };
 }
 
+/**
+ * The source maps Node holds for the scripts a chunk names, by script URL, each script once per thread. A
+ * loader such as tsx transforms TypeScript in memory and registers the map with Node; only from inside the
+ * process can tsprof get it (findSourceMap finds maps only when source maps are enabled, as tsx does).
+ */
+function sourceMapsCollector(): (profile: V8Profile) => Record<string, unknown> | undefined {
+  const seen = new Set<string>();
+  return (profile) => {
+    let maps: Record<string, unknown> | undefined;
+    for (const node of profile.nodes) {
+      const url = node.callFrame.url;
+      if (!url || seen.has(url) || url.startsWith('node:')) continue;
+      seen.add(url);
+      try {
+        const map = findSourceMap(url) ?? (url.startsWith('file://') ? findSourceMap(fileURLToPath(url)) : undefined);
+        if (map) (maps ??= {})[url] = map.payload;
+      } catch {
+        // no map for this script
+      }
+    }
+    return maps;
+  };
+}
+
 export function startThreadProfiler(config: AgentConfig, threadId: number): ThreadProfiler {
   const sampler = config.sampler === 'v8-profiler-next' ? addonSampler(config.intervalUs, threadId) : inspectorSampler(config.intervalUs, threadId);
+  const sourceMapsOf = sourceMapsCollector();
   let seq = 0;
   let running = false;
 
@@ -134,7 +160,9 @@ export function startThreadProfiler(config: AgentConfig, threadId: number): Thre
     if (!running) return; // never stop what is not running (the addon would crash)
     running = !final;
     const profile = final ? sampler.stop() : sampler.rotate();
-    writeFileAtomic(config.dir, chunkFileName(process.pid, threadId, seq++, profile.samples?.length ?? 0, final), JSON.stringify(profile));
+    const sourceMaps = sourceMapsOf(profile);
+    const chunk = sourceMaps ? { ...profile, [SOURCE_MAPS_FIELD]: sourceMaps } : profile;
+    writeFileAtomic(config.dir, chunkFileName(process.pid, threadId, seq++, profile.samples?.length ?? 0, final), JSON.stringify(chunk));
   };
   // The agent never throws into the app: a chunk that cannot be cut or written is simply missing.
   const safely = (final: boolean) => () => {

@@ -3,10 +3,21 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { importProfile, ProfileFormatError, type ImportOptions, type InputFormat } from '../import/index.js';
 import type { Profile } from '../model/profile.js';
+import { applySourceMaps } from '../sourcemaps/apply.js';
+import { ScriptMaps } from '../sourcemaps/script-maps.js';
 import { UserError } from './errors.js';
 
+export interface ReadOptions extends ImportOptions {
+  /**
+   * Map frames of compiled code back to their sources with the maps next to the scripts on disk (V8
+   * .cpuprofile input only: folded and speedscope files name whatever their tool chose). Frames whose
+   * script names a map that cannot be read are reported through onWarning.
+   */
+  sourceMaps?: boolean;
+}
+
 /** Reads and imports a profile file (`-` for stdin); every failure becomes a one-line UserError naming the file. */
-export function readProfileFile(path: string, options: ImportOptions = {}): { profile: Profile; format: InputFormat } {
+export function readProfileFile(path: string, options: ReadOptions = {}): { profile: Profile; format: InputFormat } {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path === '-' ? 0 : path);
@@ -24,6 +35,11 @@ export function readProfileFile(path: string, options: ImportOptions = {}): { pr
     throw error;
   }
   if (result.profile.samples.length === 0) throw new UserError(`${path}: the profile contains no samples`);
+  if (options.sourceMaps && result.format === 'cpuprofile') {
+    const mapping = applySourceMaps(result.profile, new ScriptMaps());
+    if (mapping.unmapped > 0) options.onWarning?.(`${mapping.unmapped} frame${mapping.unmapped === 1 ? '' : 's'} without source map (left as compiled)`);
+    return { ...result, profile: mapping.profile };
+  }
   return result;
 }
 

@@ -73,6 +73,7 @@ export function buildProgram(warn: (message: string) => void, stderrColors: Chal
     .addOption(new Option('-f, --format <format>', 'output format (default: from the output file name)').choices(OUTPUT_FORMATS))
     .option('--idle', "keep V8's (idle) samples (time the event loop waited)")
     .option('--skip-bad-lines', 'skip folded lines that do not parse, with a warning, instead of failing')
+    .option('--no-source-maps', 'show compiled JavaScript frames as they ran, not mapped back to their sources')
     .addHelpText(
       'after',
       `
@@ -82,7 +83,7 @@ Examples:
   $ tsprof convert app.cpuprofile -o - | flamegraph.pl > app.svg
   $ tsprof convert py-spy.folded -o profile.speedscope.json`,
     )
-    .action(async (input: string, options: { output: string; format?: string; idle?: boolean; skipBadLines?: boolean }) => {
+    .action(async (input: string, options: { output: string; format?: string; idle?: boolean; skipBadLines?: boolean; sourceMaps: boolean }) => {
       const { convertCommand } = await import('./commands/convert.js');
       const { format, ...rest } = options;
       convertCommand(input, { ...rest, ...(format ? { format: parseOutputFormat(format) } : {}) }, warn);
@@ -104,6 +105,7 @@ Examples:
     .option('--no-subprocesses', 'profile only the process the command starts, not the processes it starts')
     .option('--process-filter <text>', 'keep only the processes whose command line (or pid) contains this text')
     .addOption(new Option('--sampler <sampler>', 'what drives V8\'s profiler: node:inspector, or the optional v8-profiler-next addon').choices(['inspector', 'v8-profiler-next']).default('inspector'))
+    .option('--no-source-maps', 'show compiled JavaScript frames as they ran, not mapped back to TypeScript (or other) sources')
     .addHelpText(
       'after',
       `
@@ -121,17 +123,17 @@ command's own status, or 128 + the signal that ended it. The command's output is
 With --pid, tsprof opens the process's inspector (SIGUSR1, on 127.0.0.1 only), samples every thread until
 --duration, Ctrl-C or the process's end, and closes the inspector again (one that was open already stays open).`,
     )
-    .action(async (command: string[], options: { pid?: number; rate: number; output?: string; format?: string; duration?: number; killAfter?: boolean; idle?: boolean; open?: boolean; subprocesses: boolean; processFilter?: string; sampler: SamplerName }) => {
+    .action(async (command: string[], options: { pid?: number; rate: number; output?: string; format?: string; duration?: number; killAfter?: boolean; idle?: boolean; open?: boolean; subprocesses: boolean; processFilter?: string; sampler: SamplerName; sourceMaps: boolean }) => {
       const { format, pid, ...rest } = options;
       if (pid !== undefined) {
         if (command.length > 0) throw new UserError('give either --pid or a command after --, not both');
         const spawnOnly = [rest.killAfter && '--kill-after', !rest.subprocesses && '--no-subprocesses', rest.processFilter !== undefined && '--process-filter', rest.sampler !== 'inspector' && '--sampler'].filter(Boolean);
         if (spawnOnly.length > 0) throw new UserError(`${spawnOnly.join(', ')}: only for a command that tsprof starts, not with --pid`);
         const { recordPidCommand } = await import('./commands/record-pid.js');
-        const { rate, output, duration, idle, open } = rest;
+        const { rate, output, duration, idle, open, sourceMaps } = rest;
         process.exitCode = await recordPidCommand(
           pid,
-          { rate, ...(output !== undefined ? { output } : {}), ...(duration !== undefined ? { duration } : {}), ...(idle ? { idle } : {}), ...(open ? { open } : {}), ...(format ? { format: parseOutputFormat(format) } : {}) },
+          { rate, sourceMaps, ...(output !== undefined ? { output } : {}), ...(duration !== undefined ? { duration } : {}), ...(idle ? { idle } : {}), ...(open ? { open } : {}), ...(format ? { format: parseOutputFormat(format) } : {}) },
           { colors: stderrColors, warn },
         );
         return;
@@ -202,6 +204,7 @@ goes on running; an inspector tsprof had to open (SIGUSR1, on 127.0.0.1) is clos
     .option('--no-normalize', 'folded: keep raw counts instead of scaling the before counts to the after total')
     .option('--idle', "keep V8's (idle) samples")
     .option('--skip-bad-lines', 'skip folded lines that do not parse, with a warning')
+    .option('--no-source-maps', 'show compiled JavaScript frames as they ran, not mapped back to their sources')
     .addHelpText(
       'after',
       `
@@ -217,7 +220,7 @@ regressed or improved only when the change is beyond sampling noise: a two-propo
 comes from the spread between stretches of each recording and between runs, corrected for testing every
 function at once (Holm, 5% chance of any false finding).`,
     )
-    .action(async (before: string, after: string, options: { format?: string; output: string; failOnRegression?: number; minShare: number; top: number; normalize: boolean; idle?: boolean; skipBadLines?: boolean }) => {
+    .action(async (before: string, after: string, options: { format?: string; output: string; failOnRegression?: number; minShare: number; top: number; normalize: boolean; idle?: boolean; skipBadLines?: boolean; sourceMaps: boolean }) => {
       const { diffCommand } = await import('./commands/diff.js');
       const { format, ...rest } = options;
       process.exitCode = diffCommand(before, after, { ...rest, ...(format ? { format: format as DiffFormatName } : {}) }, { colors: colorsFor(process.stdout), stderrColors, warn });
@@ -231,6 +234,7 @@ function at once (Holm, 5% chance of any false finding).`,
     .addOption(new Option('--by <column>', 'order by own time (self) or inclusive time (total)').choices(['self', 'total']).default('self'))
     .option('--idle', "keep V8's (idle) samples")
     .option('--skip-bad-lines', 'skip folded lines that do not parse, with a warning')
+    .option('--no-source-maps', 'show compiled JavaScript frames as they ran, not mapped back to their sources')
     .addHelpText(
       'after',
       `
@@ -238,7 +242,7 @@ Examples:
   $ tsprof report app.cpuprofile
   $ tsprof report app.cpuprofile --by total --top 10`,
     )
-    .action(async (input: string, options: { top: number; by: 'self' | 'total'; idle?: boolean; skipBadLines?: boolean }) => {
+    .action(async (input: string, options: { top: number; by: 'self' | 'total'; idle?: boolean; skipBadLines?: boolean; sourceMaps: boolean }) => {
       const { reportCommand } = await import('./commands/report.js');
       reportCommand(input, options, colorsFor(process.stdout), warn);
     });

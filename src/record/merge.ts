@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { appendCpuprofile } from '../import/v8-cpuprofile.js';
 import { ProfileBuilder } from '../model/builder.js';
 import type { Profile } from '../model/profile.js';
+import { SOURCE_MAPS_FIELD } from '../agent/session-files.cjs';
 import { readSession, type ChunkFile, type ProcessInfo } from './session.js';
 
 export interface MergeOptions {
@@ -28,6 +29,8 @@ export interface MergeOptions {
 
 export interface MergeResult {
   profile: Profile;
+  /** Source maps the profiled processes held for the scripts in the profile, by script URL. */
+  sourceMaps: ReadonlyMap<string, unknown>;
   /** Samples taken, idle ones included. */
   sampleCount: number;
   /** Busy (non-idle) samples and the wall time they cover: the achieved rate is their ratio. */
@@ -57,6 +60,8 @@ interface ThreadState {
 export class SessionMerger {
   private readonly builder = new ProfileBuilder('samples');
   private readonly threads = new Map<string, ThreadState>();
+  /** Source maps the agents captured, by script URL. */
+  private readonly sourceMaps = new Map<string, unknown>();
   private readonly processes = new Map<number, ProcessInfo>();
   private readonly workersStarted = new Set<string>();
   private readonly problems: string[] = [];
@@ -129,6 +134,10 @@ export class SessionMerger {
       this.problems.push(`${this.describeThread(thread)}: a chunk could not be read and is missing`);
       return;
     }
+    const sourceMaps = (json as Record<string, unknown> | null)?.[SOURCE_MAPS_FIELD];
+    if (sourceMaps && typeof sourceMaps === 'object') {
+      for (const [url, map] of Object.entries(sourceMaps)) if (!this.sourceMaps.has(url)) this.sourceMaps.set(url, map);
+    }
     try {
       const appended = appendCpuprofile(this.builder, json, {
         keepIdle: this.options.keepIdle,
@@ -187,7 +196,7 @@ export class SessionMerger {
       ...(this.endUs > this.options.originUs ? { durationUs: this.endUs - this.options.originUs } : {}),
     });
     const { processes, threads } = this.counts;
-    return { profile, sampleCount: this.sampleCount, busySamples: this.busySamples, busyUs: this.busyUs, processCount: processes, threadCount: threads, problems };
+    return { profile, sourceMaps: this.sourceMaps, sampleCount: this.sampleCount, busySamples: this.busySamples, busyUs: this.busyUs, processCount: processes, threadCount: threads, problems };
   }
 }
 

@@ -9,6 +9,8 @@ export interface ConvertOptions {
   format?: OutputFormat;
   idle?: boolean;
   skipBadLines?: boolean;
+  /** Map compiled frames back to their sources (default true). */
+  sourceMaps?: boolean;
 }
 
 /** `tsprof convert <input> -o <output>`: read any supported profile, write it in another format. */
@@ -17,6 +19,7 @@ export function convertCommand(input: string, options: ConvertOptions, warn: (me
   const { profile } = readProfileFile(input, {
     keepIdle: options.idle ?? false,
     skipBadLines: options.skipBadLines ?? false,
+    sourceMaps: options.sourceMaps ?? true,
     onWarning: (message) => warn(`${input}: ${message}`),
   });
   const title = profile.meta.command ?? (input === '-' ? 'stdin' : basename(input));

@@ -24,6 +24,8 @@ export interface DiffOptions {
   normalize: boolean;
   idle?: boolean;
   skipBadLines?: boolean;
+  /** Map compiled frames back to their sources (default true). */
+  sourceMaps?: boolean;
 }
 
 export interface DiffContext {
@@ -109,6 +111,7 @@ function readSide(path: string, options: DiffOptions, warn: (message: string) =>
     const { profile } = readProfileFile(file, {
       keepIdle: options.idle ?? false,
       skipBadLines: options.skipBadLines ?? false,
+      sourceMaps: options.sourceMaps ?? true,
       onWarning: (message) => warn(`${file}: ${message}`),
     });
     if (profile.unit === 'bytes') throw new UserError(`${file}: a memory profile (bytes); diff compares CPU time`);

@@ -16,6 +16,8 @@ export interface RecordPidOptions {
   duration?: number;
   idle?: boolean;
   open?: boolean;
+  /** Map compiled frames back to their sources, with the maps on disk (default). */
+  sourceMaps: boolean;
 }
 
 /** How often each thread hands over a chunk: the most a process killed mid-recording can lose. */

@@ -9,6 +9,8 @@ import { createSessionDir, removeSessionDir, requestStop } from '../../record/se
 import { agentEnvironment, relaySignals, startTarget, type RunningTarget, type SamplerName, type TargetExit } from '../../record/spawn.js';
 import { UserError } from '../errors.js';
 import { writeOutput } from '../io.js';
+import { applySourceMaps } from '../../sourcemaps/apply.js';
+import { ScriptMaps } from '../../sourcemaps/script-maps.js';
 import { chooseOutputFormat, type OutputFormat } from '../format-names.js';
 import { renderProfile } from '../output-formats.js';
 import { StatusLine } from '../status-line.js';
@@ -28,6 +30,8 @@ export interface RecordOptions {
   /** Keep only processes whose command line (or pid) contains this text. */
   processFilter?: string;
   sampler: SamplerName;
+  /** Map compiled frames back to their sources (default); `--no-source-maps` turns it off. */
+  sourceMaps: boolean;
 }
 
 /** How often agents write a chunk: the most a killed process can lose. */
@@ -124,14 +128,16 @@ export async function recordCommand(command: string[], options: RecordOptions, r
   }
 }
 
-export async function writeRecording(merged: MergeResult, output: string, format: OutputFormat, options: Pick<RecordOptions, 'rate' | 'open'>, reporter: Reporter): Promise<void> {
+export async function writeRecording(merged: MergeResult, output: string, format: OutputFormat, options: Pick<RecordOptions, 'rate' | 'open' | 'sourceMaps'>, reporter: Reporter): Promise<void> {
   const { colors, warn } = reporter;
   for (const problem of merged.problems) warn(problem);
   if (merged.profile.samples.length === 0) {
     warn(merged.processCount === 0 ? 'no Node.js process ran, so there is nothing to profile (is the command a Node program?)' : 'no samples were recorded; nothing written');
     return;
   }
-  const content = renderProfile(merged.profile, format, { cwd: process.cwd(), title: merged.profile.meta.command ?? 'tsprof record' });
+  const mapping = options.sourceMaps ? applySourceMaps(merged.profile, new ScriptMaps(merged.sourceMaps, true)) : undefined;
+  const profile = mapping?.profile ?? merged.profile;
+  const content = renderProfile(profile, format, { cwd: process.cwd(), title: profile.meta.command ?? 'tsprof record' });
   writeOutput(output, content);
 
   const seconds = (merged.profile.meta.durationUs ?? 0) / 1e6;
@@ -142,6 +148,7 @@ export async function writeRecording(merged: MergeResult, output: string, format
       ? `sampling rate ${Math.round(achieved)} Hz achieved of ${options.rate} Hz requested (samples per busy second)`
       : `sampling rate: no busy samples to measure it`,
   ];
+  if (mapping && mapping.mapped + mapping.unmapped > 0) lines.push(describeSourceMapping(mapping));
   if (output !== '-') lines.push(`wrote ${colors.bold(output)}`);
   for (const line of lines) process.stderr.write(`${colors.cyan('tsprof:')} ${line}\n`);
 
@@ -153,6 +160,15 @@ export async function writeRecording(merged: MergeResult, output: string, format
       warn(`could not open ${output}: ${(error as Error).message}`);
     }
   }
+}
+
+/** `source maps: 12 frames mapped to their sources, 3 frames without source map`, for the summary. */
+export function describeSourceMapping(mapping: { mapped: number; unmapped: number }): string {
+  const frames = (count: number) => `${count.toLocaleString('en-US')} frame${count === 1 ? '' : 's'}`;
+  const parts = [];
+  if (mapping.mapped > 0) parts.push(`${frames(mapping.mapped)} mapped to their sources`);
+  if (mapping.unmapped > 0) parts.push(`${frames(mapping.unmapped)} without source map`);
+  return `source maps: ${parts.join(', ')}`;
 }
 
 /** Waits until every thread that wrote chunks has written its final one, the command exits, or time is up. */

@@ -11,6 +11,8 @@ export interface ReportOptions {
   by: 'self' | 'total';
   idle?: boolean;
   skipBadLines?: boolean;
+  /** Map compiled frames back to their sources (default true). */
+  sourceMaps?: boolean;
 }
 
 /** `tsprof report <input>`: the hottest functions as a table on stdout. */
@@ -18,6 +20,7 @@ export function reportCommand(input: string, options: ReportOptions, colors: Cha
   const { profile } = readProfileFile(input, {
     keepIdle: options.idle ?? false,
     skipBadLines: options.skipBadLines ?? false,
+    sourceMaps: options.sourceMaps ?? true,
     onWarning: (message) => warn(`${input}: ${message}`),
   });
   process.stdout.write(formatReport(profile, options, colors, process.cwd()));

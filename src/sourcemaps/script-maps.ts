@@ -1,0 +1,126 @@
+import { TraceMap } from '@jridgewell/trace-mapping';
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The source map of each script a profile names, found once and kept: one parsed map per script, whatever
+ * the number of frames in it.
+ *
+ * Where a map comes from, first found wins:
+ * 1. maps captured inside the profiled process (`module.findSourceMap`): the only way to map code that a
+ *    loader such as tsx transformed in memory, where the file on disk is the TypeScript source itself;
+ * 2. the script on disk: its last `//# sourceMappingURL=` comment, an inline `data:` map or a file next to it.
+ */
+
+/** What is known about one script's map. `declared-missing`: it names a map that cannot be read or parsed. */
+export type ScriptMap = { map: TraceMap } | { status: 'none' | 'declared-missing' };
+
+/** TypeScript sources: run without a map, their line numbers are those of code the user never saw. */
+const TYPESCRIPT = /\.(c|m)?tsx?$/i;
+
+export class ScriptMaps {
+  private readonly cache = new Map<string, ScriptMap>();
+
+  /**
+   * `captured`: raw source maps (the JSON objects) by script URL, as the agent found them at run time.
+   * `typescriptNeedsMap`: a TypeScript script without a map is a missing map (true when recording: the code
+   * that ran was transformed; false for an imported profile, which may already name the sources).
+   */
+  constructor(
+    private readonly captured: ReadonlyMap<string, unknown> = new Map(),
+    private readonly typescriptNeedsMap = false,
+  ) {}
+
+  mapFor(script: string): ScriptMap {
+    let found = this.cache.get(script);
+    if (!found) {
+      found = this.find(script);
+      this.cache.set(script, found);
+    }
+    return found;
+  }
+
+  private find(script: string): ScriptMap {
+    const payload = this.captured.get(script);
+    if (payload !== undefined) return parse(payload, script) ?? { status: 'declared-missing' };
+    const path = scriptPath(script);
+    if (!path) return { status: 'none' };
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      return this.withoutMap(path);
+    }
+    const url = lastSourceMappingUrl(text);
+    if (!url) return this.withoutMap(path);
+    if (url.startsWith('data:')) return parse(decodeDataUrl(url), path) ?? { status: 'declared-missing' };
+    const mapPath = url.startsWith('file://') ? safeFileURLToPath(url) : resolve(dirname(path), decodeURIComponentSafe(url));
+    if (!mapPath) return { status: 'declared-missing' };
+    try {
+      return parse(readFileSync(mapPath, 'utf8'), mapPath) ?? { status: 'declared-missing' };
+    } catch {
+      return { status: 'declared-missing' };
+    }
+  }
+
+  private withoutMap(path: string): ScriptMap {
+    return { status: this.typescriptNeedsMap && TYPESCRIPT.test(path) ? 'declared-missing' : 'none' };
+  }
+}
+
+/** The file a V8 script URL names, or undefined for `node:` built-ins, eval code and other URLs. */
+function scriptPath(script: string): string | undefined {
+  if (script.startsWith('file://')) return safeFileURLToPath(script);
+  return isAbsolute(script) ? script : undefined;
+}
+
+/**
+ * The last `//# sourceMappingURL=` (or the old `//@`) comment of a script: by convention the map's address
+ * is the last one, and a bundle may contain other modules' comments before it.
+ */
+export function lastSourceMappingUrl(text: string): string | undefined {
+  const pattern = /\/\/[#@][ \t]+sourceMappingURL=[ \t]*([^\s'"]+)[ \t]*$/gm;
+  let last: string | undefined;
+  // Only the tail can hold the final comment; scanning it keeps a large bundle cheap.
+  for (const match of text.slice(-200_000).matchAll(pattern)) last = match[1];
+  return last;
+}
+
+function decodeDataUrl(url: string): string | undefined {
+  const comma = url.indexOf(',');
+  if (comma === -1) return undefined;
+  const header = url.slice(5, comma);
+  const body = url.slice(comma + 1);
+  try {
+    return header.endsWith(';base64') ? Buffer.from(body, 'base64').toString('utf8') : decodeURIComponent(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A TraceMap, or undefined when the map is not one trace-mapping can read (a broken map is never an error). */
+function parse(map: unknown, mapUrl: string): { map: TraceMap } | undefined {
+  if (map === undefined) return undefined;
+  try {
+    return { map: new TraceMap(map as ConstructorParameters<typeof TraceMap>[0], mapUrl) };
+  } catch {
+    return undefined;
+  }
+}
+
+function safeFileURLToPath(url: string): string | undefined {
+  try {
+    return fileURLToPath(url);
+  } catch {
+    return undefined;
+  }
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
