@@ -1,0 +1,135 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+import { fixture, repoRoot, tempDir } from './helpers/paths.js';
+
+/**
+ * fixtures/projects/ts-app, built the ways TypeScript reaches Node (tsc with external or inline maps, an
+ * esbuild bundle, tsx in memory), recorded, and read back: the hot function must name its .ts file and line.
+ */
+
+const HOT = { name: 'hotLoop', file: 'src/hot.ts', line: 2 };
+const WARM = { name: 'warmHelper', file: 'src/main.ts', line: 8 };
+const DEPENDENCY = `// A dependency shipped as plain JavaScript, without a source map.
+exports.depWork = function depWork(iterations) {
+  let sum = 0;
+  for (let i = 0; i < iterations; i++) sum += (i * 31) % 11;
+  return sum;
+};
+`;
+
+/** A fresh copy of the fixture project, with its plain-JavaScript dependency in node_modules. */
+function project(): string {
+  const dir = join(tempDir(), 'ts-app');
+  cpSync(fixture('projects', 'ts-app'), dir, { recursive: true });
+  mkdirSync(join(dir, 'node_modules', 'plain-dep'), { recursive: true });
+  writeFileSync(join(dir, 'node_modules', 'plain-dep', 'index.js'), DEPENDENCY);
+  return dir;
+}
+
+function run(command: string, args: string[], cwd: string): void {
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 60_000 });
+  expect(result.status, `${command} ${args.join(' ')}: ${result.stdout}${result.stderr}`).toBe(0);
+}
+
+const tsc = (cwd: string, ...flags: string[]) => run(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.', ...flags], cwd);
+const esbuild = join(repoRoot, 'node_modules', '.bin', 'esbuild');
+const tsxCli = join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+
+/** Records `command` in `cwd` as folded stacks; returns them and tsprof's stderr. */
+function record(cwd: string, command: string[], ...flags: string[]): { folded: string; stderr: string } {
+  const output = join(cwd, 'profile.folded');
+  const result = runCli(['record', '-o', output, ...flags, '--', ...command], { cwd });
+  expect(result.status, result.stderr).toBe(0);
+  return { folded: readFileSync(output, 'utf8'), stderr: result.stderr };
+}
+
+/** Own samples by leaf frame label (`name (file:line)`). */
+function selfByLabel(folded: string): Map<string, number> {
+  const result = new Map<string, number>();
+  for (const line of folded.trimEnd().split('\n')) {
+    const stack = line.slice(0, line.lastIndexOf(' '));
+    const leaf = stack.slice(stack.lastIndexOf(';') + 1);
+    result.set(leaf, (result.get(leaf) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return result;
+}
+
+function hottest(folded: string): string {
+  return [...selfByLabel(folded)].sort((a, b) => b[1] - a[1])[0]![0];
+}
+
+const label = (frame: { name: string; file: string; line: number }) => `${frame.name} (${frame.file}:${frame.line})`;
+
+describe('source maps: compiled TypeScript shows the source the user wrote', () => {
+  it('tsc with external .map files (no sourcesContent)', () => {
+    const dir = project();
+    tsc(dir);
+    const { folded, stderr } = record(dir, [process.execPath, 'dist/main.js']);
+    expect(hottest(folded)).toBe(label(HOT));
+    expect(selfByLabel(folded).has(label(WARM))).toBe(true);
+    // The dependency has no map: it stays as it ran, and is not called a missing map.
+    expect([...selfByLabel(folded).keys()].some((leaf) => leaf.startsWith('depWork (node_modules/plain-dep/index.js:'))).toBe(true);
+    expect(stderr).toMatch(/^tsprof: source maps: \d+ frames mapped to their sources$/m);
+    // Every frame of the app's functions is mapped (the module's own top-level code may stay: tsc maps
+    // nothing to its first line).
+    expect(folded.split(/[;\n]/).filter((frame) => /^(hotLoop|warmHelper) \(dist\//.test(frame))).toEqual([]);
+  });
+
+  it('tsc with inline data: maps carrying sourcesContent', () => {
+    const dir = project();
+    tsc(dir, '--sourceMap', 'false', '--inlineSourceMap', '--inlineSources');
+    expect(readFileSync(join(dir, 'dist', 'hot.js'), 'utf8')).toMatch(/\/\/# sourceMappingURL=data:application\/json;base64,/);
+    expect(hottest(record(dir, [process.execPath, 'dist/main.js']).folded)).toBe(label(HOT));
+  });
+
+  it('an esbuild bundle (one file, many sources), minified: original files, lines and names', () => {
+    const dir = project();
+    run(esbuild, ['src/main.ts', '--bundle', '--platform=node', '--minify', '--sourcemap', '--outfile=dist/bundle.js'], dir);
+    const { folded } = record(dir, [process.execPath, 'dist/bundle.js']);
+    expect(hottest(folded)).toBe(label(HOT));
+    expect(selfByLabel(folded).has(label(WARM))).toBe(true);
+    const plain = record(dir, [process.execPath, 'dist/bundle.js'], '--no-source-maps').folded;
+    expect(hottest(plain)).toMatch(/^\w{1,2} \(dist\/bundle\.js:1\)$/);
+  });
+
+  it('tsx, which transforms in memory: maps captured inside the process', () => {
+    const dir = project();
+    const { folded, stderr } = record(dir, [process.execPath, tsxCli, 'src/main.ts']);
+    expect(hottest(folded)).toBe(label(HOT));
+    expect(selfByLabel(folded).has(label(WARM))).toBe(true);
+    expect(stderr).not.toMatch(/without source map/);
+    // Without maps, V8's lines are those of tsx's output, not of the file on disk.
+    const plain = record(dir, [process.execPath, tsxCli, 'src/main.ts'], '--no-source-maps').folded;
+    expect(hottest(plain)).toMatch(/^hotLoop \(src\/hot\.ts:\d+\)$/);
+  });
+
+  it('maps an imported .cpuprofile with the maps next to its scripts, unless --no-source-maps', () => {
+    const dir = project();
+    tsc(dir);
+    const profile = join(dir, 'app.cpuprofile');
+    run(process.execPath, ['--cpu-prof', '--cpu-prof-name=app.cpuprofile', 'dist/main.js'], dir);
+    const mapped = runCli(['convert', profile, '-o', '-'], { cwd: dir });
+    expect(mapped.status, mapped.stderr).toBe(0);
+    expect(hottest(mapped.stdout)).toBe(label(HOT));
+    expect(hottest(runCli(['convert', profile, '-o', '-', '--no-source-maps'], { cwd: dir }).stdout)).toMatch(/^hotLoop \(dist\/hot\.js:\d+\)$/);
+    expect(runCli(['report', profile], { cwd: dir }).stdout).toMatch(/hotLoop +src\/hot\.ts:2$/m);
+  });
+
+  it('a missing or broken map leaves the frames as they ran and is counted, never an error', () => {
+    const dir = project();
+    tsc(dir);
+    rmSync(join(dir, 'dist', 'hot.js.map'));
+    writeFileSync(join(dir, 'dist', 'main.js.map'), '{ this is not a source map');
+    const { folded, stderr } = record(dir, [process.execPath, 'dist/main.js']);
+    expect(hottest(folded)).toMatch(/^hotLoop \(dist\/hot\.js:\d+\)$/);
+    expect(stderr).toMatch(/^tsprof: source maps: (\d+ frames? mapped to their sources, )?\d+ frames? without source map$/m);
+    const profile = join(dir, 'app.cpuprofile');
+    run(process.execPath, ['--cpu-prof', '--cpu-prof-name=app.cpuprofile', 'dist/main.js'], dir);
+    const converted = runCli(['convert', profile, '-o', '-'], { cwd: dir });
+    expect(converted.status).toBe(0);
+    expect(converted.stderr).toMatch(/^tsprof: warning: \S+app\.cpuprofile: \d+ frames? without source map \(left as compiled\)$/m);
+  });
+});
