@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import { fixture, repoRoot, tempDir } from './helpers/paths.js';
+import { readText, startTsprof } from './helpers/record.js';
+import { startTarget } from './helpers/target.js';
 
 /**
  * fixtures/projects/ts-app, built the ways TypeScript reaches Node (tsc with external or inline maps, an
@@ -131,5 +134,19 @@ describe('source maps: compiled TypeScript shows the source the user wrote', () 
     const converted = runCli(['convert', profile, '-o', '-'], { cwd: dir });
     expect(converted.status).toBe(0);
     expect(converted.stderr).toMatch(/^tsprof: warning: \S+app\.cpuprofile: \d+ frames? without source map \(left as compiled\)$/m);
+  });
+
+  it('record --pid of a process running TypeScript through tsx: maps asked of the process itself', async () => {
+    const dir = project();
+    const tsxLoader = pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+    const target = await startTarget([], ['--inspect-port=0', '--import', tsxLoader], { script: 'src/serve.ts', cwd: dir });
+    const output = join(dir, 'attached.folded');
+    const result = await startTsprof(['record', '--pid', String(target.pid), '-d', '1.5', '-o', output], { cwd: dir }).done;
+    expect(result.status, result.stderr).toBe(0);
+    expect(hottest(readText(output))).toBe(label(HOT));
+    expect(result.stderr).not.toMatch(/without source map/);
+    const plain = join(dir, 'plain.folded');
+    expect((await startTsprof(['record', '--pid', String(target.pid), '-d', '1', '-o', plain, '--no-source-maps'], { cwd: dir }).done).status).toBe(0);
+    expect(hottest(readText(plain))).toMatch(/^hotLoop \(src\/hot\.ts:\d+\)$/);
   });
 });

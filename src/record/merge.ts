@@ -135,9 +135,7 @@ export class SessionMerger {
       return;
     }
     const sourceMaps = (json as Record<string, unknown> | null)?.[SOURCE_MAPS_FIELD];
-    if (sourceMaps && typeof sourceMaps === 'object') {
-      for (const [url, map] of Object.entries(sourceMaps)) if (!this.sourceMaps.has(url)) this.sourceMaps.set(url, map);
-    }
+    if (sourceMaps && typeof sourceMaps === 'object') this.addSourceMaps(Object.entries(sourceMaps));
     try {
       const appended = appendCpuprofile(this.builder, json, {
         keepIdle: this.options.keepIdle,
@@ -153,6 +151,11 @@ export class SessionMerger {
     } catch (error) {
       this.problems.push(`${this.describeThread(thread)}: a chunk could not be read (${(error as Error).message})`);
     }
+  }
+
+  /** Source maps of scripts, by URL, as the profiled processes hold them; the first one for a URL stays. */
+  addSourceMaps(maps: Iterable<[string, unknown]>): void {
+    for (const [url, map] of maps) if (!this.sourceMaps.has(url)) this.sourceMaps.set(url, map);
   }
 
   private threadFor(pid: number, threadId: number): ThreadState {

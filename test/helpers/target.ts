@@ -19,11 +19,15 @@ afterEach(() => {
   targets.clear();
 });
 
-/** Starts `node [nodeFlags] fixtures/programs/long-running.js <args>` and waits (≤ 10 s) for its `ready` line. */
-export async function startTarget(args: string[], nodeFlags: string[] = []): Promise<Target> {
-  const child = spawn(process.execPath, [...nodeFlags, fixture('programs', 'long-running.js'), ...args], {
+/**
+ * Starts `node [nodeFlags] fixtures/programs/long-running.js <args>` (or another script that prints `ready`)
+ * and waits (≤ 10 s) for its `ready` line.
+ */
+export async function startTarget(args: string[], nodeFlags: string[] = [], options: { script?: string; cwd?: string } = {}): Promise<Target> {
+  const child = spawn(process.execPath, [...nodeFlags, options.script ?? fixture('programs', 'long-running.js'), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_OPTIONS: '' },
+    ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   targets.add(child);
   let stdout = '';

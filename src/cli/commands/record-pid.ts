@@ -7,6 +7,7 @@ import { defaultOutputName } from '../../record/output-name.js';
 import { UserError } from '../errors.js';
 import { chooseOutputFormat, type OutputFormat } from '../format-names.js';
 import { StatusLine } from '../status-line.js';
+import { fetchSourceMaps } from '../../attach/remote-source-maps.js';
 import { writeRecording, type Reporter } from './record.js';
 
 export interface RecordPidOptions {
@@ -18,6 +19,12 @@ export interface RecordPidOptions {
   open?: boolean;
   /** Map compiled frames back to their sources, with the maps on disk (default). */
   sourceMaps: boolean;
+}
+
+/** The script URLs a V8 profile's frames name. */
+function scriptUrls(profile: unknown): string[] {
+  const nodes = (profile as { nodes?: { callFrame?: { url?: unknown } }[] } | null)?.nodes;
+  return Array.isArray(nodes) ? nodes.map((node) => node.callFrame?.url).filter((url): url is string => typeof url === 'string') : [];
 }
 
 /** How often each thread hands over a chunk: the most a process killed mid-recording can lose. */
@@ -53,13 +60,18 @@ export async function recordPidCommand(pid: number, options: RecordPidOptions, r
     source: 'tsprof record --pid',
   });
   merger.addProcess(attached.info);
+  // Scripts the profile names, whose source maps are asked of the process before tsprof leaves.
+  const scripts = new Set<string>();
 
   let stop!: (reason: StopReason) => void;
   const stopped = new Promise<StopReason>((resolve) => (stop = resolve));
   const sampler = new RemoteSampler(attached, {
     intervalUs,
     flushMs: FLUSH_MS,
-    onChunk: (chunk) => merger.addProfile(pid, chunk.threadId, chunk.profile, chunk.final),
+    onChunk: (chunk) => {
+      if (options.sourceMaps) for (const url of scriptUrls(chunk.profile)) scripts.add(url);
+      merger.addProfile(pid, chunk.threadId, chunk.profile, chunk.final);
+    },
     onProblem: reporter.warn,
     onExit: () => stop('exited'),
     onWorker: (threadId) => merger.addWorker(pid, threadId),
@@ -86,6 +98,7 @@ export async function recordPidCommand(pid: number, options: RecordPidOptions, r
     });
     reason = await stopped;
     await sampler.finish();
+    if (options.sourceMaps && attached.connection.open && reason !== 'exited') merger.addSourceMaps(await fetchSourceMaps(attached.main, scripts));
   } finally {
     clearTimeout(durationTimer);
     clearInterval(statusTimer);
