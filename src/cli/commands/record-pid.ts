@@ -17,7 +17,7 @@ export interface RecordPidOptions {
   duration?: number;
   idle?: boolean;
   open?: boolean;
-  /** Map compiled frames back to their sources, with the maps on disk (default). */
+  /** Map compiled frames back to their sources, with the maps the process holds or those on disk (default). */
   sourceMaps: boolean;
 }
 

@@ -163,7 +163,7 @@ export async function writeRecording(merged: MergeResult, output: string, format
 }
 
 /** `source maps: 12 frames mapped to their sources, 3 frames without source map`, for the summary. */
-export function describeSourceMapping(mapping: { mapped: number; unmapped: number }): string {
+function describeSourceMapping(mapping: { mapped: number; unmapped: number }): string {
   const frames = (count: number) => `${count.toLocaleString('en-US')} frame${count === 1 ? '' : 's'}`;
   const parts = [];
   if (mapping.mapped > 0) parts.push(`${frames(mapping.mapped)} mapped to their sources`);
