@@ -6,7 +6,7 @@ import { UserError } from './errors.js';
  */
 
 /** Every format tsprof writes, with the file endings that select it when -f is not given. */
-export const OUTPUT_FORMATS = ['html', 'folded', 'speedscope', 'cpuprofile'] as const;
+export const OUTPUT_FORMATS = ['html', 'folded', 'speedscope', 'cpuprofile', 'pprof'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** What `tsprof diff` writes. */
@@ -21,6 +21,9 @@ const ENDINGS: [string, OutputFormat][] = [
   ['.collapsed', 'folded'],
   ['.txt', 'folded'],
   ['.cpuprofile', 'cpuprofile'],
+  ['.pb.gz', 'pprof'],
+  ['.pprof', 'pprof'],
+  ['.pb', 'pprof'],
   ['.json', 'speedscope'],
 ];
 

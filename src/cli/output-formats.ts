@@ -1,6 +1,7 @@
 import { toCpuprofile } from '../export/cpuprofile.js';
 import { toFolded } from '../export/folded.js';
 import { toHtml } from '../export/html.js';
+import { toPprof } from '../export/pprof.js';
 import { loadPageAssets } from '../export/html-assets.js';
 import { toSpeedscope } from '../export/speedscope.js';
 import type { Profile } from '../model/profile.js';
@@ -12,7 +13,7 @@ export interface RenderContext {
   recordedAt?: Date;
 }
 
-export function renderProfile(profile: Profile, format: OutputFormat, context: RenderContext): string {
+export function renderProfile(profile: Profile, format: OutputFormat, context: RenderContext): string | Uint8Array {
   switch (format) {
     case 'folded':
       return toFolded(profile, context);
@@ -22,5 +23,7 @@ export function renderProfile(profile: Profile, format: OutputFormat, context: R
       return toCpuprofile(profile);
     case 'html':
       return toHtml(profile, loadPageAssets(), context);
+    case 'pprof':
+      return toPprof(profile);
   }
 }

@@ -1,11 +1,14 @@
+import type { Profile as PprofProfile } from 'pprof-format';
+import { gunzipSync } from 'node:zlib';
 import type { Profile } from '../model/profile.js';
+import { decodePprof, importPprof } from './pprof.js';
 import { importFolded, looksLikeFolded } from './folded.js';
 import { ProfileFormatError } from './format-error.js';
 import type { ImportOptions } from './options.js';
 import { importSpeedscope, looksLikeSpeedscope } from './speedscope.js';
 import { importCpuprofile, looksLikeCpuprofile } from './v8-cpuprofile.js';
 
-export type InputFormat = 'cpuprofile' | 'speedscope' | 'folded';
+export type InputFormat = 'cpuprofile' | 'speedscope' | 'folded' | 'pprof';
 
 export { ProfileFormatError } from './format-error.js';
 export type { ImportOptions } from './options.js';
@@ -16,6 +19,7 @@ export function formatFromName(name: string): InputFormat | undefined {
   if (lower.endsWith('.cpuprofile')) return 'cpuprofile';
   if (lower.endsWith('.speedscope.json') || lower.endsWith('.speedscope')) return 'speedscope';
   if (/\.(folded|collapsed|stacks)$/.test(lower) || lower.endsWith('.txt')) return 'folded';
+  if (/\.(pb\.gz|pb|pprof)$/.test(lower)) return 'pprof';
   return undefined;
 }
 
@@ -24,16 +28,20 @@ interface Sniffed {
   format?: InputFormat;
   text: string;
   json?: unknown;
+  pprof?: PprofProfile;
 }
 
-function sniff(bytes: Uint8Array): Sniffed {
-  if (bytes.length === 0) throw new ProfileFormatError('the file is empty');
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) throw new ProfileFormatError('the file is gzip-compressed; decompress it first (gunzip)');
+function sniff(compressed: Uint8Array): Sniffed {
+  if (compressed.length === 0) throw new ProfileFormatError('the file is empty');
+  // Gzip (pprof files always are; any other format may be): decompressed first, then read as usual.
+  const bytes = compressed[0] === 0x1f && compressed[1] === 0x8b ? gunzip(compressed) : compressed;
+  const pprof = looksBinary(bytes) ? decodePprof(bytes) : undefined;
+  if (pprof) return { format: 'pprof', text: '', pprof };
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
-    throw new ProfileFormatError('the file is binary data, not a profile tsprof reads (.cpuprofile, speedscope JSON or folded text)');
+    throw new ProfileFormatError('the file is binary data, not a profile tsprof reads (.cpuprofile, speedscope JSON, folded text or pprof)');
   }
   if (text.includes('\u0000')) throw new ProfileFormatError('the file contains NUL bytes: it is binary data, not a profile tsprof reads');
   const start = text.search(/\S/);
@@ -69,13 +77,30 @@ export function importProfile(bytes: Uint8Array, options: ImportOptions & { file
     case 'folded':
       if (sniffed.json !== undefined) throw new ProfileFormatError('the file is JSON, not folded stacks');
       return { format, profile: importFolded(sniffed.text, options) };
+    case 'pprof':
+      if (!sniffed.pprof) throw new ProfileFormatError('the file is not a pprof profile (profile.proto, usually gzipped)');
+      return { format, profile: importPprof(sniffed.pprof) };
     default:
       throw new ProfileFormatError(
         sniffed.json !== undefined
           ? 'the file is JSON but neither a V8 .cpuprofile nor a speedscope profile'
-          : 'the file is not a profile tsprof reads (.cpuprofile, speedscope JSON or folded "frame;frame COUNT" lines)',
+          : 'the file is not a profile tsprof reads (.cpuprofile, speedscope JSON, folded "frame;frame COUNT" lines or pprof)',
       );
   }
+}
+
+function gunzip(bytes: Uint8Array): Uint8Array {
+  try {
+    return gunzipSync(bytes, { maxOutputLength: 2 ** 30 });
+  } catch (error) {
+    throw new ProfileFormatError(`the file looks gzip-compressed but does not decompress (${(error as Error).message})`);
+  }
+}
+
+/** Text profiles have no control bytes but tabs and line breaks; profile.proto starts with a field tag. */
+function looksBinary(bytes: Uint8Array): boolean {
+  const head = bytes.subarray(0, 64);
+  return head.some((byte) => byte < 0x09 || (byte > 0x0d && byte < 0x20));
 }
 
 function parseJson(text: string): unknown {

@@ -1,6 +1,6 @@
 import { basename, extname } from 'node:path';
 
-const EXTENSIONS = { html: '.html', folded: '.folded', speedscope: '.speedscope.json', cpuprofile: '.cpuprofile' } as const;
+const EXTENSIONS = { html: '.html', folded: '.folded', speedscope: '.speedscope.json', cpuprofile: '.cpuprofile', pprof: '.pb.gz' } as const;
 
 /**
  * The file name `record` uses when -o is absent: `tsprof-<program>-<YYYYMMDD>-<HHMMSS>.<ext>`, where the

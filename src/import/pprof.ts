@@ -1,0 +1,95 @@
+import { Profile as PprofProfile } from 'pprof-format';
+import { ProfileBuilder } from '../model/builder.js';
+import type { Frame, Profile, WeightUnit } from '../model/profile.js';
+import { ProfileFormatError } from './format-error.js';
+
+/**
+ * pprof's profile.proto (decompressed by the caller), as Go, pprof-nodejs, Pyroscope, Parca and tsprof write
+ * it. The sample type read: `samples`/`count` when there is one (counts), else the first of CPU or wall time
+ * in nanoseconds (time, in microseconds), else the first (bytes for memory profiles). A location's lines are
+ * its inlined frames, innermost first; each becomes a frame. A `thread` label, when samples carry one, splits
+ * the profile into threads.
+ */
+
+/** Whether `bytes` decode as a pprof profile: a string table that starts with "" and at least one sample type. */
+export function decodePprof(bytes: Uint8Array): PprofProfile | undefined {
+  try {
+    const decoded = PprofProfile.decode(bytes);
+    return decoded.sampleType.length > 0 && decoded.stringTable.strings[0] === '' ? decoded : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function importPprof(pprof: PprofProfile): Profile {
+  const strings = pprof.stringTable.strings;
+  const text = (index: number | bigint) => strings[Number(index)] ?? '';
+  const types = pprof.sampleType.map((type) => ({ type: text(type.type), unit: text(type.unit) }));
+  const pick = (test: (t: { type: string; unit: string }) => boolean) => types.findIndex(test);
+  let index = pick((t) => t.type === 'samples' && t.unit === 'count');
+  let unit: WeightUnit = 'samples';
+  let scale = 1;
+  if (index === -1) {
+    index = pick((t) => (t.type === 'cpu' || t.type === 'wall') && t.unit === 'nanoseconds');
+    if (index !== -1) {
+      unit = 'microseconds';
+      scale = 1 / 1000;
+    } else {
+      index = 0;
+      if (types[0]!.unit === 'bytes') unit = 'bytes';
+    }
+  }
+
+  const functions = new Map(pprof.function.map((f) => [Number(f.id), f]));
+  const builder = new ProfileBuilder(unit);
+  const framesOfLocation = new Map<number, number[]>();
+  for (const location of pprof.location) {
+    // Lines are innermost first; a stack is root first.
+    const ids = [...location.line].reverse().map((line) => {
+      const fn = functions.get(Number(line.functionId));
+      const frame: Frame = { name: fn ? text(fn.name) || text(fn.systemName) : `0x${location.address.toString(16)}` };
+      const file = fn ? text(fn.filename) : '';
+      if (file) Object.assign(frame, { file });
+      const lineNumber = Number(line.line) || (fn ? Number(fn.startLine) : 0);
+      if (lineNumber > 0) Object.assign(frame, { line: lineNumber });
+      return builder.internFrame(frame);
+    });
+    if (ids.length === 0) ids.push(builder.internFrame({ name: `0x${location.address.toString(16)}` }));
+    framesOfLocation.set(Number(location.id), ids);
+  }
+
+  const threadKey = strings.indexOf('thread');
+  const pidKey = strings.indexOf('pid');
+  const threads = new Map<string, number>();
+  for (const sample of pprof.sample) {
+    const weight = Number(sample.value[index] ?? 0) * scale;
+    if (!(weight > 0)) continue;
+    const frameIds: number[] = [];
+    for (let i = sample.locationId.length - 1; i >= 0; i--) {
+      const ids = framesOfLocation.get(Number(sample.locationId[i]));
+      if (!ids) throw new ProfileFormatError(`a sample names location ${sample.locationId[i]}, which the profile does not have`);
+      frameIds.push(...ids);
+    }
+    const threadLabel = threadKey > 0 ? sample.label.find((l) => Number(l.key) === threadKey) : undefined;
+    let thread = 0;
+    if (threadLabel) {
+      const name = text(threadLabel.str);
+      let id = threads.get(name);
+      if (id === undefined) {
+        const pid = pidKey > 0 ? sample.label.find((l) => Number(l.key) === pidKey) : undefined;
+        id = builder.addThread({ name, ...(pid ? { pid: Number(pid.num) } : {}) });
+        threads.set(name, id);
+      }
+      thread = id;
+    }
+    builder.addSample(builder.stackOf(frameIds), weight, { thread });
+  }
+  const periodIsNanoseconds = pprof.periodType && text(pprof.periodType.unit) === 'nanoseconds';
+  const period = Number(pprof.period);
+  return builder.build({
+    source: 'pprof',
+    ...(periodIsNanoseconds && period > 0 ? { intervalUs: period / 1000 } : {}),
+    ...(Number(pprof.timeNanos) > 0 ? { startTime: Number(BigInt(pprof.timeNanos) / 1_000_000n) } : {}),
+    ...(Number(pprof.durationNanos) > 0 ? { durationUs: Number(pprof.durationNanos) / 1000 } : {}),
+  });
+}
