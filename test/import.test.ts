@@ -8,7 +8,7 @@ const profiles = readdirSync(fixture('profiles')).filter((name) => !name.startsW
 
 describe('importing every fixture made by a real tool', () => {
   it('has fixtures of each format', () => {
-    expect(new Set(profiles.map((name) => formatFromName(name)))).toEqual(new Set(['cpuprofile', 'folded', 'speedscope']));
+    expect(new Set(profiles.map((name) => formatFromName(name)))).toEqual(new Set(['cpuprofile', 'folded', 'speedscope', 'pprof']));
   });
 
   for (const name of profiles) {

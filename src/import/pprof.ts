@@ -7,7 +7,7 @@ import { ProfileFormatError } from './format-error.js';
  * pprof's profile.proto (decompressed by the caller), as Go, pprof-nodejs, Pyroscope, Parca and tsprof write
  * it. The sample type read: `samples`/`count` when there is one (counts), else the first of CPU or wall time
  * in nanoseconds (time, in microseconds), else the first (bytes for memory profiles). A location's lines are
- * its inlined frames, innermost first; each becomes a frame. A `thread` label, when samples carry one, splits
+ * its inlined frames, innermost first; each becomes a frame, at its function's start line. A `thread` label, when samples carry one, splits
  * the profile into threads.
  */
 
@@ -50,7 +50,9 @@ export function importPprof(pprof: PprofProfile): Profile {
       const frame: Frame = { name: fn ? text(fn.name) || text(fn.systemName) : `0x${location.address.toString(16)}` };
       const file = fn ? text(fn.filename) : '';
       if (file) Object.assign(frame, { file });
-      const lineNumber = Number(line.line) || (fn ? Number(fn.startLine) : 0);
+      // tsprof's frames are functions, named by where they start (as V8's are): a location's own line would
+      // split one function into a row per line sampled, so without a start line the frame has no line.
+      const lineNumber = fn ? Number(fn.startLine) : 0;
       if (lineNumber > 0) Object.assign(frame, { line: lineNumber });
       return builder.internFrame(frame);
     });

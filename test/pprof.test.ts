@@ -1,0 +1,79 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+import { goAvailable, pprofTop } from './helpers/go.js';
+import { binPath, fixture, tempDir } from './helpers/paths.js';
+
+const dir = tempDir();
+
+/** `tsprof report`'s rows: function -> self percent, hottest first. */
+function reportTop(input: string): Map<string, number> {
+  const result = runCli(['report', input, '-n', '10']);
+  expect(result.status, result.stderr).toBe(0);
+  const rows = new Map<string, number>();
+  for (const line of result.stdout.split('\n').slice(2)) {
+    const match = /^\s*([\d.]+)%\s+[\d.]+%\s+\d+\s+\d+\s+(\S+)/.exec(line);
+    if (match && !rows.has(match[2]!)) rows.set(match[2]!, Number(match[1]));
+  }
+  return rows;
+}
+
+/** Folded lines as a sorted list, for comparing two conversions of one profile. */
+function folded(input: string): string[] {
+  const result = runCli(['convert', input, '-o', '-', '-f', 'folded']);
+  expect(result.status, result.stderr).toBe(0);
+  return result.stdout.trimEnd().split('\n').sort();
+}
+
+describe('pprof', () => {
+  it('round-trips: a .cpuprofile written as pprof and read back has the same stacks and counts', () => {
+    const out = join(dir, 'hot.pb.gz');
+    expect(runCli(['convert', fixture('profiles', 'hot-function.cpuprofile'), '-o', out]).status).toBe(0);
+    expect([...readFileSync(out).subarray(0, 2)]).toEqual([0x1f, 0x8b]);
+    expect(folded(out)).toEqual(folded(fixture('profiles', 'hot-function.cpuprofile')));
+  });
+
+  it('reads a pprof file written by Go, and diff accepts pprof on both sides', () => {
+    const top = [...reportTop(fixture('profiles', 'go-cpu.pb.gz'))];
+    expect(top[0]).toEqual(['math.sin', 71.8]);
+    expect(top[1]).toEqual(['main.hotGo', 20.1]);
+    const same = runCli(['diff', fixture('profiles', 'go-cpu.pb.gz'), fixture('profiles', 'go-cpu.pb.gz'), '-f', 'json']);
+    expect(same.status, same.stderr).toBe(0);
+    expect((JSON.parse(same.stdout) as { self: { verdict: string }[] }).self.every((row) => row.verdict === 'noise')).toBe(true);
+  });
+
+  it('writes pprof to stdout with -f pprof -o -, which reads back from stdin', () => {
+    const written = spawnSync(process.execPath, [binPath, 'convert', fixture('profiles', 'hot-function.cpuprofile'), '-o', '-', '-f', 'pprof'], { timeout: 60_000 });
+    expect(written.status).toBe(0);
+    expect([...written.stdout.subarray(0, 2)]).toEqual([0x1f, 0x8b]);
+    const report = runCli(['report', '-', '-n', '1'], { input: written.stdout });
+    expect(report.stdout).toMatch(/^\s*93\.0%\s+93\.0%\s+333\s+333\s+hotLoop\s/m);
+  });
+
+  describe.skipIf(!goAvailable())('read by go tool pprof', () => {
+    it("go tool pprof -top shows tsprof's output with the same hottest functions and shares as tsprof report", () => {
+      const out = join(dir, 'report.pb.gz');
+      expect(runCli(['convert', fixture('profiles', 'hot-function.cpuprofile'), '-o', out]).status).toBe(0);
+      const ours = [...reportTop(fixture('profiles', 'hot-function.cpuprofile'))].slice(0, 3);
+      const theirs = [...pprofTop(out)].slice(0, 3);
+      expect(theirs.map(([name]) => name)).toEqual(ours.map(([name]) => name));
+      theirs.forEach(([, percent], i) => expect(percent).toBeCloseTo(ours[i]![1], 0));
+    });
+
+    it('a recording written as pprof opens in go tool pprof with the hot function first', () => {
+      const out = join(dir, 'recorded.pb.gz');
+      const result = runCli(['record', '-o', out, '--', process.execPath, fixture('programs', 'hot-function.js')]);
+      expect(result.status, result.stderr).toBe(0);
+      expect([...pprofTop(out).keys()][0]).toBe('hotLoop');
+    });
+
+    it("agrees with go tool pprof on Go's own profile", () => {
+      const ours = [...reportTop(fixture('profiles', 'go-cpu.pb.gz'))].slice(0, 3);
+      const theirs = [...pprofTop(fixture('profiles', 'go-cpu.pb.gz'))].slice(0, 3);
+      expect(ours.map(([name]) => name)).toEqual(theirs.map(([name]) => name));
+      ours.forEach(([, percent], i) => expect(percent).toBeCloseTo(theirs[i]![1], 0));
+    });
+  });
+});
