@@ -1,0 +1,112 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { toFolded } from '../export/folded.js';
+import { toPprof } from '../export/pprof.js';
+import { applySourceMaps } from '../sourcemaps/apply.js';
+import { ScriptMaps } from '../sourcemaps/script-maps.js';
+import { profileSelf, ProfileInProgressError } from './self-profiler.js';
+
+/**
+ * Go's net/http/pprof CPU endpoint for a Node service: `GET /debug/pprof/profile?seconds=N` profiles the
+ * process's main thread for N seconds (default 30, as Go) and answers with gzipped pprof, so that
+ * `go tool pprof http://host:port/debug/pprof/profile?seconds=5` works; `&format=folded` answers folded stacks
+ * for `curl ... | flamegraph.pl`. Mount `pprofHandler()` in the app's own server, or start one with
+ * `startPprofServer()` (127.0.0.1 unless told otherwise). With a token, requests need `Authorization: Bearer`.
+ */
+
+export const PROFILE_PATH = '/debug/pprof/profile';
+const MAX_SECONDS = 300;
+
+export interface PprofHandlerOptions {
+  /** Required as `Authorization: Bearer <token>` when set. */
+  token?: string;
+  /** Samples per second. Default 100, as Go's pprof. */
+  rate?: number;
+}
+
+/**
+ * A request handler for node:http (and frameworks that pass node's request and response). Returns false for
+ * paths it does not serve, so an app can chain it before its own routes; answers them with 404 itself when
+ * used as the whole server.
+ */
+export function pprofHandler(options: PprofHandlerOptions = {}): (request: IncomingMessage, response: ServerResponse) => boolean {
+  return (request, response) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname !== PROFILE_PATH) return false;
+    void serveProfile(request, response, url, options);
+    return true;
+  };
+}
+
+async function serveProfile(request: IncomingMessage, response: ServerResponse, url: URL, options: PprofHandlerOptions): Promise<void> {
+  const reply = (status: number, message: string) => {
+    response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${message}\n`);
+  };
+  if (request.method !== 'GET') return reply(405, 'only GET');
+  if (options.token !== undefined && !authorized(request.headers.authorization, options.token)) return reply(401, 'missing or wrong bearer token');
+  const secondsText = url.searchParams.get('seconds');
+  const seconds = secondsText === null ? 30 : Number(secondsText);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_SECONDS) return reply(400, `seconds must be a number above 0 and at most ${MAX_SECONDS}`);
+  const format = url.searchParams.get('format') ?? 'pprof';
+  if (format !== 'pprof' && format !== 'folded') return reply(400, 'format must be pprof or folded');
+
+  // A client that goes away ends the profile early; nothing is sent then.
+  const abort = new AbortController();
+  response.on('close', () => abort.abort());
+  try {
+    const raw = await profileSelf({ seconds, ...(options.rate ? { rate: options.rate } : {}), signal: abort.signal });
+    if (response.destroyed) return;
+    const { profile } = applySourceMaps(raw, new ScriptMaps());
+    if (format === 'folded') {
+      response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(toFolded(profile, { cwd: process.cwd() }));
+    } else {
+      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment; filename="profile"' }).end(toPprof(profile));
+    }
+  } catch (error) {
+    if (error instanceof ProfileInProgressError) return reply(409, error.message);
+    reply(500, `could not profile: ${(error as Error).message}`);
+  }
+}
+
+function authorized(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header ?? '');
+  const expected = Buffer.from(`Bearer ${token}`);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export interface PprofServerOptions extends PprofHandlerOptions {
+  /** Default 6060, Go's usual pprof port; 0 picks a free one. */
+  port?: number;
+  /** Default 127.0.0.1: never reachable from other machines unless asked. */
+  host?: string;
+}
+
+export interface PprofServer {
+  /** `http://host:port` */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A server of its own for the pprof endpoint; it does not keep the process alive (unref). */
+export async function startPprofServer(options: PprofServerOptions = {}): Promise<PprofServer> {
+  const handle = pprofHandler(options);
+  const server: Server = createServer((request, response) => {
+    if (!handle(request, response)) response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(`try ${PROFILE_PATH}?seconds=30\n`);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 6060, options.host ?? '127.0.0.1', () => resolve());
+  });
+  server.unref();
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
