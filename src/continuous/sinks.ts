@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Where the agent's profiles go: a local folder (rotated, bounded in size), or a continuous-profiling
+ * collector over HTTP (Grafana Pyroscope's /ingest, profefe's /api/0/profiles). A sink never throws: a failure
+ * is reported and the profile retried (pushes) or dropped.
+ */
+
+/** One profiled window: pprof bytes and what describes them. */
+export interface WindowProfile {
+  pprof: Uint8Array;
+  service: string;
+  labels: Record<string, string>;
+  /** Unix milliseconds. */
+  from: number;
+  until: number;
+  rateHz: number;
+}
+
+export interface Sink {
+  /** Sends one profile; resolves when done, rejects when this attempt failed (the caller retries). */
+  send(profile: WindowProfile): Promise<void>;
+  readonly name: string;
+}
+
+/** Files `<service>-<time>.pb.gz` in `dir`; the oldest are deleted once the folder's profiles pass `maxBytes`. */
+export function folderSink(dir: string, maxBytes: number): Sink {
+  return {
+    name: `folder ${dir}`,
+    send: async (profile) => {
+      const stamp = new Date(profile.from).toISOString().replace(/[:.]/g, '-');
+      const name = `${safe(profile.service)}-${stamp}.pb.gz`;
+      const temporary = join(dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
+      writeFileSync(temporary, profile.pprof);
+      renameSync(temporary, join(dir, name));
+      const prefix = `${safe(profile.service)}-`;
+      const files = readdirSync(dir)
+        .filter((file) => file.startsWith(prefix) && file.endsWith('.pb.gz'))
+        .sort()
+        .map((file) => ({ path: join(dir, file), size: statSync(join(dir, file)).size }));
+      let total = files.reduce((sum, file) => sum + file.size, 0);
+      for (const file of files) {
+        if (total <= maxBytes) break;
+        rmSync(file.path, { force: true });
+        total -= file.size;
+      }
+    },
+  };
+}
+
+/**
+ * Grafana Pyroscope: `POST /ingest?name=<service>.cpu{labels}&from&until&format=pprof&sampleRate&spyName`,
+ * the profile as the `profile` part of a multipart form (as Pyroscope's own SDKs send it).
+ */
+export function pyroscopeSink(baseUrl: string): Sink {
+  return {
+    name: `Pyroscope ${baseUrl}`,
+    send: async (profile) => {
+      const labels = Object.entries(profile.labels).map(([key, value]) => `${key}=${value}`).join(',');
+      const url = new URL('/ingest', baseUrl);
+      url.searchParams.set('name', `${profile.service}.cpu{${labels}}`);
+      url.searchParams.set('from', String(Math.floor(profile.from / 1000)));
+      url.searchParams.set('until', String(Math.ceil(profile.until / 1000)));
+      url.searchParams.set('format', 'pprof');
+      url.searchParams.set('sampleRate', String(Math.round(profile.rateHz)));
+      url.searchParams.set('spyName', 'tsprof');
+      const form = new FormData();
+      form.set('profile', new Blob([profile.pprof]), 'profile.pprof');
+      await post(url, { body: form });
+    },
+  };
+}
+
+/** profefe: `POST /api/0/profiles?service=<service>&type=cpu&labels=k=v,k=v`, the pprof as the body. */
+export function profefeSink(baseUrl: string): Sink {
+  return {
+    name: `profefe ${baseUrl}`,
+    send: async (profile) => {
+      const url = new URL('/api/0/profiles', baseUrl);
+      url.searchParams.set('service', profile.service);
+      url.searchParams.set('type', 'cpu');
+      url.searchParams.set('labels', Object.entries(profile.labels).map(([key, value]) => `${key}=${value}`).join(','));
+      await post(url, { body: profile.pprof, headers: { 'content-type': 'application/octet-stream' } });
+    },
+  };
+}
+
+/** A POST that fails on a non-2xx status and gives up after 10 s (a slow collector must not pile requests up). */
+async function post(url: URL, init: { body: FormData | Uint8Array; headers?: Record<string, string> }): Promise<void> {
+  const response = await fetch(url, { method: 'POST', ...init, signal: AbortSignal.timeout(10_000) });
+  await response.arrayBuffer().catch(() => undefined);
+  if (!response.ok) throw new Error(`${url.origin}${url.pathname} answered ${response.status}`);
+}
+
+function safe(text: string): string {
+  return text.replace(/[^\w.-]+/g, '_') || 'service';
+}

@@ -1,0 +1,155 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startProfiling, type Profiler } from '../src/index.js';
+import { decodePprof, importPprof } from '../src/import/pprof.js';
+import { functionTable } from '../src/analyze/report.js';
+import { tempDir } from './helpers/paths.js';
+
+/** A collector on loopback that keeps every request it gets and answers with `status`. */
+interface Collector {
+  url: string;
+  requests: { url: URL; body: Buffer; contentType: string; at: number }[];
+  status: number;
+  delayMs: number;
+  close(): Promise<void>;
+}
+
+const open: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((thing) => thing.close()));
+});
+
+async function startCollector(): Promise<Collector> {
+  const collector: Collector = { url: '', requests: [], status: 200, delayMs: 0, close: async () => {} };
+  const server: Server = createServer((request: IncomingMessage, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      collector.requests.push({ url: new URL(request.url!, 'http://x'), body: Buffer.concat(chunks), contentType: request.headers['content-type'] ?? '', at: Date.now() });
+      setTimeout(() => response.writeHead(collector.status).end(), collector.delayMs);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  collector.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  collector.close = () =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  open.push(collector);
+  return collector;
+}
+
+function started(profiler: Profiler): Profiler {
+  open.push({ close: () => profiler.stop() });
+  return profiler;
+}
+
+/** Busy work in this thread, in slices, so the profiler has something to see and timers still run. */
+async function work(ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    let sum = 0;
+    for (let i = 0; i < 200_000; i++) sum += Math.sqrt(i) * Math.sin(i);
+    if (sum === 42) console.log(sum);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+const waitFor = async (condition: () => boolean, ms: number) => {
+  const end = Date.now() + ms;
+  while (!condition() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 25));
+};
+
+/** The pprof inside a multipart form's `profile` part. */
+function multipartProfile(body: Buffer, contentType: string): Buffer {
+  const boundary = /boundary=(.+)$/.exec(contentType)![1]!;
+  const part = body.toString('latin1').split(`--${boundary}`).find((chunk) => chunk.includes('name="profile"'))!;
+  const content = part.slice(part.indexOf('\r\n\r\n') + 4, part.lastIndexOf('\r\n'));
+  return Buffer.from(content, 'latin1');
+}
+
+function decode(pprof: Buffer) {
+  return importPprof(decodePprof(gunzipSync(pprof))!);
+}
+
+describe('startProfiling: continuous profiling inside the process', () => {
+  it('pushes windows to Pyroscope (/ingest, pprof, name with labels, time range) and profefe', async () => {
+    const pyroscope = await startCollector();
+    const profefe = await startCollector();
+    started(startProfiling({ service: 'api', labels: { version: '1.4.2' }, push: pyroscope.url, profefe: profefe.url, every: 1, seconds: 0.4 }));
+    const begin = Date.now();
+    await work(1800);
+    await waitFor(() => pyroscope.requests.length > 0 && profefe.requests.length > 0, 3000);
+
+    const ingest = pyroscope.requests[0]!;
+    expect(ingest.url.pathname).toBe('/ingest');
+    expect(ingest.url.searchParams.get('name')).toBe(`api.cpu{host=${hostname()},pid=${process.pid},version=1.4.2}`);
+    expect(ingest.url.searchParams.get('format')).toBe('pprof');
+    expect(ingest.url.searchParams.get('sampleRate')).toBe('100');
+    const from = Number(ingest.url.searchParams.get('from')) * 1000;
+    const until = Number(ingest.url.searchParams.get('until')) * 1000;
+    expect(from).toBeGreaterThanOrEqual(Math.floor(begin / 1000) * 1000);
+    expect(until).toBeGreaterThan(from);
+    expect(until).toBeLessThanOrEqual(ingest.at + 1000);
+    const profile = decode(multipartProfile(ingest.body, ingest.contentType));
+    expect(profile.samples.length).toBeGreaterThan(0);
+    expect(functionTable(profile).some((row) => row.frame.name === 'work')).toBe(true);
+
+    const stored = profefe.requests[0]!;
+    expect(stored.url.pathname).toBe('/api/0/profiles');
+    expect(stored.url.searchParams.get('service')).toBe('api');
+    expect(stored.url.searchParams.get('type')).toBe('cpu');
+    expect(stored.url.searchParams.get('labels')).toBe(`host=${hostname()},pid=${process.pid},version=1.4.2`);
+    expect(decode(stored.body).samples.length).toBeGreaterThan(0);
+  });
+
+  it('spreads windows at random points of each period (jitter), one window per period', async () => {
+    const collector = await startCollector();
+    started(startProfiling({ service: 'jitter', profefe: collector.url, every: 0.5, seconds: 0.1 }));
+    await work(2600);
+    await waitFor(() => collector.requests.length >= 4, 2000);
+    expect(collector.requests.length).toBeGreaterThanOrEqual(4);
+    expect(collector.requests.length).toBeLessThanOrEqual(6);
+    const offsets = collector.requests.map((request) => request.at % 500);
+    expect(new Set(offsets.map((offset) => Math.round(offset / 50))).size).toBeGreaterThan(1);
+  });
+
+  it('survives a failing and a slow collector: retries, drops, never throws, and stop() leaves no timers', async () => {
+    const failing = await startCollector();
+    failing.status = 503;
+    const slow = await startCollector();
+    slow.delayMs = 1500;
+    const errors: string[] = [];
+    const timersBefore = process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;
+    const profiler = startProfiling({ service: 'flaky', push: failing.url, profefe: [slow.url, 'http://127.0.0.1:1'], every: 0.4, seconds: 0.1, onError: (error) => errors.push(error.message) });
+    await work(2500);
+    expect(failing.requests.length).toBeGreaterThanOrEqual(2); // a retry came
+    expect(errors.some((message) => message.includes('answered 503'))).toBe(true);
+    expect(errors.some((message) => message.startsWith('profefe http://127.0.0.1:1'))).toBe(true);
+    const stopAt = Date.now();
+    await profiler.stop();
+    expect(Date.now() - stopAt).toBeLessThan(3000);
+    const requests = failing.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(failing.requests.length).toBe(requests); // nothing more after stop
+    expect(process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length).toBeLessThanOrEqual(timersBefore);
+  });
+
+  it('writes a rotated folder, bounded in size', async () => {
+    const dir = join(tempDir(), 'profiles');
+    started(startProfiling({ service: 'files', dir, maxFolderBytes: 6000, every: 0.3, seconds: 0.1 }));
+    await work(2500);
+    const files = readdirSync(dir).filter((name) => name.endsWith('.pb.gz'));
+    expect(files.length).toBeGreaterThan(0);
+    const total = files.reduce((sum, name) => sum + readFileSync(join(dir, name)).length, 0);
+    expect(total).toBeLessThanOrEqual(6000);
+    for (const name of files) expect(name).toMatch(/^files-\d{4}-\d\d-\d\dT[\d-]+Z\.pb\.gz$/);
+    expect(decode(readFileSync(join(dir, files.at(-1)!))).samples.length).toBeGreaterThan(0);
+  });
+});
