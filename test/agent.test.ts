@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startProfiling, type Profiler } from '../src/index.js';
 import { decodePprof, importPprof } from '../src/import/pprof.js';
 import { functionTable } from '../src/analyze/report.js';
-import { tempDir } from './helpers/paths.js';
+import { fixture, repoRoot, tempDir } from './helpers/paths.js';
+import { spawn, spawnSync } from 'node:child_process';
 
 /** A collector on loopback that keeps every request it gets and answers with `status`. */
 interface Collector {
@@ -151,5 +152,25 @@ describe('startProfiling: continuous profiling inside the process', () => {
     expect(total).toBeLessThanOrEqual(6000);
     for (const name of files) expect(name).toMatch(/^files-\d{4}-\d\d-\d\dT[\d-]+Z\.pb\.gz$/);
     expect(decode(readFileSync(join(dir, files.at(-1)!))).samples.length).toBeGreaterThan(0);
+  });
+
+  it('node --require tsprof/agent profiles an app that never calls it, configured by environment variables', async () => {
+    const collector = await startCollector();
+    const child = spawn(process.execPath, ['--require', 'tsprof/agent', fixture('programs', 'long-running.js'), 'busy'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: '', TSPROF_SERVICE: 'checkout', TSPROF_LABELS: 'version=2.0.1,region=eu', TSPROF_PROFEFE: collector.url, TSPROF_EVERY: '0.5', TSPROF_SECONDS: '0.2' },
+    });
+    open.push({ close: async () => void child.kill('SIGKILL') });
+    await waitFor(() => collector.requests.length > 0, 8000);
+    const stored = collector.requests[0]!;
+    expect(stored.url.searchParams.get('service')).toBe('checkout');
+    expect(stored.url.searchParams.get('labels')).toBe(`host=${hostname()},pid=${child.pid},version=2.0.1,region=eu`);
+    expect(functionTable(decode(stored.body))[0]!.frame.name).toBe('hotLoop');
+
+    const unset = spawnSync(process.execPath, ['--require', 'tsprof/agent', '-e', 'console.log("app ran")'], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', TSPROF_SERVICE: '' } });
+    expect(unset.status).toBe(0);
+    expect(unset.stdout).toBe('app ran\n');
+    expect(unset.stderr).toBe('tsprof agent: TSPROF_SERVICE is not set; not profiling\n');
   });
 });
