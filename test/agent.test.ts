@@ -173,4 +173,20 @@ describe('startProfiling: continuous profiling inside the process', () => {
     expect(unset.stdout).toBe('app ran\n');
     expect(unset.stderr).toBe('tsprof agent: TSPROF_SERVICE is not set; not profiling\n');
   });
+
+  it('--require tsprof/agent profiles worker threads too, each labelled with its thread', async () => {
+    const collector = await startCollector();
+    const child = spawn(process.execPath, ['--require', 'tsprof/agent', fixture('programs', 'long-running.js'), 'workers'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: '', TSPROF_SERVICE: 'pool', TSPROF_PROFEFE: collector.url, TSPROF_EVERY: '0.5', TSPROF_SECONDS: '0.3' },
+    });
+    open.push({ close: async () => void child.kill('SIGKILL') });
+    const fromWorkers = () => collector.requests.filter((request) => /,thread=worker \d+$/.test(request.url.searchParams.get('labels') ?? ''));
+    await waitFor(() => fromWorkers().length >= 2, 8000);
+    const workers = new Set(fromWorkers().map((request) => request.url.searchParams.get('labels')));
+    expect(workers.size).toBe(2);
+    const profile = decode(fromWorkers()[0]!.body);
+    expect(functionTable(profile)[0]!.frame.name).toBe('workerHotLoop');
+  });
 });

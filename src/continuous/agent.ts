@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { isMainThread, threadId } from 'node:worker_threads';
 import { toPprof } from '../export/pprof.js';
 import { applySourceMaps } from '../sourcemaps/apply.js';
 import { ScriptMaps } from '../sourcemaps/script-maps.js';
@@ -17,7 +18,7 @@ import { folderSink, profefeSink, pyroscopeSink, type Sink, type WindowProfile }
 
 export interface ProfilingOptions {
   service: string;
-  /** Added to every profile, with `host` and `pid`; `version` is the usual one. */
+  /** Added to every profile, with `host`, `pid` and, in a worker thread, `thread`; `version` is the usual one. */
   labels?: Record<string, string>;
   /** Collector base URLs: Grafana Pyroscope (`http://pyroscope:4040`). */
   push?: string | string[];
@@ -55,7 +56,8 @@ export function startProfiling(options: ProfilingOptions): Profiler {
       // the app's own handler threw: nothing more to do
     }
   };
-  const labels = { host: hostname(), pid: String(process.pid), ...options.labels };
+  // Started in a worker thread too (a --require preload runs in every thread), each thread sends its own.
+  const labels = { host: hostname(), pid: String(process.pid), ...(isMainThread ? {} : { thread: `worker ${threadId}` }), ...options.labels };
   const sinks: Sink[] = [
     ...list(options.push).map(pyroscopeSink),
     ...list(options.profefe).map(profefeSink),

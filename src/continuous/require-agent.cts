@@ -4,9 +4,16 @@
  *   TSPROF_SERVICE (required), TSPROF_LABELS (`version=1.4.2,region=eu`), TSPROF_PUSH (Pyroscope URLs, comma
  *   separated), TSPROF_PROFEFE (profefe URLs), TSPROF_DIR (a folder), TSPROF_EVERY and TSPROF_SECONDS (window
  *   period and length in seconds), TSPROF_RATE (Hz), TSPROF_DEBUG=1 (report failures on stderr).
- * Without TSPROF_SERVICE, or with nowhere to send profiles, it says so once on stderr and does nothing.
+ * Without TSPROF_SERVICE, or with nowhere to send profiles, it says so once on stderr and does nothing. It runs
+ * in every thread (Node applies --require to worker threads): each thread profiles itself, labelled `thread`.
  */
+import { isMainThread } from 'node:worker_threads';
+
 const env = process.env;
+// The preload runs in every thread; say what is wrong once, from the main thread.
+const say = (message: string) => {
+  if (isMainThread) process.stderr.write(message);
+};
 const list = (value: string | undefined) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
 const number = (value: string | undefined) => (value !== undefined && value.trim() !== '' && Number(value) > 0 ? Number(value) : undefined);
 
@@ -15,9 +22,9 @@ const push = list(env.TSPROF_PUSH);
 const profefe = list(env.TSPROF_PROFEFE);
 const dir = env.TSPROF_DIR?.trim();
 if (!service) {
-  process.stderr.write('tsprof agent: TSPROF_SERVICE is not set; not profiling\n');
+  say('tsprof agent: TSPROF_SERVICE is not set; not profiling\n');
 } else if (push.length === 0 && profefe.length === 0 && !dir) {
-  process.stderr.write('tsprof agent: none of TSPROF_PUSH, TSPROF_PROFEFE or TSPROF_DIR is set; not profiling\n');
+  say('tsprof agent: none of TSPROF_PUSH, TSPROF_PROFEFE or TSPROF_DIR is set; not profiling\n');
 } else {
   const labels = Object.fromEntries(list(env.TSPROF_LABELS).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]).filter(([key]) => key));
   const every = number(env.TSPROF_EVERY);
