@@ -121,13 +121,15 @@ describe('startProfiling: continuous profiling inside the process', () => {
     expect(new Set(offsets.map((offset) => Math.round(offset / 50))).size).toBeGreaterThan(1);
   });
 
-  it('survives a failing and a slow collector: retries, drops, never throws, and stop() leaves no timers', async () => {
+  it('survives a failing and a slow collector: retries, drops, never throws, and stop() leaves no timers or sockets', async () => {
     const failing = await startCollector();
     failing.status = 503;
     const slow = await startCollector();
     slow.delayMs = 1500;
     const errors: string[] = [];
-    const timersBefore = process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;
+    const count = (kind: string) => process.getActiveResourcesInfo().filter((name) => name === kind).length;
+    const timersBefore = count('Timeout');
+    const socketsBefore = count('TCPSocketWrap');
     const profiler = startProfiling({ service: 'flaky', push: failing.url, profefe: [slow.url, 'http://127.0.0.1:1'], every: 0.4, seconds: 0.1, onError: (error) => errors.push(error.message) });
     await work(2500);
     expect(failing.requests.length).toBeGreaterThanOrEqual(2); // a retry came
@@ -139,7 +141,8 @@ describe('startProfiling: continuous profiling inside the process', () => {
     const requests = failing.requests.length;
     await new Promise((resolve) => setTimeout(resolve, 1200));
     expect(failing.requests.length).toBe(requests); // nothing more after stop
-    expect(process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length).toBeLessThanOrEqual(timersBefore);
+    expect(count('Timeout')).toBeLessThanOrEqual(timersBefore);
+    expect(count('TCPSocketWrap')).toBeLessThanOrEqual(socketsBefore);
   });
 
   it('writes a rotated folder, bounded in size', async () => {

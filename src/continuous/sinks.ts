@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 
 /**
@@ -66,9 +68,13 @@ export function pyroscopeSink(baseUrl: string): Sink {
       url.searchParams.set('format', 'pprof');
       url.searchParams.set('sampleRate', String(Math.round(profile.rateHz)));
       url.searchParams.set('spyName', 'tsprof');
-      const form = new FormData();
-      form.set('profile', new Blob([profile.pprof]), 'profile.pprof');
-      await post(url, { body: form });
+      const boundary = `tsprof-${randomBytes(12).toString('hex')}`;
+      const body = Buffer.concat([
+        Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="profile"; filename="profile.pprof"\r\ncontent-type: application/octet-stream\r\n\r\n`),
+        profile.pprof,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      await post(url, body, `multipart/form-data; boundary=${boundary}`);
     },
   };
 }
@@ -82,16 +88,31 @@ export function profefeSink(baseUrl: string): Sink {
       url.searchParams.set('service', profile.service);
       url.searchParams.set('type', 'cpu');
       url.searchParams.set('labels', Object.entries(profile.labels).map(([key, value]) => `${key}=${value}`).join(','));
-      await post(url, { body: profile.pprof, headers: { 'content-type': 'application/octet-stream' } });
+      await post(url, profile.pprof, 'application/octet-stream');
     },
   };
 }
 
-/** A POST that fails on a non-2xx status and gives up after 10 s (a slow collector must not pile requests up). */
-async function post(url: URL, init: { body: FormData | Uint8Array; headers?: Record<string, string> }): Promise<void> {
-  const response = await fetch(url, { method: 'POST', ...init, signal: AbortSignal.timeout(10_000) });
-  await response.arrayBuffer().catch(() => undefined);
-  if (!response.ok) throw new Error(`${url.origin}${url.pathname} answered ${response.status}`);
+/**
+ * A POST on a connection of its own, closed when answered (no keep-alive pool outlives the agent), that fails
+ * on a non-2xx status and gives up after 10 s (a slow collector must not pile requests up).
+ */
+function post(url: URL, body: Uint8Array, contentType: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const request = send(url, { method: 'POST', agent: false, timeout: 10_000, headers: { 'content-type': contentType, 'content-length': body.length, connection: 'close' } }, (response) => {
+      response.resume();
+      response.on('end', () => {
+        const status = response.statusCode ?? 0;
+        if (status >= 200 && status < 300) resolve();
+        else reject(new Error(`${url.origin}${url.pathname} answered ${status}`));
+      });
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error(`${url.origin}${url.pathname} did not answer within 10 s`)));
+    request.on('error', reject);
+    request.end(body);
+  });
 }
 
 function safe(text: string): string {
