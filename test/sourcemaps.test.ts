@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,7 +13,7 @@ import { startTarget } from './helpers/target.js';
  * esbuild bundle, tsx in memory), recorded, and read back: the hot function must name its .ts file and line.
  */
 
-const HOT = { name: 'hotLoop', file: 'src/hot.ts', line: 2 };
+const HOT = { name: 'hotLoop', file: 'src/hot.ts', line: 8 };
 const WARM = { name: 'warmHelper', file: 'src/main.ts', line: 8 };
 const DEPENDENCY = `// A dependency shipped as plain JavaScript, without a source map.
 exports.depWork = function depWork(iterations) {
@@ -113,6 +113,7 @@ describe('source maps: compiled TypeScript shows the source the user wrote', () 
     // Without maps, V8's lines are those of tsx's output, not of the file on disk.
     const plain = record(dir, [process.execPath, tsxCli, 'src/main.ts'], '--no-source-maps').folded;
     expect(hottest(plain)).toMatch(/^hotLoop \(src\/hot\.ts:\d+\)$/);
+    expect(hottest(plain)).not.toBe(label(HOT));
   });
 
   it('maps an imported .cpuprofile with the maps next to its scripts, unless --no-source-maps', () => {
@@ -124,7 +125,7 @@ describe('source maps: compiled TypeScript shows the source the user wrote', () 
     expect(mapped.status, mapped.stderr).toBe(0);
     expect(hottest(mapped.stdout)).toBe(label(HOT));
     expect(hottest(runCli(['convert', profile, '-o', '-', '--no-source-maps'], { cwd: dir }).stdout)).toMatch(/^hotLoop \(dist\/hot\.js:\d+\)$/);
-    expect(runCli(['report', profile], { cwd: dir }).stdout).toMatch(/hotLoop +src\/hot\.ts:2$/m);
+    expect(runCli(['report', profile], { cwd: dir }).stdout).toMatch(/hotLoop +src\/hot\.ts:8$/m);
   });
 
   it('a missing or broken map leaves the frames as they ran and is counted, never an error', () => {
@@ -154,5 +155,31 @@ describe('source maps: compiled TypeScript shows the source the user wrote', () 
     const plain = join(dir, 'plain.folded');
     expect((await startTsprof(['record', '--pid', String(target.pid), '-d', '1', '-o', plain, '--no-source-maps'], { cwd: dir }).done).status).toBe(0);
     expect(hottest(readText(plain))).toMatch(/^hotLoop \(src\/hot\.ts:\d+\)$/);
+    expect(hottest(readText(plain))).not.toBe(label(HOT));
+  });
+
+  it('the pprof endpoint inside a tsx-run service answers with its .ts lines', async () => {
+    const dir = project();
+    const tsxLoader = pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+    const child = spawn(process.execPath, ['--import', tsxLoader, 'src/endpoint.ts'], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: '', TSPROF_LIBRARY: pathToFileURL(join(repoRoot, 'dist', 'index.js')).href },
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout!.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /^ready (\S+)$/m.exec(out);
+          if (match) resolve(match[1]!);
+        });
+        child.on('exit', () => reject(new Error('the service exited')));
+      });
+      const folded = await (await fetch(`${url}/debug/pprof/profile?seconds=1&format=folded`)).text();
+      expect(hottest(folded.replaceAll(`${dir}/`, ''))).toBe(label(HOT));
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { toPprof } from '../export/pprof.js';
 import { applySourceMaps } from '../sourcemaps/apply.js';
-import { ScriptMaps } from '../sourcemaps/script-maps.js';
+import { inProcessScriptMaps } from '../sourcemaps/in-process.js';
 import { profileSelf } from './self-profiler.js';
 import { folderSink, profefeSink, pyroscopeSink, type Sink, type WindowProfile } from './sinks.js';
 
@@ -86,7 +86,7 @@ export function startProfiling(options: ProfilingOptions): Profiler {
     try {
       const raw = await profileSelf({ seconds, rate, signal: windowAbort.signal });
       const until = Date.now();
-      const { profile } = applySourceMaps(raw, new ScriptMaps());
+      const { profile } = applySourceMaps(raw, inProcessScriptMaps(raw));
       const window: WindowProfile = { pprof: toPprof(profile), service: options.service, labels, from, until, rateHz: rate };
       for (const queue of queues) queue.add(window);
     } catch (error) {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { toFolded } from '../export/folded.js';
 import { toPprof } from '../export/pprof.js';
 import { applySourceMaps } from '../sourcemaps/apply.js';
-import { ScriptMaps } from '../sourcemaps/script-maps.js';
+import { inProcessScriptMaps } from '../sourcemaps/in-process.js';
 import { profileSelf, ProfileInProgressError } from './self-profiler.js';
 
 /**
@@ -57,7 +57,7 @@ async function serveProfile(request: IncomingMessage, response: ServerResponse, 
   try {
     const raw = await profileSelf({ seconds, ...(options.rate ? { rate: options.rate } : {}), signal: abort.signal });
     if (response.destroyed) return;
-    const { profile } = applySourceMaps(raw, new ScriptMaps());
+    const { profile } = applySourceMaps(raw, inProcessScriptMaps(raw));
     if (format === 'folded') {
       response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(toFolded(profile, { cwd: process.cwd() }));
     } else {
