@@ -1,6 +1,6 @@
 import type { MergedNode } from '../analyze/merged-tree.js';
-import { fillPage, PRUNE_SHARE, type PageAssets } from './html.js';
-import type { PageData } from './page-data.js';
+import { countNodes, fillPage, pageDataWriter, PRUNE_SHARE, type PageAssets } from './html.js';
+import type { PageData, PageDiff } from './page-data.js';
 
 export interface DiffHtmlOptions {
   title: string;
@@ -20,57 +20,22 @@ export function toDiffHtml(tree: MergedNode, assets: PageAssets, options: DiffHt
 export function diffPageData(tree: MergedNode, options: DiffHtmlOptions): PageData {
   const [beforeTotal, afterTotal] = tree.total;
   const scale = beforeTotal > 0 ? afterTotal / beforeTotal : 0;
-  const data: PageData = {
-    title: options.title,
-    details: options.details,
-    unit: 'samples',
-    strings: [],
-    parent: [],
-    name: [],
-    location: [],
-    value: [],
-    kind: [],
-    pruned: { nodes: 0, weight: 0, minShare: PRUNE_SHARE },
-    diff: { before: [], selfBefore: [], selfAfter: [] },
-  };
-  const stringIndex = new Map<string, number>();
-  const intern = (text: string) => {
-    let index = stringIndex.get(text);
-    if (index === undefined) stringIndex.set(text, (index = data.strings.push(text) - 1));
-    return index;
-  };
+  const diff: PageDiff = { before: [], selfBefore: [], selfAfter: [] };
+  const writer = pageDataWriter({ title: options.title, details: options.details, unit: 'samples', diff });
 
   // A frame is drawn when it is wide enough in either profile; narrower ones stay inside their caller.
   const minValue = afterTotal * PRUNE_SHARE;
   const pending: [MergedNode, number][] = [[tree, -1]];
   while (pending.length > 0) {
-    const [node, parentIndex] = pending.pop()!;
-    const index = data.parent.length;
-    data.parent.push(parentIndex);
-    data.name.push(intern(node.name));
-    data.location.push(node.location ? intern(node.location) : -1);
-    data.value.push(node.total[1]);
-    data.kind.push(node.kind);
-    data.diff!.before.push(node.total[0] * scale);
-    data.diff!.selfBefore.push(node.self[0] * scale);
-    data.diff!.selfAfter.push(node.self[1]);
+    const [node, parent] = pending.pop()!;
+    const index = writer.addNode({ parent, name: node.name, location: node.location, value: node.total[1], kind: node.kind });
+    diff.before.push(node.total[0] * scale);
+    diff.selfBefore.push(node.self[0] * scale);
+    diff.selfAfter.push(node.self[1]);
     for (const child of node.children.values()) {
       if (Math.max(child.total[1], child.total[0] * scale) >= minValue) pending.push([child, index]);
-      else {
-        data.pruned.nodes += countNodes(child);
-        data.pruned.weight += child.total[1];
-      }
+      else writer.prune(countNodes(child, (n) => n.children.values()), child.total[1]);
     }
   }
-  return data;
-}
-
-function countNodes(node: MergedNode): number {
-  let count = 0;
-  const pending = [node];
-  while (pending.length > 0) {
-    count++;
-    for (const child of pending.pop()!.children.values()) pending.push(child);
-  }
-  return count;
+  return writer.data;
 }

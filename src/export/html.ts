@@ -43,18 +43,37 @@ export function fillPage(assets: PageAssets, data: PageData): string {
 export function pageData(profile: Profile, options: HtmlOptions): PageData {
   const root = buildCallTree(profile);
   const summary = describeProfile(profile, options.recordedAt);
-  const data: PageData = {
-    title: options.title ?? profile.meta.command ?? 'tsprof profile',
-    details: summary.facts,
-    unit: profile.unit,
-    strings: [],
-    parent: [],
-    name: [],
-    location: [],
-    value: [],
-    kind: [],
-    pruned: { nodes: 0, weight: 0, minShare: PRUNE_SHARE },
-  };
+  const writer = pageDataWriter({ title: options.title ?? profile.meta.command ?? 'tsprof profile', details: summary.facts, unit: profile.unit });
+  const minValue = root.total * PRUNE_SHARE;
+  const pending: [CallTreeNode, number][] = [[root, -1]];
+  while (pending.length > 0) {
+    const [node, parent] = pending.pop()!;
+    const index = writer.addNode({
+      parent,
+      name: node.frameId >= 0 ? frameName(node.frame) : node.frame.name,
+      location: node.frameId >= 0 ? frameLocation(node.frame, options.cwd) : '',
+      value: node.total,
+      kind: kindOf(node, parent),
+    });
+    for (const child of node.children) {
+      if (child.total >= minValue) pending.push([child, index]);
+      else writer.prune(countNodes(child, (n) => n.children), child.total);
+    }
+  }
+  return writer.data;
+}
+
+export interface PageDataWriter {
+  data: PageData;
+  /** Appends a node (parents before children) and returns its index; names and locations are interned. */
+  addNode(node: { parent: number; name: string; location: string; value: number; kind: PageFrameKind }): number;
+  /** Counts a subtree left out for being too narrow. */
+  prune(nodes: number, weight: number): void;
+}
+
+/** An empty page's data, and the one way nodes are added to it (the normal page and the diff page). */
+export function pageDataWriter(head: Pick<PageData, 'title' | 'details' | 'unit'> & Pick<Partial<PageData>, 'diff'>): PageDataWriter {
+  const data: PageData = { ...head, strings: [], parent: [], name: [], location: [], value: [], kind: [], pruned: { nodes: 0, weight: 0, minShare: PRUNE_SHARE } };
   const stringIndex = new Map<string, number>();
   const intern = (text: string) => {
     let index = stringIndex.get(text);
@@ -65,27 +84,21 @@ export function pageData(profile: Profile, options: HtmlOptions): PageData {
     }
     return index;
   };
-
-  const minValue = root.total * PRUNE_SHARE;
-  const pending: [CallTreeNode, number][] = [[root, -1]];
-  while (pending.length > 0) {
-    const [node, parentIndex] = pending.pop()!;
-    const index = data.parent.length;
-    const location = node.frameId >= 0 ? frameLocation(node.frame, options.cwd) : '';
-    data.parent.push(parentIndex);
-    data.name.push(intern(node.frameId >= 0 ? frameName(node.frame) : node.frame.name));
-    data.location.push(location ? intern(location) : -1);
-    data.value.push(node.total);
-    data.kind.push(kindOf(node, parentIndex));
-    for (const child of node.children) {
-      if (child.total >= minValue) pending.push([child, index]);
-      else {
-        data.pruned.nodes += countNodes(child);
-        data.pruned.weight += child.total;
-      }
-    }
-  }
-  return data;
+  return {
+    data,
+    addNode: (node) => {
+      data.parent.push(node.parent);
+      data.name.push(intern(node.name));
+      data.location.push(node.location ? intern(node.location) : -1);
+      data.value.push(node.value);
+      data.kind.push(node.kind);
+      return data.parent.length - 1;
+    },
+    prune: (nodes, weight) => {
+      data.pruned.nodes += nodes;
+      data.pruned.weight += weight;
+    },
+  };
 }
 
 function kindOf(node: CallTreeNode, parentIndex: number): PageFrameKind {
@@ -94,13 +107,13 @@ function kindOf(node: CallTreeNode, parentIndex: number): PageFrameKind {
   return frameKind(node.frame);
 }
 
-function countNodes(node: CallTreeNode): number {
+/** How many nodes a subtree holds, without recursion (stacks can be thousands deep). */
+export function countNodes<T>(node: T, children: (node: T) => Iterable<T>): number {
   let count = 0;
   const pending = [node];
   while (pending.length > 0) {
-    const next = pending.pop()!;
     count++;
-    for (const child of next.children) pending.push(child);
+    for (const child of children(pending.pop()!)) pending.push(child);
   }
   return count;
 }
