@@ -56,6 +56,14 @@ function positiveInteger(value: string): number {
   return number;
 }
 
+/** The options of every command that reads profile files (convert, report, diff). */
+function withProfileInputOptions(command: Command): Command {
+  return command
+    .option('--idle', "keep V8's (idle) samples (time the event loop waited)")
+    .option('--skip-bad-lines', 'skip folded lines that do not parse, with a warning, instead of failing')
+    .option('--no-source-maps', 'show compiled JavaScript frames as they ran, not mapped back to their sources');
+}
+
 export function buildProgram(warn: (message: string) => void, stderrColors: ChalkInstance): Command {
   const program = new Command('tsprof')
     .description('Sampling profiler and flamegraph tool for Node.js and TypeScript')
@@ -65,15 +73,14 @@ export function buildProgram(warn: (message: string) => void, stderrColors: Chal
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (text, write) => write(`tsprof: error: ${text.replace(/^error: /, '')}`) });
 
-  program
-    .command('convert')
-    .description('convert a profile to another format (flamegraph HTML, folded, speedscope, cpuprofile)')
-    .argument('<input>', 'profile to read: .cpuprofile, speedscope JSON or folded stacks (- for stdin)')
-    .requiredOption('-o, --output <file>', 'file to write (- for stdout)')
-    .addOption(new Option('-f, --format <format>', 'output format (default: from the output file name)').choices(OUTPUT_FORMATS))
-    .option('--idle', "keep V8's (idle) samples (time the event loop waited)")
-    .option('--skip-bad-lines', 'skip folded lines that do not parse, with a warning, instead of failing')
-    .option('--no-source-maps', 'show compiled JavaScript frames as they ran, not mapped back to their sources')
+  withProfileInputOptions(
+    program
+      .command('convert')
+      .description('convert a profile to another format (flamegraph HTML, folded, speedscope, cpuprofile, pprof)')
+      .argument('<input>', 'profile to read: .cpuprofile, speedscope JSON, folded stacks or pprof (- for stdin)')
+      .requiredOption('-o, --output <file>', 'file to write (- for stdout)')
+      .addOption(new Option('-f, --format <format>', 'output format (default: from the output file name)').choices(OUTPUT_FORMATS))
+  )
     .addHelpText(
       'after',
       `
@@ -191,20 +198,19 @@ goes on running; an inspector tsprof had to open (SIGUSR1, on 127.0.0.1) is clos
       await dumpCommand(options.pid, colorsFor(process.stdout), warn);
     });
 
-  program
-    .command('diff')
-    .description('compare two profiles: which functions got slower or faster, and is it beyond sampling noise')
-    .argument('<before>', 'profile (or folder of profiles: several runs) of the old version')
-    .argument('<after>', 'profile (or folder of profiles) of the new version')
-    .addOption(new Option('-f, --format <format>', 'table, folded (stack before after, for flamegraph.pl), html (differential flamegraph) or json (default: from -o, else table)').choices(DIFF_FORMAT_NAMES))
-    .option('-o, --output <file>', 'file to write (- for stdout)', '-')
-    .option('--fail-on-regression <percent>', 'exit with status 1 when a function\'s share of own time grew significantly by more than this many percent', nonNegativeNumber)
-    .option('--min-share <percent>', 'leave out functions with less than this share of the samples in both profiles (table and --fail-on-regression)', nonNegativeNumber, 0.5)
-    .option('-n, --top <count>', 'rows per table (regressed and improved functions are always shown)', positiveInteger, 15)
-    .option('--no-normalize', 'folded: keep raw counts instead of scaling the before counts to the after total')
-    .option('--idle', "keep V8's (idle) samples")
-    .option('--skip-bad-lines', 'skip folded lines that do not parse, with a warning')
-    .option('--no-source-maps', 'show compiled JavaScript frames as they ran, not mapped back to their sources')
+  withProfileInputOptions(
+    program
+      .command('diff')
+      .description('compare two profiles: which functions got slower or faster, and is it beyond sampling noise')
+      .argument('<before>', 'profile (or folder of profiles: several runs) of the old version')
+      .argument('<after>', 'profile (or folder of profiles) of the new version')
+      .addOption(new Option('-f, --format <format>', 'table, folded (stack before after, for flamegraph.pl), html (differential flamegraph) or json (default: from -o, else table)').choices(DIFF_FORMAT_NAMES))
+      .option('-o, --output <file>', 'file to write (- for stdout)', '-')
+      .option('--fail-on-regression <percent>', 'exit with status 1 when a function\'s share of own time grew significantly by more than this many percent', nonNegativeNumber)
+      .option('--min-share <percent>', 'leave out functions with less than this share of the samples in both profiles (table and --fail-on-regression)', nonNegativeNumber, 0.5)
+      .option('-n, --top <count>', 'rows per table (regressed and improved functions are always shown)', positiveInteger, 15)
+      .option('--no-normalize', 'folded: keep raw counts instead of scaling the before counts to the after total')
+  )
     .addHelpText(
       'after',
       `
@@ -215,10 +221,11 @@ Examples:
   $ tsprof diff before.cpuprofile after.cpuprofile -o diff.html   # red: grew, blue: shrank
   $ tsprof diff base.cpuprofile pr.cpuprofile --fail-on-regression 10 --min-share 1   # a CI gate
 
-Shares of the samples are compared, so profiles of different lengths and rates compare fairly. A function is
-regressed or improved only when the change is beyond sampling noise: a two-proportion test whose variance
-comes from the spread between stretches of each recording and between runs, corrected for testing every
-function at once (Holm, 5% chance of any false finding).`,
+Shares of the samples are compared, so profiles of different lengths compare fairly (record both at the
+same rate: V8's sampler can shift shares between rates). A function is regressed or improved only when the
+change is beyond noise: a two-proportion test whose variance allows for bursts and for the spread between
+runs, corrected for testing every function at once (Holm, 5% chance of any false finding). Folders of 3 or
+more runs per side find much smaller changes than one run each.`,
     )
     .action(async (before: string, after: string, options: { format?: string; output: string; failOnRegression?: number; minShare: number; top: number; normalize: boolean; idle?: boolean; skipBadLines?: boolean; sourceMaps: boolean }) => {
       const { diffCommand } = await import('./commands/diff.js');
@@ -226,15 +233,14 @@ function at once (Holm, 5% chance of any false finding).`,
       process.exitCode = diffCommand(before, after, { ...rest, ...(format ? { format: format as DiffFormatName } : {}) }, { colors: colorsFor(process.stdout), stderrColors, warn });
     });
 
-  program
-    .command('report')
-    .description('print the hottest functions of a profile')
-    .argument('<input>', 'profile to read: .cpuprofile, speedscope JSON or folded stacks (- for stdin)')
-    .option('-n, --top <count>', 'how many functions to show', positiveInteger, 20)
-    .addOption(new Option('--by <column>', 'order by own time (self) or inclusive time (total)').choices(['self', 'total']).default('self'))
-    .option('--idle', "keep V8's (idle) samples")
-    .option('--skip-bad-lines', 'skip folded lines that do not parse, with a warning')
-    .option('--no-source-maps', 'show compiled JavaScript frames as they ran, not mapped back to their sources')
+  withProfileInputOptions(
+    program
+      .command('report')
+      .description('print the hottest functions of a profile')
+      .argument('<input>', 'profile to read: .cpuprofile, speedscope JSON, folded stacks or pprof (- for stdin)')
+      .option('-n, --top <count>', 'how many functions to show', positiveInteger, 20)
+      .addOption(new Option('--by <column>', 'order by own time (self) or inclusive time (total)').choices(['self', 'total']).default('self'))
+  )
     .addHelpText(
       'after',
       `
