@@ -25,7 +25,8 @@ function unwrap(json: unknown): unknown {
 export function importCpuprofile(json: unknown, options: ImportOptions = {}): Profile {
   const builder = new ProfileBuilder('samples');
   const keepIdle = options.keepIdle ?? false;
-  const { sampleCount, idleSamples, durationUs } = appendCpuprofile(builder, json, { keepIdle });
+  const { sampleCount, idleSamples, durationUs, droppedPositions } = appendCpuprofile(builder, json, { keepIdle });
+  if (droppedPositions > 0) options.onWarning?.(describeDroppedPositions(droppedPositions));
   if (!keepIdle && sampleCount > 0 && idleSamples === sampleCount) {
     throw new ProfileFormatError(`all ${sampleCount} samples are idle; pass --idle to keep them`);
   }
@@ -34,6 +35,11 @@ export function importCpuprofile(json: unknown, options: ImportOptions = {}): Pr
     ...(durationUs !== undefined ? { durationUs } : {}),
     ...(durationUs && sampleCount > 0 ? { intervalUs: durationUs / sampleCount } : {}),
   });
+}
+
+/** What the user is told once when positions were dropped. */
+export function describeDroppedPositions(count: number): string {
+  return `${count} line or column number${count === 1 ? '' : 's'} out of range (as V8 writes for vm code with a negative column offset) left out; their samples are kept`;
 }
 
 export interface AppendOptions {
@@ -54,6 +60,8 @@ export interface AppendResult {
   idleSamples: number;
   /** Sum of the time between each busy (non-idle) sample and the one before it: busy wall time. */
   busyUs: number;
+  /** Line or column numbers out of range (V8 writes negative columns for vm code with a columnOffset): dropped. */
+  droppedPositions: number;
   /** V8 timestamp of the last sample, when the profile has timestamps. */
   lastSampleUs?: number;
   startTime?: number;
@@ -70,7 +78,8 @@ export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options
   const rawNodes = expectArray(profile.nodes, '"nodes"');
   if (rawNodes.length === 0) throw new ProfileFormatError('"nodes" is empty: this profile has no call tree');
 
-  const nodes = rawNodes.map((raw, i) => readNode(raw, i));
+  const positions = { dropped: 0 };
+  const nodes = rawNodes.map((raw, i) => readNode(raw, i, positions));
   const indexOfId = new Map<number, number>();
   nodes.forEach((node, i) => {
     if (indexOfId.has(node.id)) throw new ProfileFormatError(`node id ${node.id} appears twice`);
@@ -83,7 +92,7 @@ export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options
   const startTime = typeof profile.startTime === 'number' && Number.isFinite(profile.startTime) ? profile.startTime : undefined;
   const endTime = typeof profile.endTime === 'number' && Number.isFinite(profile.endTime) ? profile.endTime : undefined;
   const thread = options.thread ?? 0;
-  const result: AppendResult = { sampleCount: 0, idleSamples: 0, busyUs: 0 };
+  const result: AppendResult = { sampleCount: 0, idleSamples: 0, busyUs: 0, droppedPositions: positions.dropped };
 
   if (profile.samples !== undefined) {
     const samples = expectArray(profile.samples, '"samples"');
@@ -131,14 +140,23 @@ export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options
 
 interface V8Node {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  callFrame: { functionName: string; url: string; scriptId: string; lineNumber: number; columnNumber: number };
   hitCount: number;
   children: number[];
   parent?: number;
 }
 
-function readNode(raw: unknown, i: number): V8Node {
+function readNode(raw: unknown, i: number, positions: { dropped: number }): V8Node {
   const what = `node ${i}`;
+  // A position V8 itself can write out of range (vm.runInThisContext with a negative columnOffset, as
+  // vitest's module runner uses, gives columns like -196) costs that field only, never the profile.
+  const position = (value: unknown, name: string): number => {
+    if (value === undefined) return -1;
+    expectFinite(value, `${what} "${name}"`);
+    if (Number.isInteger(value) && (value as number) >= -1 && (value as number) < MAX_POSITION) return value as number;
+    positions.dropped++;
+    return -1;
+  };
   const node = expectObject(raw, what);
   const callFrame: JsonObject = expectObject(node.callFrame, `${what} "callFrame"`);
   const children = node.children === undefined ? [] : expectArray(node.children, `${what} "children"`);
@@ -147,8 +165,9 @@ function readNode(raw: unknown, i: number): V8Node {
     callFrame: {
       functionName: optionalString(callFrame.functionName, `${what} "functionName"`) ?? '',
       url: optionalString(callFrame.url, `${what} "url"`) ?? '',
-      lineNumber: callFrame.lineNumber === undefined ? -1 : expectInteger(callFrame.lineNumber, `${what} "lineNumber"`, -1, MAX_POSITION - 1),
-      columnNumber: callFrame.columnNumber === undefined ? -1 : expectInteger(callFrame.columnNumber, `${what} "columnNumber"`, -1, MAX_POSITION - 1),
+      scriptId: typeof callFrame.scriptId === 'string' || typeof callFrame.scriptId === 'number' ? String(callFrame.scriptId) : '0',
+      lineNumber: position(callFrame.lineNumber, 'lineNumber'),
+      columnNumber: position(callFrame.columnNumber, 'columnNumber'),
     },
     hitCount: node.hitCount === undefined ? 0 : expectInteger(node.hitCount, `${what} "hitCount"`, 0),
     children: children.map((c, j) => expectFinite(c, `${what} child ${j}`)),
@@ -203,10 +222,21 @@ function assignStacks(nodes: V8Node[], parentOf: Int32Array, builder: ProfileBui
   return stackOf;
 }
 
+/**
+ * Code made by `eval` or `new Function` has no URL but a script of its own (V8's pseudo-frames and native
+ * code have script 0). It is named `VM<scriptId>`, as Chrome DevTools names it, and keeps its line and
+ * column, so that two such functions never merge into one `(anonymous)` row.
+ */
+export function evalScriptName(scriptId: string): string | undefined {
+  return /^[1-9]\d*$/.test(scriptId) ? `VM${scriptId}` : undefined;
+}
+
 function toFrame(callFrame: V8Node['callFrame']): Frame {
   const frame: { name: string; file?: string; line?: number; col?: number } = { name: callFrame.functionName };
-  if (callFrame.url !== '') {
-    frame.file = callFrame.url;
+  const pseudo = /^\(.*\)$/.test(callFrame.functionName); // (program), (idle), (garbage collector), ...
+  const file = callFrame.url !== '' ? callFrame.url : callFrame.lineNumber >= 0 && !pseudo ? evalScriptName(callFrame.scriptId) : undefined;
+  if (file !== undefined) {
+    frame.file = file;
     if (callFrame.lineNumber >= 0) frame.line = callFrame.lineNumber + 1;
     if (callFrame.columnNumber >= 0) frame.col = callFrame.columnNumber + 1;
   }

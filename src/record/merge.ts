@@ -1,6 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { basename } from 'node:path';
-import { appendCpuprofile } from '../import/v8-cpuprofile.js';
+import { appendCpuprofile, describeDroppedPositions } from '../import/v8-cpuprofile.js';
 import { ProfileBuilder } from '../model/builder.js';
 import type { Profile } from '../model/profile.js';
 import { SOURCE_MAPS_FIELD } from '../agent/session-files.cjs';
@@ -68,6 +68,7 @@ export class SessionMerger {
   private sampleCount = 0;
   private busySamples = 0;
   private busyUs = 0;
+  private droppedPositions = 0;
   private endUs = -Infinity;
 
   constructor(private readonly options: MergeOptions) {}
@@ -147,6 +148,7 @@ export class SessionMerger {
       this.sampleCount += appended.sampleCount;
       this.busySamples += appended.sampleCount - appended.idleSamples;
       this.busyUs += appended.busyUs;
+      this.droppedPositions += appended.droppedPositions;
       if (appended.endTime !== undefined) this.endUs = Math.max(this.endUs, appended.endTime);
     } catch (error) {
       this.problems.push(`${this.describeThread(thread)}: a chunk could not be read (${(error as Error).message})`);
@@ -176,6 +178,7 @@ export class SessionMerger {
   /** Builds the profile from everything taken in; the merger cannot be used afterwards. */
   finish(): MergeResult {
     const problems = [...this.problems];
+    if (this.droppedPositions > 0) problems.push(describeDroppedPositions(this.droppedPositions));
     for (const thread of this.threads.values()) {
       if (!thread.final) {
         const reason = this.options.lostChunkCause === 'ended' ? 'it ended while sampled' : 'killed, e.g. by SIGKILL or the OOM killer';

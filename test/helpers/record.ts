@@ -75,6 +75,18 @@ export function selfByFunction(folded: string): Map<string, number> {
   return result;
 }
 
+/** Self weight per leaf frame label (`name (file:line)`), from folded text. */
+export function selfByLabel(folded: string): Map<string, number> {
+  const result = new Map<string, number>();
+  for (const line of folded.trimEnd().split('\n')) {
+    if (!line) continue;
+    const stack = line.slice(0, line.lastIndexOf(' '));
+    const leaf = stack.slice(stack.lastIndexOf(';') + 1);
+    result.set(leaf, (result.get(leaf) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return result;
+}
+
 /** Inclusive weight of a function: the counts of every line whose stack passes through it. */
 export function totalOf(folded: string, name: string): number {
   return folded

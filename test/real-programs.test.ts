@@ -1,0 +1,58 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+import { fixture, tempDir } from './helpers/paths.js';
+import { readText, selfByLabel, startTsprof } from './helpers/record.js';
+
+/**
+ * What the profile says about programs built the way real tools build them (issue 12): each test names the
+ * real mechanism it reproduces.
+ */
+
+const dir = tempDir();
+let counter = 0;
+const output = (ext = 'folded') => join(dir, `out-${++counter}.${ext}`);
+const vmAndEval = fixture('programs', 'vm-and-eval.js');
+
+/** Leaf labels matching `pattern`, heaviest first. */
+function leaves(folded: string, pattern: RegExp): [string, number][] {
+  return [...selfByLabel(folded)].filter(([label]) => pattern.test(label)).sort((a, b) => b[1] - a[1]);
+}
+
+describe('code V8 profiles without a plain file position', () => {
+  it("vm code with a negative columnOffset (vitest's module runner) keeps its samples, and the summary says what was dropped", async () => {
+    const out = output();
+    const result = await startTsprof(['record', '-o', out, '--', 'node', vmAndEval, '40']).done;
+    expect(result.status).toBe(0);
+    const vmModule = leaves(readText(out), /vm-module\.js/);
+    expect(vmModule.length).toBe(1);
+    expect(vmModule[0]![0]).toBe('(anonymous) (/virtual/vm-module.js:1)');
+    expect(vmModule[0]![1]).toBeGreaterThan(20);
+    expect(result.stderr).not.toMatch(/could not be read/);
+    expect(result.stderr.match(/line or column numbers? out of range/g)).toHaveLength(1);
+  });
+
+  it("V8's own --cpu-prof output of such a program imports, with one warning", () => {
+    const profileDir = join(dir, `cpu-prof-${++counter}`);
+    const run = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profileDir, vmAndEval, '20'], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.status).toBe(0);
+    const [file] = readdirSync(profileDir);
+    const report = runCli(['report', join(profileDir, file!)]);
+    expect(report.status).toBe(0);
+    expect(report.stdout).toMatch(/\(anonymous\)\s+\/virtual\/vm-module\.js:1/);
+    expect(report.stderr.match(/out of range .* their samples are kept/g)).toHaveLength(1);
+  });
+
+  it('functions made by new Function (as tapable makes webpack hooks) stay apart, each at its own script', async () => {
+    const out = output();
+    const result = await startTsprof(['record', '-o', out, '--', 'node', vmAndEval, '40']).done;
+    expect(result.status).toBe(0);
+    // Two generated functions, one doing six times the other's work: two rows, never one merged row.
+    const generated = leaves(readText(out), /^\(anonymous\) \(VM\d+:1\)$/);
+    expect(generated.length).toBe(2);
+    expect(generated[0]![1]).toBeGreaterThan(2 * generated[1]![1]);
+    expect(generated[0]![0]).not.toBe(generated[1]![0]);
+  });
+});
