@@ -3,8 +3,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
+import { installPackages } from './helpers/npm-packages.js';
 import { fixture, tempDir } from './helpers/paths.js';
-import { readText, selfByLabel, startTsprof } from './helpers/record.js';
+import { readText, rootsOf, selfByFunction, selfByLabel, startTsprof } from './helpers/record.js';
 
 /**
  * What the profile says about programs built the way real tools build them (issue 12): each test names the
@@ -54,5 +55,33 @@ describe('code V8 profiles without a plain file position', () => {
     expect(generated.length).toBe(2);
     expect(generated[0]![1]).toBeGreaterThan(2 * generated[1]![1]);
     expect(generated[0]![0]).not.toBe(generated[1]![0]);
+  });
+});
+
+describe('worker threads that never turn their event loop', () => {
+  it('a real piscina pool (workers wait for tasks in Atomics.wait): every worker is profiled, nothing is lost', async () => {
+    const project = installPackages({ piscina: '5.3.2' });
+    const out = output();
+    const result = await startTsprof(['record', '-o', out, '--', 'node', fixture('programs', 'piscina', 'main.js'), '2'], { cwd: project }).done;
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('done 160');
+    expect(result.stderr).toMatch(/from 1 process, 5 threads/);
+    expect(result.stderr).not.toMatch(/warning/);
+    const folded = readText(out);
+    const workers = [...rootsOf(folded)].filter(([root]) => /^worker \d+ \(node \d+\)$/.test(root));
+    expect(workers).toHaveLength(4);
+    // Each worker computed about half of its 2 s (two cores for four workers).
+    for (const [root, samples] of workers) expect(samples, root).toBeGreaterThan(100);
+    const self = [...selfByFunction(folded)].sort((a, b) => b[1] - a[1]);
+    expect(self[0]![0]).toBe('poolTask');
+  });
+
+  it("Atomics.wait returns to the app what it returns without tsprof: not-equal, timed-out after its timeout, ok when notified", async () => {
+    const program = fixture('programs', 'atomics-wait.js');
+    const plain = spawnSync(process.execPath, [program], { encoding: 'utf8', timeout: 30_000 });
+    const result = await startTsprof(['record', '-o', output(), '--', 'node', program]).done;
+    expect(result.status).toBe(0);
+    expect(plain.stdout).toBe('not-equal: not-equal\ntimed out: timed-out, not early: true\nwaiting\nnotified: ok\n');
+    expect(result.stdout).toBe(plain.stdout);
   });
 });

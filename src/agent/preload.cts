@@ -8,8 +8,9 @@
  * when it exits. In a process's main thread a helper thread (sampler-thread.cts) also cuts a chunk every
  * couple of seconds and handles signals; it reaches the main thread through the inspector, which serves it
  * even while the main thread is stuck in synchronous code. An app worker thread cuts its own chunks from a
- * timer, and terminate() asks it for its final chunk first; a worker busy in synchronous code (its timer and
- * that request wait for it) loses what it sampled since its last chunk when it is terminated.
+ * timer, or between the slices of an Atomics.wait (blocking-waits.cts), and terminate() asks it for its
+ * final chunk first; a worker busy in synchronous code (its timer and that request wait for it) loses what
+ * it sampled since its last chunk when it is terminated.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -21,10 +22,12 @@ import {
   readConfig,
   SIGNALS_RELAYED,
   STOP_FILE,
+  terminateRequestFileName,
   threadFileName,
   writeFileAtomic,
   type AgentConfig,
 } from './session-files.cjs';
+import { sliceBlockingWaits } from './blocking-waits.cjs';
 import { startThreadProfiler, type ThreadProfiler } from './thread-profiler.cjs';
 
 const HELPER_MARK = '__tsprofSamplerThread';
@@ -79,7 +82,7 @@ const TERMINATE_WAIT_MS = 500;
  * can crash). In every thread, terminate() first asks the worker to write its final chunk, waiting at most
  * TERMINATE_WAIT_MS for the answer.
  */
-function guardTerminate(): void {
+function guardTerminate(dir: string): void {
   const original = workerThreads.Worker.prototype.terminate;
   workerThreads.Worker.prototype.terminate = function terminate(this: workerThreads.Worker, ...args: []) {
     const worker = this;
@@ -97,18 +100,27 @@ function guardTerminate(): void {
         if ((event as MessageEvent).data === `stopped ${id}`) done();
       };
       channel.postMessage(`stop ${id}`);
+      try {
+        writeFileAtomic(dir, terminateRequestFileName(process.pid, id), ''); // for a worker blocked in Atomics.wait
+      } catch {
+        // the session is over; the worker's exit hook still writes what it can
+      }
     }).then(() => original.apply(worker, args));
   };
 }
 
-function listenForTerminate(profiler: ThreadProfiler): void {
+/** Listens for terminate()'s request; returns what ends the worker's profile and tells the terminating thread. */
+function listenForTerminate(profiler: ThreadProfiler): () => void {
   const channel = terminateChannel();
   (channel as unknown as { unref(): void }).unref();
-  channel.onmessage = (event) => {
-    if ((event as MessageEvent).data !== `stop ${workerThreads.threadId}`) return;
+  const finishAndTell = () => {
     profiler.finish();
     channel.postMessage(`stopped ${workerThreads.threadId}`);
   };
+  channel.onmessage = (event) => {
+    if ((event as MessageEvent).data === `stop ${workerThreads.threadId}`) finishAndTell();
+  };
+  return finishAndTell;
 }
 
 function start(): void {
@@ -122,22 +134,27 @@ function start(): void {
   // Node's own threads (the ESM loader-hooks thread of tsx and other loaders) have no parent port; they are
   // not the app's, and are ended at exit without an exit event.
   if (!workerThreads.isMainThread && workerThreads.parentPort === null) return;
-  guardTerminate();
+  guardTerminate(config.dir);
   if (workerThreads.isMainThread) {
     startInMainThread(config);
     return;
   }
   writeFileAtomic(config.dir, threadFileName(process.pid, workerThreads.threadId), JSON.stringify({ pid: process.pid, threadId: workerThreads.threadId }));
   const profiler = startThreadProfiler(config, workerThreads.threadId);
-  listenForTerminate(profiler);
-  const timer = setInterval(() => {
-    if (fs.existsSync(stopFile)) {
-      clearInterval(timer);
-      profiler.finish();
-    } else profiler.flush();
-  }, config.flushMs);
-  timer.unref();
+  const finishAndTell = listenForTerminate(profiler);
+  let lastFlush = Date.now();
+  const flushIfDue = () => {
+    if (fs.existsSync(stopFile)) return profiler.finish();
+    if (Date.now() - lastFlush < config.flushMs) return;
+    lastFlush = Date.now();
+    profiler.flush();
+  };
+  setInterval(flushIfDue, config.flushMs).unref();
   process.on('exit', profiler.finish);
+  // A worker blocked in Atomics.wait (piscina's) runs no timer and hears no message: between the slices of
+  // its wait it cuts its chunks, and answers terminate() through the request file guardTerminate leaves.
+  const terminateRequest = path.join(config.dir, terminateRequestFileName(process.pid, workerThreads.threadId));
+  sliceBlockingWaits(() => (fs.existsSync(terminateRequest) ? finishAndTell() : flushIfDue()));
 }
 
 try {

@@ -12,7 +12,7 @@ import * as inspector from 'node:inspector';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { AGENT_GLOBAL, HELPER_CONNECTED, signalFileName, SIGNALS_RELAYED, STOP_FILE, type AgentConfig } from './session-files.cjs';
+import { AGENT_CALL_URL, AGENT_GLOBAL, HELPER_CONNECTED, signalFileName, SIGNALS_RELAYED, STOP_FILE, type AgentConfig } from './session-files.cjs';
 
 const config = workerData.config as AgentConfig;
 const shared = workerData.shared as Int32Array;
@@ -28,7 +28,7 @@ function disconnect(): void {
 /** Runs `flush` or `finish` of the main thread's profiler, in the main thread, and resolves when it is done. */
 function inMainThread(method: 'flush' | 'finish'): Promise<void> {
   return new Promise((resolve) =>
-    session.post('Runtime.evaluate', { expression: `globalThis[Symbol.for(${JSON.stringify(AGENT_GLOBAL)})].${method}()` }, () => resolve()),
+    session.post('Runtime.evaluate', { expression: `globalThis[Symbol.for(${JSON.stringify(AGENT_GLOBAL)})].${method}()\n//# sourceURL=${AGENT_CALL_URL}`, silent: true }, () => resolve()),
   );
 }
 

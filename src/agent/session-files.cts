@@ -9,6 +9,7 @@
  *                                           SOURCE_MAPS_FIELD, the source maps Node holds for scripts it names first)
  *   <pid>-<threadId>-<seq>-<samples>-final.cpuprofile  the last chunk of a thread (its absence = the end was lost)
  *   <pid>.signal-<NAME>                     the process received signal NAME (for the parent's signal relay)
+ *   <pid>-<threadId>.terminate              terminate() was called on that worker (for a worker blocked in Atomics.wait)
  *   stop                                    written by tsprof: stop sampling now (--duration)
  */
 import * as fs from 'node:fs';
@@ -48,6 +49,7 @@ export const SOURCE_MAPS_FIELD = 'tsprofSourceMaps';
 export const processFileName = (pid: number) => `${pid}.process.json`;
 export const isProcessFileName = (name: string) => /^\d+\.process\.json$/.test(name);
 export const threadFileName = (pid: number, threadId: number) => `${pid}-${threadId}.thread.json`;
+export const terminateRequestFileName = (pid: number, threadId: number) => `${pid}-${threadId}.terminate`;
 export const signalFileName = (pid: number, signal: string) => `${pid}.signal-${signal}`;
 
 export function chunkFileName(pid: number, threadId: number, seq: number, samples: number, final: boolean): string {
@@ -85,6 +87,12 @@ export const SIGNALS_RELAYED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** The symbol key (Symbol.for) under which the main thread's profiler controls sit on globalThis. */
 export const AGENT_GLOBAL = 'tsprof.agent';
+
+/**
+ * The script URL of the calls into an agent that tsprof evaluates in a thread (flush, finish): samples that
+ * catch the thread there are tsprof's work, never the app's.
+ */
+export const AGENT_CALL_URL = 'tsprof-agent-call';
 
 /** Index in the Int32Array shared by the main thread and the helper: 1 while the helper's session is open. */
 export const HELPER_CONNECTED = 0;
