@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import { installPackages } from './helpers/npm-packages.js';
-import { fixture, tempDir } from './helpers/paths.js';
+import { fixture, repoRoot, tempDir } from './helpers/paths.js';
 import { readText, rootsOf, selfByFunction, selfByLabel, startTsprof } from './helpers/record.js';
 
 /**
@@ -83,5 +83,18 @@ describe('worker threads that never turn their event loop', () => {
     expect(result.status).toBe(0);
     expect(plain.stdout).toBe('not-equal: not-equal\ntimed out: timed-out, not early: true\nwaiting\nnotified: ok\n');
     expect(result.stdout).toBe(plain.stdout);
+  });
+});
+
+describe("tsprof's own work", () => {
+  it('real tsc type-checking for 5 s (chunks cut inside its busy main thread): no frame of tsprof, and the summary gives its share', async () => {
+    const out = output();
+    const result = await startTsprof(['record', '-o', out, '--', 'node', join(repoRoot, 'bench', 'workloads', 'typecheck-loop.cjs'), '5']).done;
+    expect(result.status).toBe(0);
+    const folded = readText(out);
+    expect(folded).toMatch(/checkSourceFile/); // the program's own work is there
+    for (const line of folded.split('\n')) expect(line).not.toMatch(/dist\/agent\/|tsprof-agent-call|\(tsprof\)/);
+    // At least two chunks were cut while tsc ran (every 2 s): their cost is counted apart, not hidden in tsc.
+    expect(result.stderr).toMatch(/tsprof's own work in the program's threads: \d[\d,]* samples \(\d+\.\d%\), left out of the profile/);
   });
 });

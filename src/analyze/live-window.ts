@@ -1,4 +1,4 @@
-import { appendCpuprofile } from '../import/v8-cpuprofile.js';
+import { appendCpuprofile, type AppendOptions } from '../import/v8-cpuprofile.js';
 import { ProfileBuilder } from '../model/builder.js';
 import { frameLabel } from '../model/frame-display.js';
 
@@ -46,6 +46,8 @@ export class LiveWindow {
   constructor(
     private readonly windowSeconds: number,
     private readonly cwd: string,
+    /** The profiler's own frames: their samples are left out (see appendCpuprofile). */
+    private readonly isOwnFrame?: AppendOptions['isOwnFrame'],
   ) {}
 
   /** Takes in one V8 cpuprofile chunk of thread `threadKey`. Unreadable chunks are ignored. */
@@ -54,7 +56,12 @@ export class LiveWindow {
     let lastUs: number | undefined;
     try {
       const skip = this.lastSampleUs.get(threadKey);
-      lastUs = appendCpuprofile(builder, cpuprofile, { keepIdle: true, timeOriginUs: 0, ...(skip !== undefined ? { skipUntilUs: skip } : {}) }).lastSampleUs;
+      lastUs = appendCpuprofile(builder, cpuprofile, {
+        keepIdle: true,
+        timeOriginUs: 0,
+        ...(skip !== undefined ? { skipUntilUs: skip } : {}),
+        ...(this.isOwnFrame ? { isOwnFrame: this.isOwnFrame } : {}),
+      }).lastSampleUs;
     } catch {
       return;
     }

@@ -2,6 +2,7 @@ import { Session } from 'node:inspector/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProfileBuilder } from '../model/builder.js';
 import { appendCpuprofile } from '../import/v8-cpuprofile.js';
+import { isTsprofCode } from '../model/own-code.js';
 import type { Profile } from '../model/profile.js';
 
 /**
@@ -43,7 +44,8 @@ export async function profileSelf(options: SelfProfileOptions): Promise<Profile>
     }
     const { profile } = (await session.post('Profiler.stop')) as { profile: unknown };
     const builder = new ProfileBuilder('samples');
-    const appended = appendCpuprofile(builder, profile, { keepIdle: false });
+    // The request handler and the agent run in the profiled thread: their own frames are left out.
+    const appended = appendCpuprofile(builder, profile, { keepIdle: false, isOwnFrame: (frame) => isTsprofCode(frame.url) });
     return builder.build({
       source: 'tsprof (in process)',
       startTime,

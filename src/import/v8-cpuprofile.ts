@@ -53,6 +53,12 @@ export interface AppendOptions {
   timeOriginUs?: number;
   /** Skip samples taken at or before this V8 timestamp: already added from an overlapping chunk. */
   skipUntilUs?: number;
+  /**
+   * Frames of the profiler's own work (tsprof's agent cutting a chunk inside the program's thread): samples
+   * with such a frame anywhere on their stack are left out and counted in `ownSamples`, so that neither the
+   * frames nor their time show up in the program's functions.
+   */
+  isOwnFrame?: (callFrame: { functionName: string; url: string }) => boolean;
 }
 
 export interface AppendResult {
@@ -60,6 +66,8 @@ export interface AppendResult {
   idleSamples: number;
   /** Sum of the time between each busy (non-idle) sample and the one before it: busy wall time. */
   busyUs: number;
+  /** Samples left out as the profiler's own work (see AppendOptions.isOwnFrame). */
+  ownSamples: number;
   /** Line or column numbers out of range (V8 writes negative columns for vm code with a columnOffset): dropped. */
   droppedPositions: number;
   /** V8 timestamp of the last sample, when the profile has timestamps. */
@@ -88,11 +96,12 @@ export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options
   const parentOf = parentIndexes(nodes, indexOfId);
   const stackOfNode = assignStacks(nodes, parentOf, builder);
   const idleNode = nodes.map((node) => node.callFrame.functionName === IDLE);
+  const ownNode = options.isOwnFrame ? markOwnSubtrees(nodes, parentOf, options.isOwnFrame) : undefined;
 
   const startTime = typeof profile.startTime === 'number' && Number.isFinite(profile.startTime) ? profile.startTime : undefined;
   const endTime = typeof profile.endTime === 'number' && Number.isFinite(profile.endTime) ? profile.endTime : undefined;
   const thread = options.thread ?? 0;
-  const result: AppendResult = { sampleCount: 0, idleSamples: 0, busyUs: 0, droppedPositions: positions.dropped };
+  const result: AppendResult = { sampleCount: 0, idleSamples: 0, busyUs: 0, ownSamples: 0, droppedPositions: positions.dropped };
 
   if (profile.samples !== undefined) {
     const samples = expectArray(profile.samples, '"samples"');
@@ -111,6 +120,10 @@ export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options
       const time = absolute - origin;
       if (deltas && options.skipUntilUs !== undefined && absolute <= options.skipUntilUs) return;
       if (deltas) result.lastSampleUs = absolute;
+      if (ownNode?.[index]) {
+        result.ownSamples++;
+        return;
+      }
       result.sampleCount++;
       if (idleNode[index]) {
         result.idleSamples++;
@@ -124,6 +137,10 @@ export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options
     // Old profiles carry only per-node hit counts.
     nodes.forEach((node, index) => {
       if (node.hitCount === 0) return;
+      if (ownNode?.[index]) {
+        result.ownSamples += node.hitCount;
+        return;
+      }
       result.sampleCount += node.hitCount;
       if (idleNode[index]) {
         result.idleSamples += node.hitCount;
@@ -193,6 +210,29 @@ function parentIndexes(nodes: V8Node[], indexOfId: Map<number, number>): Int32Ar
     setParent(i, parent, node.id);
   });
   return parentOf;
+}
+
+/** Which nodes have an own frame (isOwnFrame) on their path from the root. */
+function markOwnSubtrees(nodes: V8Node[], parentOf: Int32Array, isOwnFrame: NonNullable<AppendOptions['isOwnFrame']>): Uint8Array {
+  const own = new Uint8Array(nodes.length);
+  const state = new Int8Array(nodes.length); // 0 unknown, 1 own, -1 not own
+  const resolve = (start: number): boolean => {
+    const path: number[] = [];
+    let i = start;
+    while (i !== -1 && state[i] === 0) {
+      path.push(i);
+      i = parentOf[i]!;
+    }
+    let inherited = i !== -1 && state[i] === 1;
+    for (let k = path.length - 1; k >= 0; k--) {
+      const node = path[k]!;
+      inherited = inherited || isOwnFrame(nodes[node]!.callFrame);
+      state[node] = inherited ? 1 : -1;
+    }
+    return state[start] === 1;
+  };
+  nodes.forEach((_, i) => (own[i] = resolve(i) ? 1 : 0));
+  return own;
 }
 
 /** The stack id of every node, walking down from the roots; a node no root reaches is part of a cycle. */

@@ -3,7 +3,8 @@ import { basename } from 'node:path';
 import { appendCpuprofile, describeDroppedPositions } from '../import/v8-cpuprofile.js';
 import { ProfileBuilder } from '../model/builder.js';
 import type { Profile } from '../model/profile.js';
-import { SOURCE_MAPS_FIELD } from '../agent/session-files.cjs';
+import { AGENT_CALL_URL, SOURCE_MAPS_FIELD } from '../agent/session-files.cjs';
+import { isTsprofCode } from '../model/own-code.js';
 import { readSession, type ChunkFile, type ProcessInfo } from './session.js';
 
 export interface MergeOptions {
@@ -31,8 +32,10 @@ export interface MergeResult {
   profile: Profile;
   /** Source maps the profiled processes held for the scripts in the profile, by script URL. */
   sourceMaps: ReadonlyMap<string, unknown>;
-  /** Samples taken, idle ones included. */
+  /** Samples taken, idle ones included (tsprof's own work not). */
   sampleCount: number;
+  /** Samples that caught tsprof's own work in the program's threads, left out of the profile. */
+  ownSamples: number;
   /** Busy (non-idle) samples and the wall time they cover: the achieved rate is their ratio. */
   busySamples: number;
   busyUs: number;
@@ -69,6 +72,7 @@ export class SessionMerger {
   private busySamples = 0;
   private busyUs = 0;
   private droppedPositions = 0;
+  private ownSamples = 0;
   private endUs = -Infinity;
 
   constructor(private readonly options: MergeOptions) {}
@@ -143,12 +147,14 @@ export class SessionMerger {
         thread: thread.index,
         timeOriginUs: this.options.originUs,
         ...(thread.lastSampleUs !== undefined ? { skipUntilUs: thread.lastSampleUs } : {}),
+        isOwnFrame: isAgentFrame,
       });
       thread.lastSampleUs = appended.lastSampleUs ?? thread.lastSampleUs;
       this.sampleCount += appended.sampleCount;
       this.busySamples += appended.sampleCount - appended.idleSamples;
       this.busyUs += appended.busyUs;
       this.droppedPositions += appended.droppedPositions;
+      this.ownSamples += appended.ownSamples;
       if (appended.endTime !== undefined) this.endUs = Math.max(this.endUs, appended.endTime);
     } catch (error) {
       this.problems.push(`${this.describeThread(thread)}: a chunk could not be read (${(error as Error).message})`);
@@ -202,8 +208,16 @@ export class SessionMerger {
       ...(this.endUs > this.options.originUs ? { durationUs: this.endUs - this.options.originUs } : {}),
     });
     const { processes, threads } = this.counts;
-    return { profile, sourceMaps: this.sourceMaps, sampleCount: this.sampleCount, busySamples: this.busySamples, busyUs: this.busyUs, processCount: processes, threadCount: threads, problems };
+    return { profile, sourceMaps: this.sourceMaps, sampleCount: this.sampleCount, ownSamples: this.ownSamples, busySamples: this.busySamples, busyUs: this.busyUs, processCount: processes, threadCount: threads, problems };
   }
+}
+
+/**
+ * tsprof's own work inside a profiled thread: its agent's files, the calls it evaluates there (named by
+ * AGENT_CALL_URL), and the `(tsprof)` frame an attached recording names its console calls with.
+ */
+export function isAgentFrame(callFrame: { functionName: string; url: string }): boolean {
+  return callFrame.url === AGENT_CALL_URL || callFrame.functionName === '(tsprof)' || (callFrame.url !== '' && isTsprofCode(callFrame.url));
 }
 
 /** `node 1234 server.js --port 80` (or `node 1234 -e <code>`): how a process is named in roots and messages. */

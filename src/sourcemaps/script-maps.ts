@@ -1,6 +1,7 @@
 import { TraceMap } from '@jridgewell/trace-mapping';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { isTsprofCode } from '../model/own-code.js';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -16,11 +17,6 @@ import { fileURLToPath } from 'node:url';
 /** What is known about one script's map. `declared-missing`: it names a map that cannot be read or parsed. */
 export type ScriptMap = { map: TraceMap } | { status: 'none' | 'declared-missing' };
 
-/**
- * tsprof's own compiled code (its agent runs inside the profiled process): left as it ran, since its sources
- * are not shipped, and so that the summary counts only the user's frames.
- */
-const OWN_CODE = fileURLToPath(new URL('../', import.meta.url));
 
 /** TypeScript sources: run without a map, their line numbers are those of code the user never saw. */
 const TYPESCRIPT = /\.(c|m)?tsx?$/i;
@@ -51,7 +47,9 @@ export class ScriptMaps {
     const payload = this.captured.get(script);
     if (payload !== undefined) return parse(payload, script) ?? { status: 'declared-missing' };
     const path = scriptPath(script);
-    if (!path || path.startsWith(OWN_CODE)) return { status: 'none' };
+    // tsprof's own compiled code stays as it ran: its sources are not shipped, and the summary counts only
+    // the user's frames.
+    if (!path || isTsprofCode(path)) return { status: 'none' };
     let text: string;
     try {
       text = readFileSync(path, 'utf8');

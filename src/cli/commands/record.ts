@@ -148,6 +148,10 @@ export async function writeRecording(merged: MergeResult, output: string, format
       ? `sampling rate ${Math.round(achieved)} Hz achieved of ${options.rate} Hz requested (samples per busy second)`
       : `sampling rate: no busy samples to measure it`,
   ];
+  if (merged.ownSamples > 0) {
+    const share = (100 * merged.ownSamples) / (merged.ownSamples + merged.sampleCount);
+    lines.push(`tsprof's own work in the program's threads: ${merged.ownSamples.toLocaleString('en-US')} samples (${share.toFixed(1)}%), left out of the profile`);
+  }
   if (mapping && mapping.mapped + mapping.unmapped > 0) lines.push(describeSourceMapping(mapping));
   if (output !== '-') lines.push(`wrote ${colors.bold(output)}`);
   for (const line of lines) process.stderr.write(`${colors.cyan('tsprof:')} ${line}\n`);

@@ -2,7 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { AttachedProcess } from '../../attach/attached-process.js';
 import { RemoteSampler } from '../../attach/remote-sampler.js';
 import { LiveWindow } from '../../analyze/live-window.js';
-import { describeProcess } from '../../record/merge.js';
+import { describeProcess, isAgentFrame } from '../../record/merge.js';
 import { createSessionDir, readSession, removeSessionDir } from '../../record/session.js';
 import { agentEnvironment, relaySignals, type RunningTarget } from '../../record/spawn.js';
 import { UserError } from '../errors.js';
@@ -40,7 +40,7 @@ export async function topCommand(command: string[], options: TopOptions, reporte
   if (options.pid !== undefined && command.length > 0) throw new UserError('give either --pid or a command after --, not both');
   if (options.pid === undefined && command.length === 0) throw new UserError('give --pid PID, or the command to run after --, e.g. tsprof top -- node app.js');
   const interactive = Boolean(process.stdout.isTTY && process.stdin.isTTY);
-  const window = new LiveWindow(options.window, process.cwd());
+  const window = new LiveWindow(options.window, process.cwd(), isAgentFrame);
   const intervalUs = Math.max(50, Math.round(1e6 / options.rate));
   const source =
     options.pid !== undefined
