@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
@@ -96,5 +96,55 @@ describe("tsprof's own work", () => {
     for (const line of folded.split('\n')) expect(line).not.toMatch(/dist\/agent\/|tsprof-agent-call|\(tsprof\)/);
     // At least two chunks were cut while tsc ran (every 2 s): their cost is counted apart, not hidden in tsc.
     expect(result.stderr).toMatch(/tsprof's own work in the program's threads: \d[\d,]* samples \(\d+\.\d%\), left out of the profile/);
+  });
+});
+
+describe('weights across the idle time left out', () => {
+  /** Share (%) of the weight whose stack passes through `name`. */
+  const share = (weights: { stack: string[]; weight: number }[], name: string) => {
+    const total = weights.reduce((sum, w) => sum + w.weight, 0);
+    return (100 * weights.filter((w) => w.stack.includes(name)).reduce((sum, w) => sum + w.weight, 0)) / total;
+  };
+
+  it('a program that works in bursts: speedscope and .cpuprofile give each function the share its samples have', async () => {
+    const recorded = output('cpuprofile');
+    const result = await startTsprof(['record', '-o', recorded, '--', 'node', fixture('programs', 'bursts.js'), '4']).done;
+    expect(result.status).toBe(0);
+    const folded = output('folded');
+    const speedscope = output('speedscope.json');
+    expect(runCli(['convert', recorded, '-o', folded]).status).toBe(0);
+    expect(runCli(['convert', recorded, '-o', speedscope]).status).toBe(0);
+
+    const bySamples = readText(folded).trim().split('\n').map((line) => ({
+      stack: line.slice(0, line.lastIndexOf(' ')).split(';').map((label) => label.replace(/ \(.*$/, '')),
+      weight: Number(line.slice(line.lastIndexOf(' ') + 1)),
+    }));
+    const samplesShare = share(bySamples, 'burn');
+    expect(samplesShare).toBeGreaterThan(60); // the work is most of the busy samples
+
+    // speedscope weighs each sample by its "weights" entry.
+    const file = JSON.parse(readText(speedscope)) as { shared: { frames: { name: string }[] }; profiles: { samples: number[][]; weights: number[] }[] };
+    const bySpeedscope = file.profiles[0]!.samples.map((stack, i) => ({ stack: stack.map((f) => file.shared.frames[f]!.name), weight: file.profiles[0]!.weights[i]! }));
+    expect(Math.abs(share(bySpeedscope, 'burn') - samplesShare)).toBeLessThan(5);
+
+    // DevTools and speedscope weigh a .cpuprofile sample by the time to the next one; idle samples apart.
+    const cpuprofile = JSON.parse(readFileSync(recorded, 'utf8')) as {
+      nodes: { id: number; callFrame: { functionName: string }; children?: number[] }[];
+      samples: number[];
+      timeDeltas: number[];
+    };
+    const parent = new Map<number, number>();
+    for (const node of cpuprofile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+    const nameOf = new Map(cpuprofile.nodes.map((node) => [node.id, node.callFrame.functionName]));
+    const stackOf = (id: number) => {
+      const names = [];
+      for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) names.push(nameOf.get(n)!);
+      return names;
+    };
+    const byDevtools = cpuprofile.samples
+      .slice(0, -1)
+      .map((id, i) => ({ stack: stackOf(id), weight: cpuprofile.timeDeltas[i + 1]! }))
+      .filter((sample) => sample.stack[0] !== '(idle)');
+    expect(Math.abs(share(byDevtools, 'burn') - samplesShare)).toBeLessThan(5);
   });
 });

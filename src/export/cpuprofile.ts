@@ -66,15 +66,26 @@ export function toCpuprofile(profile: Profile): string {
   if (time) order.sort((a, b) => time[a]! - time[b]! || a - b);
 
   if (time && durations) {
-    // Real timestamps: one sample each, deltas from the previous sample.
+    // Real timestamps: one sample each, deltas from the previous sample. DevTools and speedscope weigh a
+    // sample by the time to the next one, so where a sample stood for less than that (idle samples left out),
+    // an `(idle)` sample fills the rest, as V8 itself would have written it.
     let previous = 0;
-    for (const i of order) {
+    let idleNode: { id: number; hitCount: number } | undefined;
+    order.forEach((i, k) => {
       const node = nodeFor(thread[i]!, stack[i]!);
       node.hitCount++;
       samples.push(node.id);
       timeDeltas.push(time[i]! - previous);
       previous = time[i]!;
-    }
+      const next = order[k + 1];
+      if (next !== undefined && time[next]! - time[i]! > durations[i]!) {
+        idleNode ??= addNode(root, '(idle)', '', undefined, undefined);
+        idleNode.hitCount++;
+        samples.push(idleNode.id);
+        timeDeltas.push(durations[i]!);
+        previous += durations[i]!;
+      }
+    });
   } else {
     // Weights only: each weight becomes that many evenly spaced samples.
     const total = profile.samples.weight.reduce((sum, w) => sum + w, 0);

@@ -1,9 +1,16 @@
 import type { Profile } from '../model/profile.js';
 
 /**
- * How long each sample stood for, in microseconds, from its timestamp to the next one's in the same thread.
- * The last sample of a thread gets the sampling interval (stated, or the thread's median gap). Undefined when
- * the profile has no timestamps or its weights are not sample counts.
+ * A sample stands for at most this many sampling intervals. The gap to the next sample of the thread is longer
+ * when the samples between were left out (the event loop's `(idle)` time, tsprof's own work) or the thread
+ * slept: that time was not spent in the sample's stack.
+ */
+export const MAX_INTERVALS_PER_SAMPLE = 4;
+
+/**
+ * How long each sample stood for, in microseconds: the time to the next sample of the same thread, capped at
+ * MAX_INTERVALS_PER_SAMPLE intervals (the thread's median gap, or the stated interval). The last sample of a
+ * thread gets one interval. Undefined when the profile has no timestamps or its weights are not sample counts.
  */
 export function sampleDurationsUs(profile: Profile): Float64Array | undefined {
   const { time, thread, length } = profile.samples;
@@ -20,8 +27,10 @@ export function sampleDurationsUs(profile: Profile): Float64Array | undefined {
     }
     lastIndexOfThread.set(thread[i]!, i);
   }
-  const fallback = profile.meta.intervalUs ?? median(gaps) ?? 1000;
-  for (const last of lastIndexOfThread.values()) durations[last] = fallback;
+  const interval = median(gaps) ?? profile.meta.intervalUs ?? 1000;
+  const cap = MAX_INTERVALS_PER_SAMPLE * interval;
+  for (let i = 0; i < length; i++) durations[i] = Math.min(durations[i]!, cap);
+  for (const last of lastIndexOfThread.values()) durations[last] = interval;
   return durations;
 }
 
