@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
@@ -146,5 +146,41 @@ describe('weights across the idle time left out', () => {
       .map((id, i) => ({ stack: stackOf(id), weight: cpuprofile.timeDeltas[i + 1]! }))
       .filter((sample) => sample.stack[0] !== '(idle)');
     expect(Math.abs(share(byDevtools, 'burn') - samplesShare)).toBeLessThan(5);
+  });
+});
+
+describe('processes the agent cannot profile are named, with the reason', () => {
+  it("node --test (the real runner, which Node starts without an inspector): the runner is named as not profiled, the test file's process is profiled", async () => {
+    const out = output();
+    const result = await startTsprof(['record', '-o', out, '--', 'node', '--test', fixture('programs', 'node-test')]).done;
+    expect(result.status).toBe(0);
+    expect(result.stderr).toMatch(/warning: node \d+ .*: not profiled: Node started it without an inspector/);
+    expect(result.stderr).not.toMatch(/killed before its first chunk/);
+    expect(selfByFunction(readText(out)).get('testWork')).toBeGreaterThan(50);
+  });
+
+  it('a process whose working folder was deleted before it started is profiled', async () => {
+    const out = output();
+    const result = await startTsprof(['record', '-o', out, '--', 'node', fixture('programs', 'deleted-cwd.js')]).done;
+    expect(result.status).toBe(0);
+    expect(result.stderr).toMatch(/from 2 processes/);
+    expect(selfByFunction(readText(out)).get('goneWork')).toBeGreaterThan(20);
+  });
+
+  // Another user must be able to run node with tsprof's agent: root to switch, setpriv, and a checkout that
+  // everyone may read (not one under /root).
+  const readableByAll = (file: string) =>
+    file.split('/').every((_, i, parts) => {
+      const mode = statSync(parts.slice(0, i + 1).join('/') || '/').mode;
+      return i === parts.length - 1 ? (mode & 0o004) !== 0 : (mode & 0o001) !== 0;
+    });
+  const canSwitchUser =
+    process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0 && readableByAll(join(repoRoot, 'dist', 'agent', 'preload.cjs')) && readableByAll(fixture('programs', 'hot-function.js'));
+  it.skipIf(!canSwitchUser)('a process that runs as another user is named, and why (needs root, setpriv and a checkout all may read)', async () => {
+    const result = await startTsprof(['record', '-o', output(), '--', 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'node', fixture('programs', 'hot-function.js'), '20']).done;
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('done true'); // the program ran as without tsprof
+    expect(result.stderr).toMatch(/warning: node \d+ hot-function\.js 20: not profiled: it may not write to tsprof's session folder \(it runs as another user\)/);
+    expect(result.stderr).not.toMatch(/no Node\.js process ran/);
   });
 });

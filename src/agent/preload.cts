@@ -24,7 +24,10 @@ import {
   STOP_FILE,
   terminateRequestFileName,
   threadFileName,
+  notesDirOf,
+  unprofiledFileName,
   writeFileAtomic,
+  type UnprofiledReason,
   type AgentConfig,
 } from './session-files.cjs';
 import { sliceBlockingWaits } from './blocking-waits.cjs';
@@ -32,13 +35,41 @@ import { startThreadProfiler, type ThreadProfiler } from './thread-profiler.cjs'
 
 const HELPER_MARK = '__tsprofSamplerThread';
 
+/** Who this process is, for the session's files. */
+function describeSelf(): { pid: number; ppid: number; argv: string[]; execArgv: string[]; cwd: string } {
+  let cwd = '';
+  try {
+    cwd = process.cwd();
+  } catch {
+    // the working folder was deleted: the process still runs, and is still profiled
+  }
+  return { pid: process.pid, ppid: process.ppid, argv: process.argv, execArgv: process.execArgv, cwd };
+}
+
+/**
+ * Leaves word that this process is not profiled, and why, so that tsprof's summary can say so: in the session
+ * folder, or where this process may not write there (it runs as another user) in the folder anyone may
+ * write to (notesDirOf).
+ */
+function noteUnprofiled(config: AgentConfig, error: unknown): void {
+  const message = String((error as Error | undefined)?.message ?? error);
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const reason: UnprofiledReason = /without a V8::Inspector/.test(message) ? 'no-inspector' : code === 'EACCES' || code === 'EPERM' ? 'not-writable' : 'failed';
+  const note = JSON.stringify({ ...describeSelf(), reason });
+  for (const dir of [config.dir, notesDirOf(config.dir)]) {
+    try {
+      writeFileAtomic(dir, unprofiledFileName(process.pid), note);
+      return;
+    } catch {
+      // try the next place
+    }
+  }
+}
+
 function startInMainThread(config: AgentConfig): void {
-  writeFileAtomic(
-    config.dir,
-    processFileName(process.pid),
-    JSON.stringify({ pid: process.pid, ppid: process.ppid, argv: process.argv, execArgv: process.execArgv, cwd: process.cwd(), startTime: Date.now() }),
-  );
+  // The profiler first: a process Node started without an inspector (node --test's runner) has none.
   const profiler = startThreadProfiler(config, 0);
+  writeFileAtomic(config.dir, processFileName(process.pid), JSON.stringify({ ...describeSelf(), startTime: Date.now() }));
   // The helper thread calls these through the inspector; a symbol key keeps them out of the app's way.
   Object.defineProperty(globalThis, Symbol.for(AGENT_GLOBAL), { value: Object.freeze({ ...profiler }), enumerable: false });
 
@@ -136,7 +167,11 @@ function start(): void {
   if (!workerThreads.isMainThread && workerThreads.parentPort === null) return;
   guardTerminate(config.dir);
   if (workerThreads.isMainThread) {
-    startInMainThread(config);
+    try {
+      startInMainThread(config);
+    } catch (error) {
+      noteUnprofiled(config, error);
+    }
     return;
   }
   writeFileAtomic(config.dir, threadFileName(process.pid, workerThreads.threadId), JSON.stringify({ pid: process.pid, threadId: workerThreads.threadId }));

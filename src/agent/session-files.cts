@@ -10,6 +10,8 @@
  *   <pid>-<threadId>-<seq>-<samples>-final.cpuprofile  the last chunk of a thread (its absence = the end was lost)
  *   <pid>.signal-<NAME>                     the process received signal NAME (for the parent's signal relay)
  *   <pid>-<threadId>.terminate              terminate() was called on that worker (for a worker blocked in Atomics.wait)
+ *   <pid>.unprofiled.json                   the process is not profiled, and why (UnprofiledReason); also
+ *                                           in notesDirOf(dir), where a process that may not write here leaves it
  *   stop                                    written by tsprof: stop sampling now (--duration)
  */
 import * as fs from 'node:fs';
@@ -47,6 +49,17 @@ export const STOP_FILE = 'stop';
 export const SOURCE_MAPS_FIELD = 'tsprofSourceMaps';
 
 export const processFileName = (pid: number) => `${pid}.process.json`;
+export const unprofiledFileName = (pid: number) => `${pid}.unprofiled.json`;
+export const isUnprofiledFileName = (name: string) => /^\d+\.unprofiled\.json$/.test(name);
+
+/** Why a process's agent could not profile it. */
+export type UnprofiledReason = 'no-inspector' | 'not-writable' | 'failed';
+
+/**
+ * A folder beside the session folder that every user may write to but not list (mode 1733), for processes
+ * of the command that run as another user: they may not write into the session folder itself.
+ */
+export const notesDirOf = (sessionDir: string) => `${sessionDir}-notes`;
 export const isProcessFileName = (name: string) => /^\d+\.process\.json$/.test(name);
 export const threadFileName = (pid: number, threadId: number) => `${pid}-${threadId}.thread.json`;
 export const terminateRequestFileName = (pid: number, threadId: number) => `${pid}-${threadId}.terminate`;

@@ -5,7 +5,15 @@ import { ProfileBuilder } from '../model/builder.js';
 import type { Profile } from '../model/profile.js';
 import { AGENT_CALL_URL, SOURCE_MAPS_FIELD } from '../agent/session-files.cjs';
 import { isTsprofCode } from '../model/own-code.js';
-import { readSession, type ChunkFile, type ProcessInfo } from './session.js';
+import { readSession, type ChunkFile, type ProcessInfo, type UnprofiledProcess } from './session.js';
+import type { UnprofiledReason } from '../agent/session-files.cjs';
+
+/** Why a process is not profiled, in words for the summary. */
+const UNPROFILED_REASONS: Record<UnprofiledReason, string> = {
+  'no-inspector': 'Node started it without an inspector, which sampling needs (node --test starts its test runner so)',
+  'not-writable': "it may not write to tsprof's session folder (it runs as another user)",
+  failed: "tsprof's agent could not start in it",
+};
 
 export interface MergeOptions {
   keepIdle: boolean;
@@ -66,6 +74,7 @@ export class SessionMerger {
   /** Source maps the agents captured, by script URL. */
   private readonly sourceMaps = new Map<string, unknown>();
   private readonly processes = new Map<number, ProcessInfo>();
+  private readonly unprofiled = new Map<number, UnprofiledProcess>();
   private readonly workersStarted = new Set<string>();
   private readonly problems: string[] = [];
   private sampleCount = 0;
@@ -81,6 +90,7 @@ export class SessionMerger {
   poll(dir: string): void {
     const session = readSession(dir);
     for (const info of session.processes) this.processes.set(info.pid, info);
+    for (const note of session.unprofiled) this.unprofiled.set(note.pid, note);
     for (const worker of session.workers) this.workersStarted.add(worker);
     for (const chunk of session.chunks) {
       if (this.kept(chunk.pid)) this.addChunk(chunk);
@@ -102,7 +112,7 @@ export class SessionMerger {
   private kept(pid: number): boolean {
     const filter = this.options.processFilter;
     if (filter === undefined) return true;
-    const info = this.processes.get(pid);
+    const info = this.processes.get(pid) ?? this.unprofiled.get(pid);
     return String(pid) === filter || (info !== undefined && [...info.argv, ...(info.execArgv ?? [])].join(' ').includes(filter));
   }
 
@@ -196,6 +206,9 @@ export class SessionMerger {
     for (const info of this.processes.values()) {
       if (kept(info.pid) && !this.threads.has(`${info.pid}-0`)) problems.push(`${describeProcess(info.pid, info)}: ${lostEarly}`);
     }
+    for (const note of this.unprofiled.values()) {
+      if (kept(note.pid)) problems.push(`${describeProcess(note.pid, note)}: not profiled: ${UNPROFILED_REASONS[note.reason]}`);
+    }
     for (const worker of this.workersStarted) {
       const [pid, threadId] = worker.split('-').map(Number) as [number, number];
       if (kept(pid) && !this.threads.has(worker)) problems.push(`worker ${threadId} of node ${pid}: ${lostEarly}`);
@@ -221,7 +234,7 @@ export function isAgentFrame(callFrame: { functionName: string; url: string }): 
 }
 
 /** `node 1234 server.js --port 80` (or `node 1234 -e <code>`): how a process is named in roots and messages. */
-export function describeProcess(pid: number, info: ProcessInfo | undefined): string {
+export function describeProcess(pid: number, info: Pick<ProcessInfo, 'argv' | 'execArgv'> | undefined): string {
   if (!info) return `node ${pid}`;
   const [, script, ...args] = info.argv;
   const evalAt = (info.execArgv ?? []).findIndex((arg) => ['-e', '--eval', '-p', '--print'].includes(arg));

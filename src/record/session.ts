@@ -1,7 +1,7 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isProcessFileName, parseChunkFileName, parseThreadFileName, signalFileName, STOP_FILE, type ChunkName } from '../agent/session-files.cjs';
+import { isProcessFileName, isUnprofiledFileName, notesDirOf, parseChunkFileName, parseThreadFileName, signalFileName, STOP_FILE, type ChunkName, type UnprofiledReason } from '../agent/session-files.cjs';
 
 /**
  * The recording's session folder, where the agents (src/agent/) leave their files; see
@@ -23,19 +23,36 @@ export interface ChunkFile extends ChunkName {
   path: string;
 }
 
+/** A process of the command that its agent could not profile (see UnprofiledReason). */
+export interface UnprofiledProcess {
+  pid: number;
+  argv: string[];
+  execArgv: string[];
+  reason: UnprofiledReason;
+}
+
 export interface SessionContents {
   processes: ProcessInfo[];
+  unprofiled: UnprofiledProcess[];
   /** Worker threads that started, as `<pid>-<threadId>`. */
   workers: string[];
   chunks: ChunkFile[];
 }
 
 export function createSessionDir(): string {
-  return mkdtempSync(join(tmpdir(), 'tsprof-session-'));
+  const dir = mkdtempSync(join(tmpdir(), 'tsprof-session-'));
+  try {
+    mkdirSync(notesDirOf(dir));
+    chmodSync(notesDirOf(dir), 0o1733); // anyone may leave a note, nobody but tsprof may list or remove others'
+  } catch {
+    // without it, a process running as another user goes unreported
+  }
+  return dir;
 }
 
 export function removeSessionDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+  rmSync(notesDirOf(dir), { recursive: true, force: true });
 }
 
 /** Asks every agent to stop sampling and write its final chunk (record --duration). */
@@ -44,7 +61,7 @@ export function requestStop(dir: string): void {
 }
 
 export function readSession(dir: string): SessionContents {
-  const contents: SessionContents = { processes: [], workers: [], chunks: [] };
+  const contents: SessionContents = { processes: [], unprofiled: readUnprofiled(dir), workers: [], chunks: [] };
   for (const name of readdirSync(dir)) {
     const chunk = parseChunkFileName(name);
     const worker = parseThreadFileName(name);
@@ -61,6 +78,37 @@ export function readSession(dir: string): SessionContents {
   contents.processes.sort((a, b) => a.startTime - b.startTime || a.pid - b.pid);
   contents.chunks.sort((a, b) => a.pid - b.pid || a.threadId - b.threadId || a.seq - b.seq);
   return contents;
+}
+
+const REASONS: readonly UnprofiledReason[] = ['no-inspector', 'not-writable', 'failed'];
+
+/**
+ * The notes of processes that are not profiled, from the session folder and the notes folder beside it. The
+ * notes folder is writable by anyone: only the pid (from the name), a known reason and printable words of the
+ * command line are taken from a note.
+ */
+function readUnprofiled(dir: string): UnprofiledProcess[] {
+  const found = new Map<number, UnprofiledProcess>();
+  for (const folder of [dir, notesDirOf(dir)]) {
+    let names: string[];
+    try {
+      names = readdirSync(folder);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (!isUnprofiledFileName(name)) continue;
+      try {
+        const note = JSON.parse(readFileSync(join(folder, name), 'utf8')) as Partial<UnprofiledProcess>;
+        const words = (value: unknown) => (Array.isArray(value) ? value.filter((w): w is string => typeof w === 'string').map((w) => w.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')) : []);
+        const reason = REASONS.includes(note.reason as UnprofiledReason) ? (note.reason as UnprofiledReason) : 'failed';
+        found.set(Number.parseInt(name, 10), { pid: Number.parseInt(name, 10), argv: words(note.argv), execArgv: words(note.execArgv), reason });
+      } catch {
+        // a note being written, or not a note: skip it
+      }
+    }
+  }
+  return [...found.values()];
 }
 
 /** Whether process `pid`'s agent saw `signal` arrive at or after `sinceMs` (it leaves a marker file). */

@@ -132,7 +132,7 @@ export async function writeRecording(merged: MergeResult, output: string, format
   const { colors, warn } = reporter;
   for (const problem of merged.problems) warn(problem);
   if (merged.profile.samples.length === 0) {
-    warn(merged.processCount === 0 ? 'no Node.js process ran, so there is nothing to profile (is the command a Node program?)' : 'no samples were recorded; nothing written');
+    warn(merged.processCount === 0 && merged.problems.length === 0 ? 'no Node.js process ran, so there is nothing to profile (is the command a Node program?)' : 'no samples were recorded; nothing written');
     return;
   }
   const mapping = options.sourceMaps ? applySourceMaps(merged.profile, new ScriptMaps(merged.sourceMaps, true)) : undefined;
@@ -150,7 +150,7 @@ export async function writeRecording(merged: MergeResult, output: string, format
   ];
   if (merged.ownSamples > 0) {
     const share = (100 * merged.ownSamples) / (merged.ownSamples + merged.sampleCount);
-    lines.push(`tsprof's own work in the program's threads: ${merged.ownSamples.toLocaleString('en-US')} samples (${share.toFixed(1)}%), left out of the profile`);
+    lines.push(`tsprof's own work in the program's threads: ${merged.ownSamples.toLocaleString('en-US')} sample${merged.ownSamples === 1 ? '' : 's'} (${share.toFixed(1)}%), left out of the profile`);
   }
   if (mapping && mapping.mapped + mapping.unmapped > 0) lines.push(describeSourceMapping(mapping));
   if (output !== '-') lines.push(`wrote ${colors.bold(output)}`);
