@@ -184,3 +184,25 @@ describe('processes the agent cannot profile are named, with the reason', () => 
     expect(result.stderr).not.toMatch(/no Node\.js process ran/);
   });
 });
+
+describe('stacks deeper than V8 records', () => {
+  it('a 2,000-deep recursion: its stacks sit under (truncated stack), never at a random root, and the summary counts them', async () => {
+    const out = output();
+    const result = await startTsprof(['record', '-o', out, '--', 'node', fixture('programs', 'deep-recursion.js'), '2000', '800']).done;
+    expect(result.status).toBe(0);
+    const roots = rootsOf(readText(out));
+    const total = [...roots.values()].reduce((sum, n) => sum + n, 0);
+    expect(roots.get('(truncated stack)')! / total).toBeGreaterThan(0.5);
+    // No truncated stack starts at a frame of the recursion as if the thread began there.
+    expect([...roots.keys()].filter((root) => /^(recurse|leafWork) /.test(root))).toEqual([]);
+    expect(result.stderr).toMatch(/warning: [\d,]+ of [\d,]+ samples have stacks deeper than V8 records \(255 frames\)/);
+  });
+
+  it("a shallow recursion is left as it is", async () => {
+    const out = output();
+    const result = await startTsprof(['record', '-o', out, '--', 'node', fixture('programs', 'deep-recursion.js'), '100', '400']).done;
+    expect(result.status).toBe(0);
+    expect(rootsOf(readText(out)).has('(truncated stack)')).toBe(false);
+    expect(result.stderr).not.toMatch(/deeper than V8 records/);
+  });
+});

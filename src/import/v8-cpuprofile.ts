@@ -25,8 +25,9 @@ function unwrap(json: unknown): unknown {
 export function importCpuprofile(json: unknown, options: ImportOptions = {}): Profile {
   const builder = new ProfileBuilder('samples');
   const keepIdle = options.keepIdle ?? false;
-  const { sampleCount, idleSamples, durationUs, droppedPositions } = appendCpuprofile(builder, json, { keepIdle });
+  const { sampleCount, idleSamples, durationUs, droppedPositions, truncatedSamples } = appendCpuprofile(builder, json, { keepIdle });
   if (droppedPositions > 0) options.onWarning?.(describeDroppedPositions(droppedPositions));
+  if (truncatedSamples > 0) options.onWarning?.(describeTruncatedSamples(truncatedSamples, sampleCount));
   if (!keepIdle && sampleCount > 0 && idleSamples === sampleCount) {
     throw new ProfileFormatError(`all ${sampleCount} samples are idle; pass --idle to keep them`);
   }
@@ -40,6 +41,11 @@ export function importCpuprofile(json: unknown, options: ImportOptions = {}): Pr
 /** What the user is told once when positions were dropped. */
 export function describeDroppedPositions(count: number): string {
   return `${count} line or column number${count === 1 ? '' : 's'} out of range (as V8 writes for vm code with a negative column offset) left out; their samples are kept`;
+}
+
+/** What the user is told when V8 cut stacks short. */
+export function describeTruncatedSamples(truncated: number, of: number): string {
+  return `${truncated.toLocaleString('en-US')} of ${of.toLocaleString('en-US')} samples have stacks deeper than V8 records (255 frames): their outer frames are missing, and they are shown under ${TRUNCATED_STACK}`;
 }
 
 export interface AppendOptions {
@@ -68,6 +74,8 @@ export interface AppendResult {
   busyUs: number;
   /** Samples left out as the profiler's own work (see AppendOptions.isOwnFrame). */
   ownSamples: number;
+  /** Samples whose stack V8 cut short, put under `(truncated stack)`. */
+  truncatedSamples: number;
   /** Line or column numbers out of range (V8 writes negative columns for vm code with a columnOffset): dropped. */
   droppedPositions: number;
   /** V8 timestamp of the last sample, when the profile has timestamps. */
@@ -94,14 +102,14 @@ export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options
     indexOfId.set(node.id, i);
   });
   const parentOf = parentIndexes(nodes, indexOfId);
-  const stackOfNode = assignStacks(nodes, parentOf, builder);
+  const { stackOf: stackOfNode, truncated } = assignStacks(nodes, parentOf, builder);
   const idleNode = nodes.map((node) => node.callFrame.functionName === IDLE);
   const ownNode = options.isOwnFrame ? markOwnSubtrees(nodes, parentOf, options.isOwnFrame) : undefined;
 
   const startTime = typeof profile.startTime === 'number' && Number.isFinite(profile.startTime) ? profile.startTime : undefined;
   const endTime = typeof profile.endTime === 'number' && Number.isFinite(profile.endTime) ? profile.endTime : undefined;
   const thread = options.thread ?? 0;
-  const result: AppendResult = { sampleCount: 0, idleSamples: 0, busyUs: 0, ownSamples: 0, droppedPositions: positions.dropped };
+  const result: AppendResult = { sampleCount: 0, idleSamples: 0, busyUs: 0, ownSamples: 0, truncatedSamples: 0, droppedPositions: positions.dropped };
 
   if (profile.samples !== undefined) {
     const samples = expectArray(profile.samples, '"samples"');
@@ -125,6 +133,7 @@ export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options
         return;
       }
       result.sampleCount++;
+      if (truncated?.has(index)) result.truncatedSamples++;
       if (idleNode[index]) {
         result.idleSamples++;
         if (!options.keepIdle) return;
@@ -142,6 +151,7 @@ export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options
         return;
       }
       result.sampleCount += node.hitCount;
+      if (truncated?.has(index)) result.truncatedSamples += node.hitCount;
       if (idleNode[index]) {
         result.idleSamples += node.hitCount;
         if (!options.keepIdle) return;
@@ -236,17 +246,20 @@ function markOwnSubtrees(nodes: V8Node[], parentOf: Int32Array, isOwnFrame: NonN
 }
 
 /** The stack id of every node, walking down from the roots; a node no root reaches is part of a cycle. */
-function assignStacks(nodes: V8Node[], parentOf: Int32Array, builder: ProfileBuilder): Int32Array {
+function assignStacks(nodes: V8Node[], parentOf: Int32Array, builder: ProfileBuilder): { stackOf: Int32Array; truncated: Set<number> | undefined } {
   const childrenOf: number[][] = nodes.map(() => []);
   const roots: number[] = [];
   parentOf.forEach((parent, i) => (parent === -1 ? roots.push(i) : childrenOf[parent]!.push(i)));
 
   const stackOf = new Int32Array(nodes.length).fill(-2);
+  const depth = new Uint32Array(nodes.length);
   const pending: number[] = [];
   for (const root of roots) {
     const frame = nodes[root]!.callFrame;
     // `(root)` is V8's bookkeeping node above everything; it is not a function.
-    stackOf[root] = frame.functionName === '(root)' ? ROOT_STACK : builder.childStack(ROOT_STACK, builder.internFrame(toFrame(frame)));
+    const isRoot = frame.functionName === '(root)';
+    stackOf[root] = isRoot ? ROOT_STACK : builder.childStack(ROOT_STACK, builder.internFrame(toFrame(frame)));
+    depth[root] = isRoot ? 0 : 1;
     pending.push(root);
   }
   let visited = 0;
@@ -255,11 +268,46 @@ function assignStacks(nodes: V8Node[], parentOf: Int32Array, builder: ProfileBui
     visited++;
     for (const child of childrenOf[index]!) {
       stackOf[child] = builder.childStack(stackOf[index]!, builder.internFrame(toFrame(nodes[child]!.callFrame)));
+      depth[child] = depth[index]! + 1;
       pending.push(child);
     }
   }
   if (visited !== nodes.length) throw new ProfileFormatError('the node tree has a cycle');
-  return stackOf;
+  const deep: number[] = [];
+  depth.forEach((d, i) => d >= TRUNCATED_DEPTH && deep.push(i));
+  if (deep.length > 0) markTruncatedStacks(deep, nodes, parentOf, stackOf, builder);
+  return { stackOf, truncated: deep.length > 0 ? new Set(deep) : undefined };
+}
+
+/**
+ * V8 records at most 255 frames of a stack, the innermost ones: a deeper stack loses its outer frames and
+ * starts at some frame in the middle, as if that were where the thread began. Such a stack is put under a
+ * `(truncated stack)` root instead. A stack this many frames deep (inlined frames can add a few to V8's 255)
+ * is taken as truncated.
+ */
+export const TRUNCATED_DEPTH = 250;
+export const TRUNCATED_STACK = '(truncated stack)';
+
+/** Gives each of the `deep` nodes its stack under the `(truncated stack)` root. */
+function markTruncatedStacks(deep: number[], nodes: V8Node[], parentOf: Int32Array, stackOf: Int32Array, builder: ProfileBuilder): void {
+  // The stack of each deep node, rebuilt under the marker frame, memoised along the path from the top.
+  const marker = builder.childStack(ROOT_STACK, builder.internFrame({ name: TRUNCATED_STACK }));
+  const marked = new Map<number, number>();
+  const markedStackOf = (i: number): number => {
+    const path: number[] = [];
+    let n = i;
+    while (n !== -1 && stackOf[n] !== ROOT_STACK && !marked.has(n)) {
+      path.push(n);
+      n = parentOf[n]!;
+    }
+    let stack = n !== -1 && marked.has(n) ? marked.get(n)! : marker;
+    for (let k = path.length - 1; k >= 0; k--) {
+      stack = builder.childStack(stack, builder.internFrame(toFrame(nodes[path[k]!]!.callFrame)));
+      marked.set(path[k]!, stack);
+    }
+    return stack;
+  };
+  for (const i of deep) stackOf[i] = markedStackOf(i);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { basename } from 'node:path';
-import { appendCpuprofile, describeDroppedPositions } from '../import/v8-cpuprofile.js';
+import { appendCpuprofile, describeDroppedPositions, describeTruncatedSamples } from '../import/v8-cpuprofile.js';
 import { ProfileBuilder } from '../model/builder.js';
 import type { Profile } from '../model/profile.js';
 import { AGENT_CALL_URL, SOURCE_MAPS_FIELD } from '../agent/session-files.cjs';
@@ -82,6 +82,7 @@ export class SessionMerger {
   private busyUs = 0;
   private droppedPositions = 0;
   private ownSamples = 0;
+  private truncatedSamples = 0;
   private endUs = -Infinity;
 
   constructor(private readonly options: MergeOptions) {}
@@ -165,6 +166,7 @@ export class SessionMerger {
       this.busyUs += appended.busyUs;
       this.droppedPositions += appended.droppedPositions;
       this.ownSamples += appended.ownSamples;
+      this.truncatedSamples += appended.truncatedSamples;
       if (appended.endTime !== undefined) this.endUs = Math.max(this.endUs, appended.endTime);
     } catch (error) {
       this.problems.push(`${this.describeThread(thread)}: a chunk could not be read (${(error as Error).message})`);
@@ -195,6 +197,7 @@ export class SessionMerger {
   finish(): MergeResult {
     const problems = [...this.problems];
     if (this.droppedPositions > 0) problems.push(describeDroppedPositions(this.droppedPositions));
+    if (this.truncatedSamples > 0) problems.push(describeTruncatedSamples(this.truncatedSamples, this.sampleCount));
     for (const thread of this.threads.values()) {
       if (!thread.final) {
         const reason = this.options.lostChunkCause === 'ended' ? 'it ended while sampled' : 'killed, e.g. by SIGKILL or the OOM killer';
