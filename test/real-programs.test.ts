@@ -3,6 +3,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
+import { ProfileBuilder } from '../src/model/builder.js';
+import { achievedRateHz } from '../src/model/profile-summary.js';
 import { installPackages } from './helpers/npm-packages.js';
 import { fixture, repoRoot, tempDir } from './helpers/paths.js';
 import { readText, rootsOf, selfByFunction, selfByLabel, startTsprof } from './helpers/record.js';
@@ -204,5 +206,32 @@ describe('stacks deeper than V8 records', () => {
     expect(result.status).toBe(0);
     expect(rootsOf(readText(out)).has('(truncated stack)')).toBe(false);
     expect(result.stderr).not.toMatch(/deeper than V8 records/);
+  });
+});
+
+describe('one definition of samples and rate, the same figures everywhere', () => {
+  it('the record summary, report and the page give the same samples and achieved rate for one recording', async () => {
+    const recorded = output('cpuprofile');
+    const result = await startTsprof(['record', '-o', recorded, '--', 'node', fixture('programs', 'bursts.js'), '4']).done;
+    expect(result.status).toBe(0);
+    const summary = /tsprof: ([\d,]+) samples in .*\(and [\d,]+ idle samples, left out; --idle keeps them\)\n.*sampling rate (\d+) Hz achieved/.exec(result.stderr);
+    expect(summary, result.stderr).not.toBeNull();
+    const [, samples, rate] = summary!;
+
+    const report = runCli(['report', recorded]);
+    expect(report.stdout.split('\n')[0]).toMatch(new RegExp(` · ${samples} samples · ${rate} Hz$`));
+    const page = output('html');
+    expect(runCli(['convert', recorded, '-o', page]).status).toBe(0);
+    expect(readText(page)).toContain(`"${samples} samples","${rate} Hz"`);
+  });
+
+  it('threads sample side by side: two threads at 1,000 Hz achieve 1,000 Hz, and idle gaps do not lower it', () => {
+    const builder = new ProfileBuilder('samples');
+    const stack = builder.stackOf([builder.internFrame({ name: 'work', file: '/app.js', line: 1 })]);
+    for (const thread of [builder.addThread({ name: 'main' }), builder.addThread({ name: 'worker 1' })]) {
+      // 500 samples 1 ms apart, then a second of idle (its samples left out), then 500 more.
+      for (let i = 0; i < 1000; i++) builder.addSample(stack, 1, { thread, time: i * 1000 + (i >= 500 ? 1_000_000 : 0) });
+    }
+    expect(achievedRateHz(builder.build({ intervalUs: 1000 }))).toBeCloseTo(1000, -1);
   });
 });

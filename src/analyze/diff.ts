@@ -1,4 +1,4 @@
-import { describeProfile } from '../export/profile-summary.js';
+import { describeProfile } from '../model/profile-summary.js';
 import type { Frame, Profile } from '../model/profile.js';
 import { countReplicates, FunctionKeys, type Replicate } from './diff-counts.js';
 import { holmAdjust, proportionTest, type ProportionTest, type SideCounts } from './significance.js';

@@ -1,5 +1,5 @@
 import type { Profile } from '../model/profile.js';
-import { sampleDurationsUs } from './sample-durations.js';
+import { sampleDurationsUs } from '../model/sample-durations.js';
 
 /**
  * V8's `.cpuprofile`, for Chrome DevTools, VS Code and speedscope. Lines and columns go back to 0-based.

@@ -3,7 +3,7 @@ import { frameKind, frameLocation, frameName } from '../model/frame-display.js';
 import type { Profile } from '../model/profile.js';
 import type { ExportOptions } from './options.js';
 import type { PageData, PageFrameKind } from './page-data.js';
-import { describeProfile } from './profile-summary.js';
+import { describeProfile } from '../model/profile-summary.js';
 
 /** The page's template and its bundled script and stylesheet (see html-assets.ts). */
 export interface PageAssets {

@@ -2,7 +2,7 @@ import { SPEEDSCOPE_SCHEMA_URL } from '../import/speedscope.js';
 import { frameName } from '../model/frame-display.js';
 import type { Profile } from '../model/profile.js';
 import { stackFrameIds } from '../model/profile.js';
-import { sampleDurationsUs } from './sample-durations.js';
+import { sampleDurationsUs } from '../model/sample-durations.js';
 import { TSPROF_VERSION } from '../version.js';
 
 /**

@@ -70,8 +70,6 @@ export interface AppendOptions {
 export interface AppendResult {
   sampleCount: number;
   idleSamples: number;
-  /** Sum of the time between each busy (non-idle) sample and the one before it: busy wall time. */
-  busyUs: number;
   /** Samples left out as the profiler's own work (see AppendOptions.isOwnFrame). */
   ownSamples: number;
   /** Samples whose stack V8 cut short, put under `(truncated stack)`. */
@@ -109,7 +107,7 @@ export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options
   const startTime = typeof profile.startTime === 'number' && Number.isFinite(profile.startTime) ? profile.startTime : undefined;
   const endTime = typeof profile.endTime === 'number' && Number.isFinite(profile.endTime) ? profile.endTime : undefined;
   const thread = options.thread ?? 0;
-  const result: AppendResult = { sampleCount: 0, idleSamples: 0, busyUs: 0, ownSamples: 0, truncatedSamples: 0, droppedPositions: positions.dropped };
+  const result: AppendResult = { sampleCount: 0, idleSamples: 0, ownSamples: 0, truncatedSamples: 0, droppedPositions: positions.dropped };
 
   if (profile.samples !== undefined) {
     const samples = expectArray(profile.samples, '"samples"');
@@ -137,8 +135,6 @@ export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options
       if (idleNode[index]) {
         result.idleSamples++;
         if (!options.keepIdle) return;
-      } else {
-        result.busyUs += Math.max(0, delta);
       }
       builder.addSample(stackOfNode[index]!, 1, deltas ? { time, thread } : { thread });
     });

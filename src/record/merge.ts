@@ -44,9 +44,6 @@ export interface MergeResult {
   sampleCount: number;
   /** Samples that caught tsprof's own work in the program's threads, left out of the profile. */
   ownSamples: number;
-  /** Busy (non-idle) samples and the wall time they cover: the achieved rate is their ratio. */
-  busySamples: number;
-  busyUs: number;
   processCount: number;
   threadCount: number;
   /** What was lost, in words for the summary. */
@@ -78,8 +75,6 @@ export class SessionMerger {
   private readonly workersStarted = new Set<string>();
   private readonly problems: string[] = [];
   private sampleCount = 0;
-  private busySamples = 0;
-  private busyUs = 0;
   private droppedPositions = 0;
   private ownSamples = 0;
   private truncatedSamples = 0;
@@ -162,8 +157,6 @@ export class SessionMerger {
       });
       thread.lastSampleUs = appended.lastSampleUs ?? thread.lastSampleUs;
       this.sampleCount += appended.sampleCount;
-      this.busySamples += appended.sampleCount - appended.idleSamples;
-      this.busyUs += appended.busyUs;
       this.droppedPositions += appended.droppedPositions;
       this.ownSamples += appended.ownSamples;
       this.truncatedSamples += appended.truncatedSamples;
@@ -224,7 +217,7 @@ export class SessionMerger {
       ...(this.endUs > this.options.originUs ? { durationUs: this.endUs - this.options.originUs } : {}),
     });
     const { processes, threads } = this.counts;
-    return { profile, sourceMaps: this.sourceMaps, sampleCount: this.sampleCount, ownSamples: this.ownSamples, busySamples: this.busySamples, busyUs: this.busyUs, processCount: processes, threadCount: threads, problems };
+    return { profile, sourceMaps: this.sourceMaps, sampleCount: this.sampleCount, ownSamples: this.ownSamples, processCount: processes, threadCount: threads, problems };
   }
 }
 

@@ -13,6 +13,7 @@ import { applySourceMaps } from '../../sourcemaps/apply.js';
 import { ScriptMaps } from '../../sourcemaps/script-maps.js';
 import { chooseOutputFormat, type OutputFormat } from '../format-names.js';
 import { renderProfile } from '../output-formats.js';
+import { describeProfile } from '../../model/profile-summary.js';
 import { StatusLine } from '../status-line.js';
 
 export interface RecordOptions {
@@ -128,7 +129,7 @@ export async function recordCommand(command: string[], options: RecordOptions, r
   }
 }
 
-export async function writeRecording(merged: MergeResult, output: string, format: OutputFormat, options: Pick<RecordOptions, 'rate' | 'open' | 'sourceMaps'>, reporter: Reporter): Promise<void> {
+export async function writeRecording(merged: MergeResult, output: string, format: OutputFormat, options: Pick<RecordOptions, 'rate' | 'open' | 'sourceMaps' | 'idle'>, reporter: Reporter): Promise<void> {
   const { colors, warn } = reporter;
   for (const problem of merged.problems) warn(problem);
   if (merged.profile.samples.length === 0) {
@@ -140,13 +141,15 @@ export async function writeRecording(merged: MergeResult, output: string, format
   const content = renderProfile(profile, format, { cwd: process.cwd(), title: profile.meta.command ?? 'tsprof record' });
   writeOutput(output, content);
 
+  // The figures every output shows (describeProfile): samples written and the rate they achieved.
+  const { sampleCount, rateHz } = describeProfile(merged.profile);
   const seconds = (merged.profile.meta.durationUs ?? 0) / 1e6;
-  const achieved = merged.busyUs > 0 ? merged.busySamples / (merged.busyUs / 1e6) : undefined;
+  const idleLeftOut = options.idle ? 0 : merged.sampleCount - sampleCount;
   const lines = [
-    `${merged.sampleCount.toLocaleString('en-US')} samples in ${seconds.toFixed(2)} s from ${merged.processCount} process${merged.processCount === 1 ? '' : 'es'}, ${merged.threadCount} thread${merged.threadCount === 1 ? '' : 's'}`,
-    achieved !== undefined
-      ? `sampling rate ${Math.round(achieved)} Hz achieved of ${options.rate} Hz requested (samples per busy second)`
-      : `sampling rate: no busy samples to measure it`,
+    `${sampleCount.toLocaleString('en-US')} samples in ${seconds.toFixed(2)} s from ${merged.processCount} process${merged.processCount === 1 ? '' : 'es'}, ${merged.threadCount} thread${merged.threadCount === 1 ? '' : 's'}${idleLeftOut > 0 ? ` (and ${idleLeftOut.toLocaleString('en-US')} idle samples, left out; --idle keeps them)` : ''}`,
+    rateHz !== undefined
+      ? `sampling rate ${Math.round(rateHz)} Hz achieved of ${options.rate} Hz requested (samples per second of the time they stand for, per thread)`
+      : `sampling rate: no samples to measure it`,
   ];
   if (merged.ownSamples > 0) {
     const share = (100 * merged.ownSamples) / (merged.ownSamples + merged.sampleCount);

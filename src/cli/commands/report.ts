@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { functionTable } from '../../analyze/report.js';
-import { describeProfile } from '../../export/profile-summary.js';
+import { describeProfile } from '../../model/profile-summary.js';
 import { frameKind, frameLocation, frameName } from '../../model/frame-display.js';
 import type { Profile } from '../../model/profile.js';
 import { alignColumns } from '../columns.js';

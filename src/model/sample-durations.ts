@@ -1,4 +1,4 @@
-import type { Profile } from '../model/profile.js';
+import type { Profile } from './profile.js';
 
 /**
  * A sample stands for at most this many sampling intervals. The gap to the next sample of the thread is longer

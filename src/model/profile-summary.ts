@@ -1,5 +1,6 @@
-import type { Profile } from '../model/profile.js';
-import { totalWeight } from '../model/profile.js';
+import type { Profile } from './profile.js';
+import { totalWeight } from './profile.js';
+import { sampleDurationsUs } from './sample-durations.js';
 
 /** Facts about a profile for a title line or a summary: when, how long, how many samples, at what rate. */
 export interface ProfileSummary {
@@ -17,9 +18,7 @@ export function describeProfile(profile: Profile, recordedAt?: Date): ProfileSum
   // Folded and hit-count profiles carry counts as weights; every other sample stands for one.
   const sampleCount = profile.unit === 'samples' ? Math.round(totalWeight(profile)) : profile.samples.length;
   const durationUs = profile.meta.durationUs;
-  // The sampling interval when the source states it (per thread: several threads sample side by side), else
-  // samples over time.
-  const rateHz = profile.meta.intervalUs ? 1e6 / profile.meta.intervalUs : durationUs && profile.unit === 'samples' ? (sampleCount / durationUs) * 1e6 : undefined;
+  const rateHz = achievedRateHz(profile);
   const facts: string[] = [];
   const date = profile.meta.startTime !== undefined ? new Date(profile.meta.startTime) : recordedAt;
   if (date) facts.push(`${date.toISOString().replace('T', ' ').slice(0, 16)} UTC`);
@@ -28,6 +27,24 @@ export function describeProfile(profile: Profile, recordedAt?: Date): ProfileSum
   if (rateHz !== undefined) facts.push(`${Math.round(rateHz).toLocaleString('en-US')} Hz`);
   if (profile.threads.length > 1) facts.push(`${profile.threads.length} threads`);
   return { sampleCount, facts, ...(durationUs !== undefined ? { durationUs } : {}), ...(rateHz !== undefined ? { rateHz } : {}) };
+}
+
+/**
+ * The sampling rate a profile achieved: samples per second of the time they stand for, over every thread
+ * (each thread samples on its own, so N threads at 500 Hz achieve 500 Hz, not N x 500). A sample stands for
+ * the time to the next one of its thread, at most a few intervals (sampleDurationsUs): time the thread spent
+ * idle, with its samples left out, does not count. The one definition of "achieved rate" in tsprof: the
+ * record summary, `report`, the page and `diff` all show this figure. Without timestamps, the interval the
+ * source states, if any.
+ */
+export function achievedRateHz(profile: Profile): number | undefined {
+  const durations = sampleDurationsUs(profile);
+  if (durations && durations.length > 0) {
+    let busyUs = 0;
+    for (const d of durations) busyUs += d;
+    return busyUs > 0 ? (totalWeight(profile) / busyUs) * 1e6 : undefined;
+  }
+  return profile.meta.intervalUs ? 1e6 / profile.meta.intervalUs : undefined;
 }
 
 function formatDuration(us: number): string {
