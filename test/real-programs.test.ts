@@ -235,3 +235,20 @@ describe('one definition of samples and rate, the same figures everywhere', () =
     expect(achievedRateHz(builder.build({ intervalUs: 1000 }))).toBeCloseTo(1000, -1);
   });
 });
+
+describe("node --cpu-prof under tsprof record", () => {
+  it("both profiles are made, and nothing of tsprof's reaches the program's stderr or its --cpu-prof folder", async () => {
+    const cpuProfDir = join(dir, `cpu-prof-${++counter}`);
+    const out = output();
+    const result = await startTsprof(['record', '-o', out, '--', 'node', '--cpu-prof', '--cpu-prof-dir', cpuProfDir, fixture('programs', 'hot-function.js'), '300']).done;
+    expect(result.status).toBe(0);
+    expect(result.stderr).not.toMatch(/Cannot retrieve id/);
+    expect(result.stderr.split('\n').filter((line) => line && !line.startsWith('tsprof: '))).toEqual([]);
+    // One profile, of the program's main thread: none of tsprof's helper thread.
+    const written = readdirSync(cpuProfDir);
+    expect(written).toHaveLength(1);
+    const theirs = runCli(['report', join(cpuProfDir, written[0]!)]);
+    expect(theirs.stdout.split('\n')[2]).toMatch(/hotLoop/);
+    expect([...selfByFunction(readText(out))].sort((a, b) => b[1] - a[1])[0]![0]).toBe('hotLoop');
+  });
+});

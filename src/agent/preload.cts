@@ -83,24 +83,30 @@ function startInMainThread(config: AgentConfig): void {
   process.on('newListener', (event) => track(event, 1));
   process.on('removeListener', (event) => track(event, 0));
 
-  const helper = new workerThreads.Worker(path.join(__dirname, 'sampler-thread.cjs'), {
-    workerData: { [HELPER_MARK]: true, config, shared },
-    // Nothing of the helper's may reach the app's stdio.
-    stdout: true,
-    stderr: true,
-  });
-  helper.unref();
-  helper.on('error', () => {});
-
+  let helper: workerThreads.Worker | undefined;
   process.on('exit', () => {
     profiler.finish();
     // A session from another thread that is still open when the process exits makes Node print "Waiting for
     // the debugger to disconnect..." on the app's stderr: have the helper close it first.
-    if (Atomics.load(shared, HELPER_CONNECTED) === 1) {
+    if (helper && Atomics.load(shared, HELPER_CONNECTED) === 1) {
       helper.postMessage('disconnect');
       Atomics.wait(shared, HELPER_CONNECTED, 1, 1000);
     }
   });
+  try {
+    helper = new workerThreads.Worker(path.join(__dirname, 'sampler-thread.cjs'), {
+      workerData: { [HELPER_MARK]: true, config, shared },
+      // Nothing of the helper's may reach the app's stdio, nor its folder: none of the app's Node options
+      // (--cpu-prof would write a profile of this thread next to the app's; V8 options are refused in workers).
+      stdout: true,
+      stderr: true,
+      execArgv: [],
+    });
+    helper.unref();
+    helper.on('error', () => {});
+  } catch {
+    // Without the helper the main thread still writes its profile at exit, in one chunk.
+  }
 }
 
 /** The channel on which a thread about to terminate() a worker asks it for its final chunk first. */

@@ -109,3 +109,8 @@ export const AGENT_CALL_URL = 'tsprof-agent-call';
 
 /** Index in the Int32Array shared by the main thread and the helper: 1 while the helper's session is open. */
 export const HELPER_CONNECTED = 0;
+
+/** Whether Node's own `--cpu-prof` profiles this process (given on the command line or in NODE_OPTIONS). */
+export function nodeCpuProfActive(): boolean {
+  return [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].includes('--cpu-prof');
+}

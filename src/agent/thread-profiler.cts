@@ -11,7 +11,7 @@ import * as inspector from 'node:inspector';
 import { findSourceMap } from 'node:module';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chunkFileName, SOURCE_MAPS_FIELD, writeFileAtomic, type AgentConfig } from './session-files.cjs';
+import { chunkFileName, nodeCpuProfActive, SOURCE_MAPS_FIELD, writeFileAtomic, type AgentConfig } from './session-files.cjs';
 
 export interface ThreadProfiler {
   /** Writes what was sampled since the last chunk and carries on sampling. */
@@ -44,19 +44,43 @@ interface Sampler {
  * started through the inspector console's `profile(title)`, all on the session's one CPU profiler; each
  * `profileEnd(title)` hands the profile over at once in a `consoleProfileFinished` event. (A second session
  * would bring a second CPU profiler, and the full cost of starting it.)
+ *
+ * Console profiles are announced to every session with the Profiler domain on. Where Node's own `--cpu-prof`
+ * session runs, it would print each announcement to the program's stderr ("Cannot retrieve id from the
+ * response message") and profile our chunks too: there the sampler uses `Profiler.start` and `Profiler.stop`
+ * alone, and pays V8's restart cost at each chunk.
  */
 function inspectorSampler(intervalUs: number, threadId: number): Sampler {
   const session = new inspector.Session();
   session.connect();
-  const post = (method: string, params: object = {}): void => {
+  const post = <T = unknown,>(method: string, params: object = {}): T => {
     let failure: Error | null = null;
-    session.post(method, params, (error) => {
+    let answer: unknown;
+    session.post(method, params, (error, result) => {
       failure = error;
+      answer = result;
     });
     if (failure) throw failure;
+    return answer as T;
   };
   post('Profiler.enable');
   post('Profiler.setSamplingInterval', { interval: intervalUs });
+  if (nodeCpuProfActive()) {
+    const stop = () => post<{ profile: V8Profile }>('Profiler.stop').profile;
+    return {
+      start: () => post('Profiler.start'),
+      rotate: () => {
+        const profile = stop();
+        post('Profiler.start');
+        return profile;
+      },
+      stop: () => {
+        const profile = stop();
+        session.disconnect();
+        return profile;
+      },
+    };
+  }
   let finished: V8Profile | undefined;
   session.on('Profiler.consoleProfileFinished', (message) => {
     const { title, profile } = message.params as { title?: string; profile: V8Profile };
