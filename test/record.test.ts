@@ -104,6 +104,13 @@ describe.each(SAMPLERS)('tsprof record --sampler %s', (name) => {
       expect(result.stderr).toMatch(/warning: node \d+ exit-paths\.js oom: ended without its final chunk/);
     });
 
+    it("a program that sends itself SIGKILL -> 137, its whole profile, and nothing of Node's debugger on its stderr", async () => {
+      const result = await recordExitPath('kill-self');
+      expect(result.status).toBe(137);
+      expect(result.self.get('busyWork')).toBeGreaterThan(30);
+      expect(result.stderr).not.toMatch(/Waiting for the debugger|warning/);
+    });
+
     it('SIGKILL loses at most the last chunk, and the summary says so', async () => {
       const result = await recordExitPath('wait', ({ program }) => after(3000, () => process.kill(program, 'SIGKILL')));
       expect(result.status).toBe(137);

@@ -13,6 +13,7 @@
  * it sampled since its last chunk when it is terminated.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as workerThreads from 'node:worker_threads';
 import {
@@ -34,6 +35,8 @@ import { sliceBlockingWaits } from './blocking-waits.cjs';
 import { startThreadProfiler, type ThreadProfiler } from './thread-profiler.cjs';
 
 const HELPER_MARK = '__tsprofSamplerThread';
+/** How long the main thread waits at exit for the helper thread to close its inspector session. */
+const HELPER_DISCONNECT_WAIT_MS = 3000;
 
 /** Who this process is, for the session's files. */
 function describeSelf(): { pid: number; ppid: number; argv: string[]; execArgv: string[]; cwd: string } {
@@ -84,15 +87,22 @@ function startInMainThread(config: AgentConfig): void {
   process.on('removeListener', (event) => track(event, 0));
 
   let helper: workerThreads.Worker | undefined;
-  process.on('exit', () => {
+  // A session from another thread that is still open when the process exits, or when it sends itself
+  // SIGKILL, makes Node print "Waiting for the debugger to disconnect..." on the app's stderr: the last chunk
+  // is written and the helper closes its session first. (A busy machine may take a while to run the helper.)
+  const finishAndDisconnect = () => {
     profiler.finish();
-    // A session from another thread that is still open when the process exits makes Node print "Waiting for
-    // the debugger to disconnect..." on the app's stderr: have the helper close it first.
     if (helper && Atomics.load(shared, HELPER_CONNECTED) === 1) {
       helper.postMessage('disconnect');
-      Atomics.wait(shared, HELPER_CONNECTED, 1, 1000);
+      Atomics.wait(shared, HELPER_CONNECTED, 1, HELPER_DISCONNECT_WAIT_MS);
     }
-  });
+  };
+  process.on('exit', finishAndDisconnect);
+  const kill = process.kill;
+  process.kill = function (this: NodeJS.Process, pid: number, signal?: string | number) {
+    if (Number(pid) === process.pid && (signal === 'SIGKILL' || signal === os.constants.signals.SIGKILL)) finishAndDisconnect();
+    return kill.call(this, pid, signal);
+  } as typeof process.kill;
   try {
     helper = new workerThreads.Worker(path.join(__dirname, 'sampler-thread.cjs'), {
       workerData: { [HELPER_MARK]: true, config, shared },
