@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
@@ -35,6 +35,23 @@ describe('code V8 profiles without a plain file position', () => {
     expect(vmModule[0]![1]).toBeGreaterThan(20);
     expect(result.stderr).not.toMatch(/could not be read/);
     expect(result.stderr.match(/line or column numbers? out of range/g)).toHaveLength(1);
+  });
+
+  it.each(['threads', 'forks'])('real vitest (the one this repo tests with), --pool=%s: the test code of every file is in the profile', async (pool) => {
+    const project = join(dir, `vitest-${pool}`);
+    mkdirSync(project);
+    writeFileSync(join(project, 'vitest.config.mjs'), 'export default {};\n');
+    for (const i of [1, 2]) {
+      const work = `function vitestWork${i}(ms) { const end = Date.now() + ms; let s = 0; while (Date.now() < end) s += Math.sqrt(Math.random()); return s; }`;
+      writeFileSync(join(project, `work${i}.test.js`), `${work}\ntest('works', () => { vitestWork${i}(500); });\n`);
+    }
+    const out = output();
+    const vitest = join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs');
+    const result = await startTsprof(['record', '-o', out, '--', 'node', vitest, 'run', '--root', project, '--globals', `--pool=${pool}`]).done;
+    expect(result.status, result.stdout).toBe(0);
+    const self = selfByFunction(readText(out));
+    for (const name of ['vitestWork1', 'vitestWork2']) expect(self.get(name), name).toBeGreaterThan(50);
+    expect(result.stderr).not.toMatch(/could not be read|no samples arrived|without its final chunk/);
   });
 
   it("V8's own --cpu-prof output of such a program imports, with one warning", () => {
