@@ -100,9 +100,8 @@ export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options
     indexOfId.set(node.id, i);
   });
   const parentOf = parentIndexes(nodes, indexOfId);
-  const { stackOf: stackOfNode, truncated } = assignStacks(nodes, parentOf, builder);
+  const { stackOf: stackOfNode, truncated, own: ownNode } = assignStacks(nodes, parentOf, builder, options.isOwnFrame);
   const idleNode = nodes.map((node) => node.callFrame.functionName === IDLE);
-  const ownNode = options.isOwnFrame ? markOwnSubtrees(nodes, parentOf, options.isOwnFrame) : undefined;
 
   const startTime = typeof profile.startTime === 'number' && Number.isFinite(profile.startTime) ? profile.startTime : undefined;
   const endTime = typeof profile.endTime === 'number' && Number.isFinite(profile.endTime) ? profile.endTime : undefined;
@@ -218,37 +217,23 @@ function parentIndexes(nodes: V8Node[], indexOfId: Map<number, number>): Int32Ar
   return parentOf;
 }
 
-/** Which nodes have an own frame (isOwnFrame) on their path from the root. */
-function markOwnSubtrees(nodes: V8Node[], parentOf: Int32Array, isOwnFrame: NonNullable<AppendOptions['isOwnFrame']>): Uint8Array {
-  const own = new Uint8Array(nodes.length);
-  const state = new Int8Array(nodes.length); // 0 unknown, 1 own, -1 not own
-  const resolve = (start: number): boolean => {
-    const path: number[] = [];
-    let i = start;
-    while (i !== -1 && state[i] === 0) {
-      path.push(i);
-      i = parentOf[i]!;
-    }
-    let inherited = i !== -1 && state[i] === 1;
-    for (let k = path.length - 1; k >= 0; k--) {
-      const node = path[k]!;
-      inherited = inherited || isOwnFrame(nodes[node]!.callFrame);
-      state[node] = inherited ? 1 : -1;
-    }
-    return state[start] === 1;
-  };
-  nodes.forEach((_, i) => (own[i] = resolve(i) ? 1 : 0));
-  return own;
-}
-
-/** The stack id of every node, walking down from the roots; a node no root reaches is part of a cycle. */
-function assignStacks(nodes: V8Node[], parentOf: Int32Array, builder: ProfileBuilder): { stackOf: Int32Array; truncated: Set<number> | undefined } {
+/**
+ * The stack id of every node, walking down from the roots; a node no root reaches is part of a cycle. Also
+ * the nodes whose stacks V8 truncated, and (with isOwnFrame) those with an own frame on their path.
+ */
+function assignStacks(
+  nodes: V8Node[],
+  parentOf: Int32Array,
+  builder: ProfileBuilder,
+  isOwnFrame: AppendOptions['isOwnFrame'],
+): { stackOf: Int32Array; truncated: Set<number> | undefined; own: Uint8Array | undefined } {
   const childrenOf: number[][] = nodes.map(() => []);
   const roots: number[] = [];
   parentOf.forEach((parent, i) => (parent === -1 ? roots.push(i) : childrenOf[parent]!.push(i)));
 
   const stackOf = new Int32Array(nodes.length).fill(-2);
   const depth = new Uint32Array(nodes.length);
+  const own = isOwnFrame ? new Uint8Array(nodes.length) : undefined;
   const pending: number[] = [];
   for (const root of roots) {
     const frame = nodes[root]!.callFrame;
@@ -256,6 +241,7 @@ function assignStacks(nodes: V8Node[], parentOf: Int32Array, builder: ProfileBui
     const isRoot = frame.functionName === '(root)';
     stackOf[root] = isRoot ? ROOT_STACK : builder.childStack(ROOT_STACK, builder.internFrame(toFrame(frame)));
     depth[root] = isRoot ? 0 : 1;
+    if (own && isOwnFrame!(frame)) own[root] = 1;
     pending.push(root);
   }
   let visited = 0;
@@ -265,6 +251,7 @@ function assignStacks(nodes: V8Node[], parentOf: Int32Array, builder: ProfileBui
     for (const child of childrenOf[index]!) {
       stackOf[child] = builder.childStack(stackOf[index]!, builder.internFrame(toFrame(nodes[child]!.callFrame)));
       depth[child] = depth[index]! + 1;
+      if (own) own[child] = own[index] || isOwnFrame!(nodes[child]!.callFrame) ? 1 : 0;
       pending.push(child);
     }
   }
@@ -272,7 +259,7 @@ function assignStacks(nodes: V8Node[], parentOf: Int32Array, builder: ProfileBui
   const deep: number[] = [];
   depth.forEach((d, i) => d >= TRUNCATED_DEPTH && deep.push(i));
   if (deep.length > 0) markTruncatedStacks(deep, nodes, parentOf, stackOf, builder);
-  return { stackOf, truncated: deep.length > 0 ? new Set(deep) : undefined };
+  return { stackOf, truncated: deep.length > 0 ? new Set(deep) : undefined, own };
 }
 
 /**
