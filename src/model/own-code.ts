@@ -1,19 +1,13 @@
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
  * tsprof's own code, wherever it is installed: the folder this file was built into (`dist/`). Frames of it
  * are tsprof's work (its agent cutting a chunk, its endpoint answering), never the profiled program's.
  */
 export const TSPROF_CODE_DIR = fileURLToPath(new URL('../', import.meta.url));
+const TSPROF_CODE_URL = pathToFileURL(TSPROF_CODE_DIR).href;
 
-/** Whether a script URL or path (as V8 reports it) is one of tsprof's own files. */
+/** Whether a script URL or path (as V8 reports it: a path for CommonJS, a file URL for ES modules) is tsprof's. */
 export function isTsprofCode(url: string): boolean {
-  if (url.startsWith('file://')) {
-    try {
-      return fileURLToPath(url).startsWith(TSPROF_CODE_DIR);
-    } catch {
-      return false;
-    }
-  }
-  return url.startsWith(TSPROF_CODE_DIR);
+  return url.startsWith(TSPROF_CODE_DIR) || url.startsWith(TSPROF_CODE_URL);
 }
