@@ -1,11 +1,14 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startPprofServer } from '../src/index.js';
 import { runCli } from './helpers/cli.js';
 import { goAvailable, pprofTop } from './helpers/go.js';
-import { fixture, tempDir } from './helpers/paths.js';
+import { pick, seededRandom } from './helpers/random.js';
+import { waitFor } from './helpers/wait-for.js';
+import { fixture, repoRoot, tempDir } from './helpers/paths.js';
 
 const dir = tempDir();
 const servers = new Set<ChildProcess>();
@@ -15,8 +18,8 @@ afterEach(() => {
 });
 
 /** Starts fixtures/programs/pprof-server.js (a busy hotLoop with the endpoint) and returns its URL. */
-async function startServer(token?: string): Promise<string> {
-  const child = spawn(process.execPath, [fixture('programs', 'pprof-server.js'), ...(token ? [token] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function startServer(token?: string, program = 'pprof-server.js'): Promise<string> {
+  const child = spawn(process.execPath, [fixture('programs', program), ...(token ? [token] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   servers.add(child);
   let stdout = '';
   return new Promise((resolve, reject) => {
@@ -105,5 +108,80 @@ describe('the pprof HTTP endpoint', () => {
       expect([...pprofTop(join(dir, saved.split('\n').find((name) => name.startsWith('pprof.samples'))!)).keys()][0]).toBe('hotLoop');
       expect(stdout).toMatch(/hotLoop/);
     });
+  });
+});
+
+/** Sends `head` (a request line and headers, as raw bytes) and resolves with the status line, or '' when none came. */
+function rawRequest(base: string, head: string): Promise<string> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    let answer = '';
+    const done = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(answer.split('\r\n')[0] ?? '');
+    };
+    const timer = setTimeout(done, 5000);
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('latin1');
+      if (answer.includes('\r\n')) done();
+    });
+    socket.on('error', done);
+    socket.on('close', done);
+    socket.write(head, 'latin1');
+  });
+}
+
+/** Request targets a client can send: the ones that threw `Invalid URL` into the app, and random noise. */
+function hostileTargets(count: number, seed: number): string[] {
+  const known = ['//[', 'http://[', 'http://a:99999/', '//a:b@/', '/debug/pprof/profile?%', '/debug/pprof/profile?seconds=%zz', '/debug/pprof/profile?seconds=1e999', '/debug/pprof/profile?seconds=-1&format=%00'];
+  const random = seededRandom(seed);
+  const alphabet = ['/', '?', '&', '=', '%', '[', ']', '@', ':', '#', '\\', '..', 'debug', 'pprof', 'profile', 'seconds', 'format', 'http://', '%00', '%ff', '\u00e9', '1', '0.001', 'x'];
+  const targets = [...known];
+  while (targets.length < count) {
+    let target = pick(random, ['/', '//', 'http://', '/debug/pprof/profile?', '']);
+    for (let n = Math.floor(random() * 12); n > 0; n--) target += pick(random, alphabet);
+    targets.push(target);
+  }
+  return targets;
+}
+
+describe('hostile requests never throw into the app', () => {
+  it.each([
+    ['startPprofServer', 'pprof-server.js'],
+    ["pprofHandler in the app's own server", 'pprof-app.js'],
+  ])('%s: 2,000 request lines, the ones that crashed it included, and the app still answers', async (_, program) => {
+    const base = await startServer(undefined, program);
+    // One long profile runs throughout, so that any request the noise makes valid is answered 409 at once.
+    const holder = new AbortController();
+    const held = fetch(profileUrl(base, 'seconds=120'), { signal: holder.signal }).catch(() => undefined);
+    await waitFor(async () => (await fetch(profileUrl(base, 'seconds=1'))).status === 409, 10_000);
+    const targets = hostileTargets(2000, 13);
+    const statuses: string[] = [];
+    for (let i = 0; i < targets.length; i += 50) {
+      const batch = targets.slice(i, i + 50).map((target) => rawRequest(base, `${pick(seededRandom(i), ['GET', 'POST', 'HEAD'])} ${target} HTTP/1.1\r\nHost: x\r\n\r\n`));
+      statuses.push(...(await Promise.all(batch)));
+    }
+    // Each got an HTTP answer (400 from Node for what is not HTTP, 400/404/405 or the app's 200), none a crash.
+    expect(statuses.filter((status) => !/^HTTP\/1\.1 \d{3} /.test(status))).toEqual([]);
+    expect(statuses[0]).toMatch(program === 'pprof-app.js' ? /^HTTP\/1\.1 200/ : /^HTTP\/1\.1 404/); // GET //[
+    const ours = await fetch(profileUrl(base, 'seconds=%zz'));
+    expect(ours.status).toBe(400);
+    holder.abort();
+    await held;
+    await waitFor(async () => (await fetch(profileUrl(base, 'seconds=0.01'))).status === 200, 10_000);
+    const alive = await fetch(profileUrl(base, 'seconds=0.2&format=folded'));
+    expect(alive.status).toBe(200);
+  });
+
+  it('startPprofServer on an address beyond the loopback without a token warns once on stderr', async () => {
+    const script = `import(${JSON.stringify(join(repoRoot, 'dist', 'index.js'))}).then(async ({ startPprofServer }) => {
+      for (const host of ['0.0.0.0', '0.0.0.0']) (await startPprofServer({ host, port: 0 })).close();
+      (await startPprofServer({ host: '127.0.0.1', port: 0 })).close();
+    });`;
+    const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(result.status).toBe(0);
+    expect(result.stderr.match(/warning: the pprof endpoint listens on 0\.0\.0\.0 without a token/g)).toHaveLength(1);
   });
 });

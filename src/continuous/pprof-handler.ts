@@ -32,23 +32,27 @@ export interface PprofHandlerOptions {
  */
 export function pprofHandler(options: PprofHandlerOptions = {}): (request: IncomingMessage, response: ServerResponse) => boolean {
   return (request, response) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    if (url.pathname !== PROFILE_PATH) return false;
-    void serveProfile(request, response, url, options);
+    // Every request of the app passes through here: nothing a client sends may throw (`new URL` throws on a
+    // request line such as `GET //[`), so the path and the query are split by hand.
+    const target = typeof request.url === 'string' ? request.url : '/';
+    const queryAt = target.indexOf('?');
+    if ((queryAt === -1 ? target : target.slice(0, queryAt)) !== PROFILE_PATH) return false;
+    serveProfile(request, response, new URLSearchParams(queryAt === -1 ? '' : target.slice(queryAt + 1)), options).catch(() => response.destroy());
     return true;
   };
 }
 
-async function serveProfile(request: IncomingMessage, response: ServerResponse, url: URL, options: PprofHandlerOptions): Promise<void> {
+async function serveProfile(request: IncomingMessage, response: ServerResponse, query: URLSearchParams, options: PprofHandlerOptions): Promise<void> {
   const reply = (status: number, message: string) => {
+    if (response.headersSent || response.destroyed) return;
     response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${message}\n`);
   };
   if (request.method !== 'GET') return reply(405, 'only GET');
   if (options.token !== undefined && !authorized(request.headers.authorization, options.token)) return reply(401, 'missing or wrong bearer token');
-  const secondsText = url.searchParams.get('seconds');
+  const secondsText = query.get('seconds');
   const seconds = secondsText === null ? 30 : Number(secondsText);
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_SECONDS) return reply(400, `seconds must be a number above 0 and at most ${MAX_SECONDS}`);
-  const format = url.searchParams.get('format') ?? 'pprof';
+  const format = query.get('format') ?? 'pprof';
   if (format !== 'pprof' && format !== 'folded') return reply(400, 'format must be pprof or folded');
 
   // A client that goes away ends the profile early; nothing is sent then.
@@ -94,19 +98,34 @@ export async function startPprofServer(options: PprofServerOptions = {}): Promis
   const server: Server = createServer((request, response) => {
     if (!handle(request, response)) response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(`try ${PROFILE_PATH}?seconds=30\n`);
   });
+  const host = options.host ?? '127.0.0.1';
+  if (options.token === undefined && !isLoopbackHost(host)) warnOpenToNetwork(host);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 6060, options.host ?? '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 6060, host, () => resolve());
   });
   server.unref();
   const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${host}:${address.port}`,
+    url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/** Whether `host` is a loopback address or name: only this machine can reach it. */
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+let warnedOpen = false;
+
+/** Anyone who can reach the port can profile the process (and keep its CPU busy): say so, once per process. */
+function warnOpenToNetwork(host: string): void {
+  if (warnedOpen) return;
+  warnedOpen = true;
+  process.stderr.write(`tsprof: warning: the pprof endpoint listens on ${host} without a token: anyone who can reach this port can profile the process; pass a token or listen on 127.0.0.1\n`);
 }
