@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { functionTable } from '../src/analyze/report.js';
 import { toCpuprofile } from '../src/export/cpuprofile.js';
 import { toFolded } from '../src/export/folded.js';
-import { jsonForScriptBlock, pageData } from '../src/export/html.js';
+import { fillTemplate, jsonForScriptBlock, pageData, toHtml } from '../src/export/html.js';
+import { loadPageAssets } from '../src/export/html-assets.js';
+import { importFolded } from '../src/import/folded.js';
 import { toSpeedscope } from '../src/export/speedscope.js';
 import { importProfile } from '../src/import/index.js';
 import { ProfileBuilder } from '../src/model/builder.js';
@@ -197,5 +199,30 @@ describe('HTML writer', () => {
     expect(data.pruned.weight).toBe(500);
     expect(data.value[0]).toBe(100_500); // the root still counts everything
     expect(data.strings).not.toContain('tiny0');
+  });
+});
+
+describe('filling the page template', () => {
+  it('text from the profile that looks like a marker stays text: it never receives the script, the data or the styles', () => {
+    const template = '<title>{{TITLE}}</title><style>/*{{CSS}}*/</style><script>/*{{SCRIPT}}*/</script><script type="json">{{DATA}}</script>';
+    const page = fillTemplate(template, {
+      '{{TITLE}}': 'record -- node {{DATA}}.js /*{{CSS}}*/',
+      '/*{{CSS}}*/': 'body{}',
+      '{{DATA}}': '{"frame":"/*{{SCRIPT}}*/ $& $1"}',
+      '/*{{SCRIPT}}*/': 'drawTheGraph()',
+    });
+    expect(page).toBe(
+      '<title>record -- node {{DATA}}.js /*{{CSS}}*/</title><style>body{}</style><script>drawTheGraph()</script><script type="json">{"frame":"/*{{SCRIPT}}*/ $& $1"}</script>',
+    );
+  });
+
+  it('a recorded page whose frame and title carry markers still draws its graph', () => {
+    const html = toHtml(importFolded('main;/*{{SCRIPT}}*/ 5\nmain;{{DATA}} 3\n'), loadPageAssets(), { title: '{{DATA}} /*{{SCRIPT}}*/', cwd: '/' });
+    const [, title] = /<title>(.*?)<\/title>/s.exec(html)!;
+    expect(title).toBe('{{DATA}} /*{{SCRIPT}}*/ · tsprof');
+    // The bundled script is in the page once, and the data block is whole JSON naming both frames.
+    const data = /<script type="application\/json" id="profile-data">(.*?)<\/script>/s.exec(html);
+    expect(data, 'data block').not.toBeNull();
+    expect(JSON.stringify(JSON.parse(data![1]!))).toContain('/*{{SCRIPT}}*/');
   });
 });

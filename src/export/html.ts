@@ -118,15 +118,25 @@ export function countNodes<T>(node: T, children: (node: T) => Iterable<T>): numb
   return count;
 }
 
-/** Replaces each marker once, literally (String.replace would interpret `$&` in a frame name). */
-function fillTemplate(template: string, values: Record<string, string>): string {
-  let result = template;
-  for (const [marker, value] of Object.entries(values)) {
-    const at = result.indexOf(marker);
+/**
+ * Puts each value in place of its marker, in one pass over the template: a value is never searched, so text
+ * from the profile that looks like a marker (a frame named like the script's marker, a file named
+ * `{{DATA}}.folded`) stays text, and String.replace's `$&` patterns do not apply.
+ */
+export function fillTemplate(template: string, values: Record<string, string>): string {
+  const places = Object.keys(values).map((marker) => {
+    const at = template.indexOf(marker);
     if (at === -1) throw new Error(`flamegraph template has no ${marker} marker`);
-    result = result.slice(0, at) + value + result.slice(at + marker.length);
+    return { at, marker };
+  });
+  places.sort((a, b) => a.at - b.at);
+  let result = '';
+  let from = 0;
+  for (const { at, marker } of places) {
+    result += template.slice(from, at) + values[marker];
+    from = at + marker.length;
   }
-  return result;
+  return result + template.slice(from);
 }
 
 function escapeHtml(text: string): string {
