@@ -1,7 +1,10 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseInspectorFlags } from '../src/attach/inspector-flags.js';
+import { parseInspectorFlags, readInspectorFlags } from '../src/attach/inspector-flags.js';
 import { isLoopback, listeningSockets } from '../src/attach/listening-ports.js';
 import { checkTarget } from '../src/attach/target-check.js';
 
@@ -99,5 +102,35 @@ describe('parseInspectorFlags: where SIGUSR1 would open the inspector', () => {
     expect(parseInspectorFlags(['--inspect-brk=[::1]:9231'])).toEqual({ openAtStart: true, host: '::1', port: 9231 });
     expect(parseInspectorFlags(['--inspect-port=9000', '--debug-port=example.org'])).toEqual({ openAtStart: false, host: 'example.org', port: 9000 });
     expect(parseInspectorFlags(['--inspect', '--max-old-space-size=100'])).toEqual({ openAtStart: true, host: '127.0.0.1', port: 9229 });
+    // The port options also take their value as the next argument, as Node reads them.
+    expect(parseInspectorFlags(['--inspect-port', '0.0.0.0:0'])).toEqual({ openAtStart: false, host: '0.0.0.0', port: 0 });
+    expect(parseInspectorFlags(['--debug-port', '[::]:9300'])).toEqual({ openAtStart: false, host: '::', port: 9300 });
+  });
+});
+
+describe('readInspectorFlags: every form Node accepts, in argv and NODE_OPTIONS', () => {
+  const fakeProc = (argv: string[], nodeOptions?: string) => {
+    const root = mkdtempSync(join(tmpdir(), 'tsprof-proc-'));
+    mkdirSync(join(root, '42'));
+    writeFileSync(join(root, '42', 'cmdline'), `${argv.join('\0')}\0`);
+    writeFileSync(join(root, '42', 'environ'), nodeOptions === undefined ? 'PATH=/bin\0' : `PATH=/bin\0NODE_OPTIONS=${nodeOptions}\0`);
+    return readInspectorFlags(42, root);
+  };
+
+  it.each([
+    [['node', '--inspect-port', '0.0.0.0:0', 'app.js'], undefined],
+    [['node', '--inspect-port=0.0.0.0:0', 'app.js'], undefined],
+    [['node', '--debug-port', '0.0.0.0:9300', 'app.js'], undefined],
+    [['node', 'app.js'], '--inspect-port 0.0.0.0:0'],
+    [['node', 'app.js'], '--inspect=0.0.0.0:9230'],
+    // An option whose value tsprof does not know hides the rest from the option parser: still refused.
+    [['node', '--unknown-option', 'value', '--inspect-port', '0.0.0.0:0', 'app.js'], undefined],
+  ])('%j with NODE_OPTIONS %j: beyond the loopback', (argv, nodeOptions) => {
+    expect(fakeProc(argv, nodeOptions).host).not.toMatch(/^127\./);
+  });
+
+  it('an app argument after the script does not change the address of a default inspector only when it is on the loopback', () => {
+    expect(fakeProc(['node', 'app.js', '--inspect-port=9300']).host).toBe('127.0.0.1');
+    expect(fakeProc(['node', '--inspect-port=0', 'app.js']).port).toBe(0);
   });
 });

@@ -102,14 +102,30 @@ describe('tsprof record --pid', () => {
     }
   });
 
-  it('refuses a process whose inspector would listen beyond the loopback, without signalling it', async () => {
-    const target = await startTarget(['busy'], ['--inspect-port=0.0.0.0:0']);
+  it.each([['--inspect-port=0.0.0.0:0'], ['--inspect-port', '0.0.0.0:0'], ['--debug-port', '0.0.0.0:0']])('refuses a process whose inspector would listen beyond the loopback (%s ...), without signalling it', async (...nodeOptions) => {
+    const target = await startTarget(['busy'], nodeOptions);
     const result = await startTsprof(['record', '--pid', String(target.pid), '-d', '1']).done;
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/would open its inspector on 0\.0\.0\.0:0, beyond the loopback/);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(portsOf(target.pid)).toEqual([]);
     expect(target.stderr()).toBe(''); // no SIGUSR1 reached it: Node would have announced an inspector
+  });
+
+  it('refuses a process that rewrote its command line (--title), whose inspector options cannot be read, without signalling it', async () => {
+    const target = await startTarget(['busy'], ['--title', 'my-service', '--inspect-port', '0.0.0.0:0']);
+    const result = await startTsprof(['record', '--pid', String(target.pid), '-d', '1']).done;
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/rewrote its command line \(process\.title\), so tsprof cannot check where SIGUSR1 would open its inspector/);
+    expect(portsOf(target.pid)).toEqual([]);
+    expect(target.stderr()).toBe('');
+  });
+
+  it('uses the loopback inspector of a process that rewrote its command line', async () => {
+    const target = await startTarget(['busy'], ['--title', 'my-service', '--inspect=127.0.0.1:0']);
+    const result = await startTsprof(['record', '--pid', String(target.pid), '-d', '1', '-o', output()]).done;
+    expect(result.status, result.stderr).toBe(0);
+    expect(portsOf(target.pid).length).toBe(1); // it was open before; tsprof leaves it open
   });
 
   it('says so when the pid does not exist', async () => {

@@ -80,3 +80,8 @@ function decodeAddress(hex: string): string {
 export function isLoopback(address: string): boolean {
   return address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.');
 }
+
+/** Whether a host name or address (as given to --inspect or listen()) reaches only this machine. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || isLoopback(host);
+}

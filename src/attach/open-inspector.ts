@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../cli/errors.js';
 import { CdpConnection } from './cdp-connection.js';
 import { readInspectorFlags } from './inspector-flags.js';
-import { isLoopback, listeningSockets, portInUse, type ListeningSocket } from './listening-ports.js';
+import { isLoopback, isLoopbackHost, listeningSockets, portInUse, type ListeningSocket } from './listening-ports.js';
 import { checkTarget } from './target-check.js';
 
 /**
@@ -35,9 +35,14 @@ export async function openInspector(pid: number): Promise<InspectorEndpoint> {
   }
   // The configured port first: asking an app's own server whether it is an inspector is a last resort.
   const before = socketsOf(pid).sort((a, b) => Number(b.port === flags.port) - Number(a.port === flags.port));
-  if (flags.openAtStart) {
+  if (flags.openAtStart || flags.commandLineRewritten) {
     const existing = await findInspector(pid, before);
     if (existing) return existing;
+  }
+  if (flags.commandLineRewritten) {
+    throw new UserError(
+      `process ${pid} rewrote its command line (process.title), so tsprof cannot check where SIGUSR1 would open its inspector, and left it untouched; start it with --inspect=127.0.0.1:0 (tsprof then uses that inspector) or under tsprof record`,
+    );
   }
 
   process.kill(pid, 'SIGUSR1');
@@ -138,6 +143,3 @@ function loopbackHostFor(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
 }
 
-function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || isLoopback(host);
-}

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { toFolded } from '../export/folded.js';
 import { toPprof } from '../export/pprof.js';
+import { isLoopbackHost } from '../attach/listening-ports.js';
 import { applySourceMaps } from '../sourcemaps/apply.js';
 import { inProcessScriptMaps } from '../sourcemaps/in-process.js';
 import { profileSelf, ProfileInProgressError } from './self-profiler.js';
@@ -114,11 +115,6 @@ export async function startPprofServer(options: PprofServerOptions = {}): Promis
         server.close(() => resolve());
       }),
   };
-}
-
-/** Whether `host` is a loopback address or name: only this machine can reach it. */
-function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 let warnedOpen = false;
