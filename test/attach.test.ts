@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { binPath, fixture, tempDir } from './helpers/paths.js';
 import { readText, rootsOf, selfByFunction, startTsprof, totalOf } from './helpers/record.js';
 import { isAlive, portsOf, startTarget } from './helpers/target.js';
+import { waitFor } from './helpers/wait-for.js';
 
 // record --pid against real processes. Most targets start with --inspect-port=0, so that SIGUSR1 opens their
 // inspector on a free port; the tests that need Node's default port 9229 say so.
@@ -65,13 +66,24 @@ describe('tsprof record --pid', () => {
     const target = await startTarget(['busy'], FREE_PORT);
     const out = output();
     const recording = startTsprof(['record', '--pid', String(target.pid), '-o', out]);
-    await waitFor(() => portsOf(target.pid).length > 0);
+    await waitFor(() => portsOf(target.pid).length > 0, 10_000, 'the inspector to open');
     await new Promise((resolve) => setTimeout(resolve, 1000));
     recording.child.kill('SIGINT');
     const result = await recording.done;
     expect(result.status, result.stderr).toBe(0);
     expect(selfByFunction(readText(out)).get('hotLoop')).toBeGreaterThan(0);
     expect(portsOf(target.pid)).toEqual([]);
+    expect(isAlive(target.pid)).toBe(true);
+  });
+
+  it.each([['record', '--pid'], ['top', '--pid']])('an inspector tsprof opened closes itself within 10 s when `tsprof %s` is killed with SIGKILL', async (...command) => {
+    const target = await startTarget(['busy'], FREE_PORT);
+    const recording = startTsprof([...command, String(target.pid)]);
+    await waitFor(() => portsOf(target.pid).length > 0, 10_000, 'the inspector to open');
+    await waitFor(() => /Debugger attached/.test(target.stderr()), 10_000, 'tsprof to connect');
+    recording.child.kill('SIGKILL');
+    await recording.done;
+    await waitFor(() => portsOf(target.pid).length === 0, 10_000, 'the watchdog to close the inspector');
     expect(isAlive(target.pid)).toBe(true);
   });
 
@@ -161,14 +173,6 @@ describe('tsprof record --pid', () => {
   });
 });
 
-
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** The 1-based line of the fixture marked STUCK-HERE, where stuckInLoop spins. */
 function stuckLine(): number {

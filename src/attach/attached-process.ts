@@ -1,6 +1,7 @@
 import { UserError } from '../cli/errors.js';
 import type { ProcessInfo } from '../record/session.js';
 import { CdpConnection, type CdpTarget } from './cdp-connection.js';
+import { installWatchdog, type Watchdog } from './inspector-watchdog.js';
 import { closeInspector, openInspector, type InspectorEndpoint } from './open-inspector.js';
 
 /**
@@ -15,6 +16,7 @@ export class AttachedProcess {
     readonly endpoint: InspectorEndpoint,
     readonly connection: CdpConnection,
     readonly info: ProcessInfo,
+    private readonly watchdog: Watchdog | undefined,
   ) {}
 
   static async attach(pid: number): Promise<AttachedProcess> {
@@ -42,7 +44,18 @@ export class AttachedProcess {
       connection.close();
       throw new UserError(`the inspector on port ${endpoint.port} belongs to process ${info.pid}, not ${pid}; tsprof did not use it`);
     }
-    return new AttachedProcess(endpoint, connection, info);
+    // An inspector tsprof opened closes itself if tsprof dies without closing it.
+    let watchdog: Watchdog | undefined;
+    if (endpoint.openedByUs) {
+      try {
+        watchdog = await installWatchdog(connection.main);
+      } catch (error) {
+        await closeInspector(endpoint, connection);
+        connection.close();
+        throw new UserError(`process ${pid}: could not guard the inspector tsprof opened, so it closed it again (${(error as Error).message})`);
+      }
+    }
+    return new AttachedProcess(endpoint, connection, info, watchdog);
   }
 
   get pid(): number {
@@ -81,6 +94,7 @@ export class AttachedProcess {
     if (this.detached) return undefined;
     this.detached = true;
     let warning: string | undefined;
+    await this.watchdog?.remove();
     if (this.endpoint.openedByUs && !(await closeInspector(this.endpoint, this.connection))) {
       warning = `could not close the inspector tsprof opened in process ${this.pid}: it still listens on ${this.endpoint.address}:${this.endpoint.port} (loopback only) until the process ends or the app calls inspector.close()`;
     }
