@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { binPath, fixture, tempDir } from './helpers/paths.js';
 import { readText, rootsOf, selfByFunction, startTsprof, totalOf } from './helpers/record.js';
 import { isAlive, portsOf, startTarget } from './helpers/target.js';
@@ -192,6 +193,32 @@ describe('tsprof dump --pid', () => {
     expect(lines[main + 1]).toBe(`    stuckInLoop (fixtures/programs/long-running.js:${stuckLine()})`);
     expect(isAlive(target.pid)).toBe(true);
     expect(portsOf(target.pid)).toEqual([]);
+  });
+
+  it('never resumes a thread that another debugger paused: shows where it is paused and leaves it so', async () => {
+    const target = await startTarget(['stuck'], ['--inspect=127.0.0.1:0']);
+    await waitFor(() => portsOf(target.pid).length > 0, 10_000, 'the inspector to open');
+    const [address] = portsOf(target.pid); // 127.0.0.1:<port>
+    const [{ webSocketDebuggerUrl }] = (await (await fetch(`http://${address}/json/list`)).json()) as { webSocketDebuggerUrl: string }[];
+    // The other debugger: pauses the thread and watches for anyone resuming it.
+    const other = new WebSocket(webSocketDebuggerUrl);
+    const events: string[] = [];
+    other.on('message', (data) => events.push(String(JSON.parse(String(data)).method)));
+    await new Promise((resolve) => other.once('open', resolve));
+    other.send(JSON.stringify({ id: 1, method: 'Debugger.enable' }));
+    other.send(JSON.stringify({ id: 2, method: 'Debugger.pause' }));
+    await waitFor(() => events.includes('Debugger.paused'), 10_000, 'the other debugger to pause the thread');
+    try {
+      const result = await startTsprof(['dump', '--pid', String(target.pid)]).done;
+      expect(result.status, result.stderr).toBe(0);
+      const lines = result.stdout.split('\n');
+      const main = lines.indexOf('Main thread (paused by another debugger; tsprof left it paused):');
+      expect(main, result.stdout).toBeGreaterThan(0);
+      expect(lines[main + 1]).toBe(`    stuckInLoop (fixtures/programs/long-running.js:${stuckLine()})`);
+      expect(events).not.toContain('Debugger.resumed');
+    } finally {
+      other.close();
+    }
   });
 
   it('reports a process waiting in the event loop as idle, without leaving it paused', async () => {

@@ -21,6 +21,8 @@ export interface StackFrame {
 
 export type ThreadStack =
   | { state: 'running'; frames: StackFrame[] }
+  /** Another debugger holds the thread paused: tsprof shows where, and leaves it paused. */
+  | { state: 'paused-by-another-debugger'; frames: StackFrame[] }
   | { state: 'idle' }
   | { state: 'unknown'; reason: string };
 
@@ -43,8 +45,17 @@ export async function captureStack(target: CdpTarget, on: (method: string, handl
       if (from === target) onPaused(params as unknown as PausedEvent);
     }),
   ];
+  let pausedByUs = false;
   try {
+    // A thread another debugger holds paused says so as soon as the debugger is enabled: never resume it.
+    let pausedBefore: PausedEvent | undefined;
+    void paused.then((event) => {
+      if (!pausedByUs) pausedBefore = event;
+    });
     await target.send('Debugger.enable');
+    await Promise.resolve(); // let an already-delivered paused event settle
+    if (pausedBefore) return { state: 'paused-by-another-debugger', frames: framesOf(pausedBefore, scripts) };
+    pausedByUs = true;
     await target.send('Debugger.pause');
     // No await: while the thread is paused the probe cannot answer.
     const probe = target.send('Runtime.evaluate', { expression: `void 0\n//# sourceURL=${PROBE_URL}`, silent: true }, PAUSE_TIMEOUT_MS * 2).catch(() => undefined);
@@ -52,12 +63,7 @@ export async function captureStack(target: CdpTarget, on: (method: string, handl
     if (!event) return { state: 'unknown', reason: `it did not pause within ${PAUSE_TIMEOUT_MS / 1000} s` };
     await target.send('Debugger.resume').catch(() => undefined);
     await probe;
-    const frames = event.callFrames.map((frame) => ({
-      functionName: frame.functionName,
-      url: scripts.get(frame.location.scriptId) ?? '',
-      line: frame.location.lineNumber + 1,
-      column: frame.location.columnNumber + 1,
-    }));
+    const frames = framesOf(event, scripts);
     // The probe can also run inside a busy thread, by interrupt, before the pause lands: then it sits on top
     // of the thread's own frames. Only a probe with nothing under it means idle.
     const own = frames.filter((frame) => frame.url !== PROBE_URL);
@@ -67,4 +73,13 @@ export async function captureStack(target: CdpTarget, on: (method: string, handl
     await target.send('Debugger.disable').catch(() => undefined);
     for (const stop of unsubscribe) stop();
   }
+}
+
+function framesOf(event: PausedEvent, scripts: ReadonlyMap<string, string>): StackFrame[] {
+  return event.callFrames.map((frame) => ({
+    functionName: frame.functionName,
+    url: scripts.get(frame.location.scriptId) ?? '',
+    line: frame.location.lineNumber + 1,
+    column: frame.location.columnNumber + 1,
+  }));
 }

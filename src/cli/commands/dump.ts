@@ -42,5 +42,6 @@ function formatThread(title: string, stack: ThreadStack, cwd: string, colors: Ch
     const where = frame.url === '' ? '' : ` (${colors.cyan(`${displayPath(frame.url, cwd)}:${frame.line}`)})`;
     return `    ${colors.green(name)}${where}`;
   });
-  return `${colors.bold(title)} (running):\n${lines.join('\n')}`;
+  const state = stack.state === 'running' ? '(running)' : colors.yellow('(paused by another debugger; tsprof left it paused)');
+  return `${colors.bold(title)} ${state}:\n${lines.join('\n')}`;
 }
