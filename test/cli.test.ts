@@ -162,3 +162,28 @@ describe('a real profile of a real program', () => {
     expect(hottest![1] / all).toBeGreaterThan(0.5);
   });
 });
+
+describe('profile data never drives the terminal', () => {
+  // A title escape (ESC ] 0 ... BEL; folded text cannot carry its semicolon), a screen clear (ESC [ 2 J), a backspace, a carriage return and a
+  // right-to-left override, in frame names and paths.
+  const hostile = ['evil\u001b]0:pwned\u0007 (a.js:1)', 'clear\u001b[2J (/tmp/x\u0008y.js:2)', 'cr\rover (b.js:3)', 'rtl\u202egnp.exe (c.js:4)'];
+  const controls = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+  it('report, diff and their warnings show control characters as escapes', () => {
+    const dir = tempDir();
+    const before = join(dir, 'before.folded');
+    const after = join(dir, 'after.folded');
+    writeFileSync(before, hostile.map((frame, i) => `main;${frame} ${10 + i}`).join('\n') + '\n');
+    writeFileSync(after, hostile.map((frame, i) => `main;${frame} ${10 + 40 * i}`).join('\n') + '\nmain;bad\u001b[31mline\n');
+    const report = runCli(['report', before]);
+    expect(report.status).toBe(0);
+    expect(report.stdout).not.toMatch(controls);
+    expect(report.stdout).toContain('evil\\x1b]0:pwned\\x07');
+    expect(report.stdout).toContain('rtl\\u202egnp.exe');
+    const diff = runCli(['diff', before, after, '--skip-bad-lines']);
+    expect(diff.status).toBe(0);
+    expect(diff.stdout + diff.stderr).not.toMatch(controls);
+    expect(diff.stdout).toContain('clear\\x1b[2J');
+    expect(diff.stderr).toContain('skipped line 5');
+  });
+});

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { Chalk } from 'chalk';
 import { LiveWindow } from '../src/analyze/live-window.js';
+import { renderTop } from '../src/cli/top-view.js';
 
 /** A V8 cpuprofile whose samples run `leaves[i]` (a function of app.js called by main) at `timesUs[i]`. */
 function chunk(leaves: string[], timesUs: number[]): unknown {
@@ -41,5 +43,15 @@ describe('LiveWindow: the hottest functions of the last seconds', () => {
     expect(later.rows.map((row) => row.label)).toEqual(['new (/app.js:5)', 'main (/app.js:3)']);
     expect(later.samples).toBe(1);
     expect(later.seconds).toBe(3);
+  });
+});
+
+describe('top never lets a frame drive the terminal', () => {
+  it('shows control characters in a function name as escapes', () => {
+    const window = new LiveWindow(5, '/elsewhere');
+    window.add('t1', chunk(['evil\u001b]0;pwned\u0007', 'evil\u001b]0;pwned\u0007'], [10 * S, 10 * S + 1]));
+    const lines = renderTop(window.snapshot(11 * S, 'self'), { title: 't', by: 'self', rows: 5, width: 200, keys: false }, new Chalk({ level: 0 }));
+    expect(lines.join('\n')).toContain('evil\\x1b]0;pwned\\x07');
+    expect(lines.join('\n')).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
   });
 });

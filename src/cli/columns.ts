@@ -1,9 +1,12 @@
+import { visible } from './terminal.js';
+
 /**
  * Rows of cells as aligned text columns, for the report and diff tables: the first `rightAligned` columns
  * right-aligned (numbers), the others left-aligned, the `capped` column cut to `cap` characters with an
  * ellipsis, and the last column never padded (it is the longest: a file path).
  */
-export function alignColumns(rows: readonly string[][], options: { rightAligned: number; capped: number; cap: number }): string[] {
+export function alignColumns(cellsOfRows: readonly string[][], options: { rightAligned: number; capped: number; cap: number }): string[] {
+  const rows = cellsOfRows.map((cells) => cells.map(visible)); // names and paths come from profiles
   const columns = rows[0]?.length ?? 0;
   const widths = Array.from({ length: columns }, (_, i) => Math.max(...rows.map((cells) => cells[i]!.length)));
   widths[options.capped] = Math.min(widths[options.capped]!, options.cap);

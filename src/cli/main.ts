@@ -4,7 +4,7 @@ import { TSPROF_VERSION } from '../version.js';
 import { UserError } from './errors.js';
 import { DIFF_FORMAT_NAMES, OUTPUT_FORMATS, parseOutputFormat, type DiffFormatName } from './format-names.js';
 import type { SamplerName } from '../record/spawn.js';
-import { colorsFor } from './terminal.js';
+import { colorsFor, visible } from './terminal.js';
 
 /**
  * The command line: parses argv, runs one command, and is the one place that prints errors and sets the
@@ -13,7 +13,8 @@ import { colorsFor } from './terminal.js';
  */
 export async function main(argv: string[]): Promise<void> {
   const stderrColors = colorsFor(process.stderr);
-  const warn = (message: string) => process.stderr.write(`${stderrColors.yellow('tsprof: warning:')} ${message}\n`);
+  // Messages quote file names, frames and command lines: control characters in them are shown, not obeyed.
+  const warn = (message: string) => process.stderr.write(`${stderrColors.yellow('tsprof: warning:')} ${visible(message)}\n`);
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     // The reader of a pipe went away (`tsprof ... | head`): stop quietly, as other Unix tools do.
     if (error.code === 'EPIPE') process.exit(0);
@@ -29,7 +30,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     if (error instanceof UserError) {
-      process.stderr.write(`${stderrColors.red('tsprof: error:')} ${error.message}\n`);
+      process.stderr.write(`${stderrColors.red('tsprof: error:')} ${visible(error.message)}\n`);
       process.exitCode = error.exitCode;
       return;
     }

@@ -1,3 +1,4 @@
+import { visible } from './terminal.js';
 import type { ChalkInstance } from 'chalk';
 import type { LiveSnapshot } from '../analyze/live-window.js';
 
@@ -28,7 +29,7 @@ export function renderTop(snapshot: LiveSnapshot, options: TopViewOptions, color
   ];
   for (const row of snapshot.rows.slice(0, options.rows)) {
     const numbers = `${percent(row.self).padStart(7)} ${percent(row.total).padStart(7)} ${String(row.self).padStart(8)} ${String(row.total).padStart(8)}`;
-    lines.push(`${numbers}  ${colors.green(row.label)}`);
+    lines.push(`${numbers}  ${colors.green(visible(row.label))}`);
   }
   if (snapshot.rows.length === 0) lines.push(colors.dim(samples > 0 ? '(all samples idle)' : '(no samples yet)'));
   return lines.map((line) => cut(line, options.width));

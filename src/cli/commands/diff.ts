@@ -1,3 +1,4 @@
+import { visible } from '../terminal.js';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -69,7 +70,7 @@ export function diffCommand(beforePath: string, afterPath: string, options: Diff
   if (options.failOnRegression === undefined) return 0;
   const regressions = significantRegressions(diff, { minRelative: options.failOnRegression, minShare: options.minShare });
   if (regressions.length === 0) return 0;
-  const names = regressions.map((row) => `${frameLabel(row.frame, cwd)} ${row.beforeShare.toFixed(1)}% -> ${row.afterShare.toFixed(1)}% (${row.relative === null ? 'new' : `+${row.relative.toFixed(0)}%`})`);
+  const names = regressions.map((row) => `${visible(frameLabel(row.frame, cwd))} ${row.beforeShare.toFixed(1)}% -> ${row.afterShare.toFixed(1)}% (${row.relative === null ? 'new' : `+${row.relative.toFixed(0)}%`})`);
   process.stderr.write(
     `${context.stderrColors.red('tsprof: regression:')} ${regressions.length} function${regressions.length === 1 ? '' : 's'} significantly slower by more than ${options.failOnRegression}%: ${names.join('; ')}\n`,
   );

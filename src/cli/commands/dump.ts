@@ -1,3 +1,4 @@
+import { visible } from '../terminal.js';
 import type { ChalkInstance } from 'chalk';
 import { AttachedProcess } from '../../attach/attached-process.js';
 import type { CdpTarget } from '../../attach/cdp-connection.js';
@@ -38,8 +39,8 @@ function formatThread(title: string, stack: ThreadStack, cwd: string, colors: Ch
   if (stack.state === 'idle') return `${colors.bold(title)} ${colors.dim('(idle: waiting in the event loop)')}`;
   if (stack.state === 'unknown') return `${colors.bold(title)} ${colors.yellow(`(stack unknown: ${stack.reason})`)}`;
   const lines = stack.frames.map((frame) => {
-    const name = frame.functionName === '' ? '(anonymous)' : frame.functionName;
-    const where = frame.url === '' ? '' : ` (${colors.cyan(`${displayPath(frame.url, cwd)}:${frame.line}`)})`;
+    const name = visible(frame.functionName === '' ? '(anonymous)' : frame.functionName);
+    const where = frame.url === '' ? '' : ` (${colors.cyan(`${visible(displayPath(frame.url, cwd))}:${frame.line}`)})`;
     return `    ${colors.green(name)}${where}`;
   });
   const state = stack.state === 'running' ? '(running)' : colors.yellow('(paused by another debugger; tsprof left it paused)');
