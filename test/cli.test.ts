@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { writeOutput } from '../src/cli/io.js';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
@@ -185,5 +186,28 @@ describe('profile data never drives the terminal', () => {
     expect(diff.stdout + diff.stderr).not.toMatch(controls);
     expect(diff.stdout).toContain('clear\\x1b[2J');
     expect(diff.stderr).toContain('skipped line 5');
+  });
+});
+
+describe('writing outputs', () => {
+  it('a file that convert replaces keeps its permissions (a private 600 output stays private)', () => {
+    const dir = tempDir();
+    const output = join(dir, 'private.folded');
+    writeFileSync(output, 'old\n', { mode: 0o600 });
+    chmodSync(output, 0o600);
+    const result = runCli(['convert', fixture('profiles', 'hot-function.cpuprofile'), '-o', output]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(statSync(output).mode & 0o777).toBe(0o600);
+    expect(readFileSync(output, 'utf8')).toMatch(/hotLoop/);
+  });
+
+  it('a name tsprof chose is never replaced: the next free one is claimed, also by two writers at once', () => {
+    const dir = tempDir();
+    const name = (n: number) => join(dir, n === 1 ? 'p.html' : `p-${n}.html`);
+    writeFileSync(name(1), 'someone else\n');
+    const written = [writeOutput(name(1), 'a', { alternatives: name }), writeOutput(name(1), 'b', { alternatives: name })];
+    expect(written).toEqual([name(2), name(3)]);
+    expect(readFileSync(name(1), 'utf8')).toBe('someone else\n');
+    expect(readdirSync(dir).sort()).toEqual(['p-2.html', 'p-3.html', 'p.html']);
   });
 });

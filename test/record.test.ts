@@ -256,6 +256,24 @@ describe('tsprof record: leaves the program alone', () => {
     expect(result.stderr).toContain(`wrote ${written[0]}`);
   });
 
+  it('never replaces a file it named itself: two recordings of one program in one folder keep both profiles', async () => {
+    const cwd = join(dir, 'default-names');
+    mkdirSync(cwd, { recursive: true });
+    const command = ['record', '--', 'node', fixture('programs', 'hot-function.js'), '20'];
+    const [first, second] = await Promise.all([startTsprof(command, { cwd }).done, startTsprof(command, { cwd }).done]);
+    expect(first.status).toBe(0);
+    expect(second.status).toBe(0);
+    const written = readdirSync(cwd).sort();
+    expect(written).toHaveLength(2);
+    for (const result of [first, second]) expect(written).toContain(/wrote (\S+)/.exec(result.stderr)![1]);
+    // And a name already taken gets the next one.
+    const taken = written[0]!;
+    const third = spawnSync(process.execPath, [join(repoRoot, 'bin', 'tsprof.js'), ...command], { cwd, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } });
+    expect(third.status).toBe(0);
+    expect(readdirSync(cwd)).toHaveLength(3);
+    expect(readText(join(cwd, taken)).length).toBeGreaterThan(0);
+  });
+
   it('on a terminal, one status line redraws in place while recording', async () => {
     // `script` runs tsprof on a pseudo-terminal, as a user's shell would.
     const out = output();

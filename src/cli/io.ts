@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { importProfile, ProfileFormatError, type ImportOptions, type InputFormat } from '../import/index.js';
 import type { Profile } from '../model/profile.js';
@@ -45,20 +45,54 @@ export function readProfileFile(path: string, options: ReadOptions = {}): { prof
 
 /**
  * Writes `content` to `path` atomically: a temporary file in the same folder, then a rename, so a reader
- * never sees half a file and a failed write leaves any earlier file untouched. `-` writes to stdout.
+ * never sees half a file and a failed write leaves any earlier file untouched. A file that is replaced keeps
+ * its permissions (a private 600 output stays private). With `alternatives` (for a name the user did not
+ * give) an existing file is never replaced: `alternatives(2)`, `alternatives(3)`, ... are tried, each claimed
+ * atomically, so two recordings started in the same second both keep their profile. Returns the path
+ * written; `-` writes to stdout.
  */
-export function writeOutput(path: string, content: string | Uint8Array): void {
+export function writeOutput(path: string, content: string | Uint8Array, options: { alternatives?: (attempt: number) => string } = {}): string {
   if (path === '-') {
     process.stdout.write(content);
-    return;
+    return path;
   }
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let written = path;
   try {
     writeFileSync(temporary, content);
-    renameSync(temporary, path);
+    if (options.alternatives) {
+      written = claimFreeName(temporary, path, options.alternatives);
+      rmSync(temporary, { force: true });
+    } else {
+      const mode = existingMode(path);
+      if (mode !== undefined) chmodSync(temporary, mode);
+      renameSync(temporary, path);
+    }
   } catch (error) {
     rmSync(temporary, { force: true });
-    throw new UserError(`${path}: cannot write (${describeFsError(error as NodeJS.ErrnoException)})`);
+    throw new UserError(`${written}: cannot write (${describeFsError(error as NodeJS.ErrnoException)})`);
+  }
+  return written;
+}
+
+function existingMode(path: string): number | undefined {
+  try {
+    return statSync(path).mode & 0o7777;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Hard-links `temporary` to the first of `path`, `alternatives(2)`, ... that does not exist (a link never replaces). */
+function claimFreeName(temporary: string, path: string, alternatives: (attempt: number) => string): string {
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? path : alternatives(n);
+    try {
+      linkSync(temporary, candidate);
+      return candidate;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || n >= 1000) throw error;
+    }
   }
 }
 

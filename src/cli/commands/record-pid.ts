@@ -110,6 +110,6 @@ export async function recordPidCommand(pid: number, options: RecordPidOptions, r
 
   if (reason === 'exited') reporter.warn(`process ${pid} exited while recording; writing the profile gathered until then`);
   if (reason === 'connection lost') reporter.warn(`the connection to process ${pid} was lost (did it end?); writing the profile gathered until then`);
-  await writeRecording(merger.finish(), output, format, options, reporter);
+  await writeRecording(merger.finish(), options.output ? { path: output } : { path: output, alternatives: (n) => defaultOutputName(attached.info.argv, format, new Date(startTime), n) }, format, options, reporter);
   return 0;
 }

@@ -54,6 +54,7 @@ export async function recordCommand(command: string[], options: RecordOptions, r
   const startTime = Date.now();
   const originUs = Number(process.hrtime.bigint() / 1000n); // V8 stamps samples with this same monotonic clock
   const output = options.output ?? defaultOutputName(command, format, new Date(startTime));
+  const recordingOutput: RecordingOutput = options.output ? { path: output } : { path: output, alternatives: (n) => defaultOutputName(command, format, new Date(startTime), n) };
   if (output !== '-' && !existsSync(dirname(resolve(output)))) throw new UserError(`${output}: the folder ${dirname(resolve(output))} does not exist`);
 
   if (options.sampler === 'v8-profiler-next') checkAddonSampler();
@@ -97,7 +98,7 @@ export async function recordCommand(command: string[], options: RecordOptions, r
       clearInterval(pollTimer);
       status.clear();
       merger.poll(sessionDir);
-      await writeRecording(merger.finish(), output, format, options, reporter);
+      await writeRecording(merger.finish(), recordingOutput, format, options, reporter);
     };
 
     let written: Promise<void> | undefined;
@@ -129,7 +130,13 @@ export async function recordCommand(command: string[], options: RecordOptions, r
   }
 }
 
-export async function writeRecording(merged: MergeResult, output: string, format: OutputFormat, options: Pick<RecordOptions, 'rate' | 'open' | 'sourceMaps' | 'idle'>, reporter: Reporter): Promise<void> {
+/** Where a recording goes: the user's -o, or a default name with `alternatives` for when it is taken. */
+export interface RecordingOutput {
+  path: string;
+  alternatives?: (attempt: number) => string;
+}
+
+export async function writeRecording(merged: MergeResult, target: RecordingOutput, format: OutputFormat, options: Pick<RecordOptions, 'rate' | 'open' | 'sourceMaps' | 'idle'>, reporter: Reporter): Promise<void> {
   const { colors, warn } = reporter;
   for (const problem of merged.problems) warn(problem);
   if (merged.profile.samples.length === 0) {
@@ -139,7 +146,7 @@ export async function writeRecording(merged: MergeResult, output: string, format
   const mapping = options.sourceMaps ? applySourceMaps(merged.profile, new ScriptMaps(merged.sourceMaps, true)) : undefined;
   const profile = mapping?.profile ?? merged.profile;
   const content = renderProfile(profile, format, { cwd: process.cwd(), title: profile.meta.command ?? 'tsprof record' });
-  writeOutput(output, content);
+  const output = writeOutput(target.path, content, target.alternatives ? { alternatives: target.alternatives } : {});
 
   // The figures every output shows (describeProfile): samples written and the rate they achieved.
   const { sampleCount, rateHz } = describeProfile(merged.profile);
