@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixture, repoRoot, tempDir } from './helpers/paths.js';
 import { readText, rootsOf, selfByFunction, startTsprof, totalOf } from './helpers/record.js';
+import { isAlive } from './helpers/target.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const dir = tempDir();
 let counter = 0;
@@ -254,6 +256,19 @@ describe('tsprof record: leaves the program alone', () => {
     expect(written).toHaveLength(1);
     expect(written[0]).toMatch(/^tsprof-hot-function-\d{8}-\d{6}\.html$/);
     expect(result.stderr).toContain(`wrote ${written[0]}`);
+  });
+
+  it('when tsprof is killed with SIGKILL, the program runs on, unprofiled, and its agents remove the session folder', async () => {
+    const recording = startTsprof(['record', '-o', output(), '--', 'node', fixture('programs', 'long-running.js'), 'busy']);
+    const pid = await recording.ready;
+    const environment = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+    const sessionDir = environment.find((entry) => entry.startsWith('TSPROF_SESSION_DIR='))!.slice('TSPROF_SESSION_DIR='.length);
+    expect(existsSync(sessionDir)).toBe(true);
+    const killed = new Promise((resolve) => recording.child.once('exit', resolve)); // the program holds tsprof's stdout open
+    recording.child.kill('SIGKILL');
+    await killed;
+    await waitFor(() => !existsSync(sessionDir), 10_000, 'the agents to remove the session folder');
+    expect(isAlive(pid)).toBe(true);
   });
 
   it('never replaces a file it named itself: two recordings of one program in one folder keep both profiles', async () => {

@@ -21,6 +21,7 @@ import {
   HELPER_CONNECTED,
   processFileName,
   readConfig,
+  recorderGone,
   SIGNALS_RELAYED,
   STOP_FILE,
   terminateRequestFileName,
@@ -195,6 +196,7 @@ function start(): void {
   const finishAndTell = listenForTerminate(profiler);
   let lastFlush = Date.now();
   const flushIfDue = () => {
+    if (recorderGone(config)) return profiler.abandon(); // the main thread's helper removes the folder
     if (fs.existsSync(stopFile)) return profiler.finish();
     if (Date.now() - lastFlush < config.flushMs * 0.9) return; // timers may fire a little early
     lastFlush = Date.now();

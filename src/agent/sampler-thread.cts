@@ -3,6 +3,7 @@
  * session connected to the main thread it asks the main thread's profiler (thread-profiler.cts) to
  * - cut a chunk every `flushMs`, so a process killed with SIGKILL loses at most its last chunk;
  * - finish when tsprof writes the session's `stop` file (record --duration);
+ * - stop sampling, and remove the session folder, when tsprof itself is gone (killed: nobody will read it);
  * and it watches SIGINT, SIGTERM and SIGHUP itself (signals reach this thread even while the main thread is
  * busy): when the app has no handler of its own, it has the final chunk written and lets the signal kill the
  * process with its default action; when the app has one, the app's handler decides.
@@ -12,7 +13,17 @@ import * as inspector from 'node:inspector';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { AGENT_CALL_URL, AGENT_GLOBAL, HELPER_CONNECTED, signalFileName, SIGNALS_RELAYED, STOP_FILE, type AgentConfig } from './session-files.cjs';
+import {
+  AGENT_CALL_URL,
+  AGENT_GLOBAL,
+  HELPER_CONNECTED,
+  recorderGone,
+  removeAbandonedSession,
+  signalFileName,
+  SIGNALS_RELAYED,
+  STOP_FILE,
+  type AgentConfig,
+} from './session-files.cjs';
 
 const config = workerData.config as AgentConfig;
 const shared = workerData.shared as Int32Array;
@@ -26,7 +37,7 @@ function disconnect(): void {
 }
 
 /** Runs `flush` or `finish` of the main thread's profiler, in the main thread, and resolves when it is done. */
-function inMainThread(method: 'flush' | 'finish'): Promise<void> {
+function inMainThread(method: 'flush' | 'finish' | 'abandon'): Promise<void> {
   return new Promise((resolve) =>
     session.post('Runtime.evaluate', { expression: `globalThis[Symbol.for(${JSON.stringify(AGENT_GLOBAL)})].${method}()\n//# sourceURL=${AGENT_CALL_URL}`, silent: true }, () => resolve()),
   );
@@ -80,6 +91,16 @@ try {
   let sinceFlush = 0;
   const tick = 200;
   const timer = setInterval(() => {
+    if (recorderGone(config)) {
+      // Nobody will read what we write: stop sampling, give the app back its signals, clean up, and go.
+      clearInterval(timer);
+      void inMainThread('abandon').then(() => {
+        disconnect();
+        for (const handle of signalHandles) handle.close();
+        removeAbandonedSession(config.dir);
+      });
+      return;
+    }
     if (fs.existsSync(stopFile)) {
       clearInterval(timer);
       void inMainThread('finish');

@@ -25,6 +25,8 @@ export interface AgentConfig {
   onlyChildOf?: number;
   /** Which sampler drives V8's CPU profiler: the inspector's Profiler domain, or the v8-profiler-next addon. */
   sampler: 'inspector' | 'v8-profiler-next';
+  /** The `tsprof record` process that reads the session folder: when it is gone, nobody will. */
+  recorderPid?: number;
 }
 
 /** The agent's settings, from the environment tsprof gives the profiled command; undefined when absent. */
@@ -34,12 +36,14 @@ export function readConfig(env: NodeJS.ProcessEnv): AgentConfig | undefined {
   const intervalUs = Number(env.TSPROF_INTERVAL_US);
   const flushMs = Number(env.TSPROF_FLUSH_MS);
   const onlyChildOf = Number(env.TSPROF_ONLY_CHILD_OF);
+  const recorderPid = Number(env.TSPROF_RECORDER_PID);
   return {
     dir,
     intervalUs: Number.isFinite(intervalUs) && intervalUs >= 50 ? intervalUs : 2000,
     flushMs: Number.isFinite(flushMs) && flushMs >= 100 ? flushMs : 2000,
     sampler: env.TSPROF_SAMPLER === 'v8-profiler-next' ? 'v8-profiler-next' : 'inspector',
     ...(Number.isInteger(onlyChildOf) && onlyChildOf > 0 ? { onlyChildOf } : {}),
+    ...(Number.isInteger(recorderPid) && recorderPid > 0 ? { recorderPid } : {}),
   };
 }
 
@@ -113,4 +117,29 @@ export const HELPER_CONNECTED = 0;
 /** Whether Node's own `--cpu-prof` profiles this process (given on the command line or in NODE_OPTIONS). */
 export function nodeCpuProfActive(): boolean {
   return [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].includes('--cpu-prof');
+}
+
+/**
+ * Whether the recorder that reads the session folder is gone (killed, say with SIGKILL): then the agents stop
+ * sampling and remove the folder, and the program runs on unprofiled, as under py-spy.
+ */
+export function recorderGone(config: AgentConfig): boolean {
+  if (config.recorderPid === undefined) return false;
+  try {
+    process.kill(config.recorderPid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** Removes the session folder (and the notes beside it) that an agent knows its recorder left behind. */
+export function removeAbandonedSession(dir: string): void {
+  for (const folder of [dir, notesDirOf(dir)]) {
+    try {
+      fs.rmSync(folder, { recursive: true, force: true });
+    } catch {
+      // another agent of the command removes it, or it is not ours to remove
+    }
+  }
 }

@@ -18,6 +18,8 @@ export interface ThreadProfiler {
   flush(): void;
   /** Writes the last chunk and stops sampling for good; later calls do nothing. */
   finish(): void;
+  /** Stops sampling for good without writing anything (nobody will read it). */
+  abandon(): void;
 }
 
 interface V8Profile {
@@ -199,5 +201,14 @@ export function startThreadProfiler(config: AgentConfig, threadId: number): Thre
 
   sampler.start();
   running = true;
-  return { flush: safely(false), finish: safely(true) };
+  const abandon = () => {
+    if (!running) return;
+    running = false;
+    try {
+      sampler.stop();
+    } catch {
+      // stopping is all that is left to do
+    }
+  };
+  return { flush: safely(false), finish: safely(true), abandon };
 }

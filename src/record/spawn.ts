@@ -31,6 +31,7 @@ export function agentEnvironment(base: NodeJS.ProcessEnv, settings: AgentSetting
     TSPROF_INTERVAL_US: String(settings.intervalUs),
     TSPROF_FLUSH_MS: String(settings.flushMs),
     TSPROF_SAMPLER: settings.sampler,
+    TSPROF_RECORDER_PID: String(process.pid),
   };
 }
 
