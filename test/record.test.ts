@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, repoRoot, tempDir } from './helpers/paths.js';
 import { readText, rootsOf, selfByFunction, startTsprof, totalOf } from './helpers/record.js';
 import { isAlive } from './helpers/target.js';
@@ -360,5 +360,38 @@ describe('tsprof record --duration', () => {
     const result = await startTsprof(['record', '--duration', '1', '--kill-after', '-o', out, '--', 'node', exitPaths, 'wait']).done;
     expect(result.status).toBe(143);
     expect(existsSync(out)).toBe(true);
+  });
+});
+
+describe('tsprof record: where its session files go', () => {
+  // A tmpfs of a few KiB stands in for a full $TMPDIR (mounting one needs root; elsewhere this is skipped).
+  const small = join(dir, 'small-device');
+  mkdirSync(small, { recursive: true });
+  const mounted = process.getuid?.() === 0 && spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', small]).status === 0;
+  afterAll(() => {
+    if (mounted) spawnSync('umount', [small]);
+  });
+
+  it.skipIf(!mounted)('a full temp folder is named as the cause, and --tmp-dir / TSPROF_TMPDIR choose another', async () => {
+    writeFileSync(join(small, 'fill'), Buffer.alloc(12 * 1024)); // leaves room for the session folder only
+    const full = await startTsprof(['record', '-o', output(), '--', 'node', fixture('programs', 'hot-function.js'), '60'], { env: { TSPROF_TMPDIR: small } }).done;
+    expect(full.status).toBe(0);
+    expect(full.stdout).toContain('done true');
+    expect(full.stderr).toMatch(/warning: the folder for tsprof's session files \(.*small-device.*\) is on a full device, .* choose another with --tmp-dir or TSPROF_TMPDIR/);
+    expect(full.stderr).not.toMatch(/killed/);
+
+    const out = output();
+    const elsewhere = join(dir, 'session-files');
+    mkdirSync(elsewhere);
+    const chosen = await startTsprof(['record', '--tmp-dir', elsewhere, '-o', out, '--', 'node', fixture('programs', 'hot-function.js'), '60'], { env: { TSPROF_TMPDIR: small } }).done;
+    expect(chosen.status).toBe(0);
+    expect(selfByFunction(readText(out)).get('hotLoop')).toBeGreaterThan(20);
+    expect(readdirSync(elsewhere)).toEqual([]); // cleaned up after
+  });
+
+  it('a --tmp-dir that cannot hold the session folder is one clear error, exit 2', async () => {
+    const result = await startTsprof(['record', '--tmp-dir', join(dir, 'no-such-folder'), '--', 'node', '-e', '0']).done;
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^tsprof: error: .*no-such-folder: cannot create tsprof's session folder there \(no such folder\); choose another with --tmp-dir or TSPROF_TMPDIR\n$/);
   });
 });

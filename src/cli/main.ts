@@ -114,6 +114,7 @@ Examples:
     .option('--process-filter <text>', 'keep only the processes whose command line (or pid) contains this text')
     .addOption(new Option('--sampler <sampler>', 'what drives V8\'s profiler: node:inspector, or the optional v8-profiler-next addon').choices(['inspector', 'v8-profiler-next']).default('inspector'))
     .option('--no-source-maps', 'show compiled JavaScript frames as they ran, not mapped back to TypeScript (or other) sources')
+    .option('--tmp-dir <dir>', "folder for tsprof's session files while recording (default: $TSPROF_TMPDIR, else the system's temp folder)")
     .addHelpText(
       'after',
       `
@@ -131,11 +132,11 @@ command's own status, or 128 + the signal that ended it. The command's output is
 With --pid, tsprof opens the process's inspector (SIGUSR1, on 127.0.0.1 only), samples every thread until
 --duration, Ctrl-C or the process's end, and closes the inspector again (one that was open already stays open).`,
     )
-    .action(async (command: string[], options: { pid?: number; rate: number; output?: string; format?: string; duration?: number; killAfter?: boolean; idle?: boolean; open?: boolean; subprocesses: boolean; processFilter?: string; sampler: SamplerName; sourceMaps: boolean }) => {
+    .action(async (command: string[], options: { pid?: number; rate: number; output?: string; format?: string; duration?: number; killAfter?: boolean; idle?: boolean; open?: boolean; subprocesses: boolean; processFilter?: string; sampler: SamplerName; sourceMaps: boolean; tmpDir?: string }) => {
       const { format, pid, ...rest } = options;
       if (pid !== undefined) {
         if (command.length > 0) throw new UserError('give either --pid or a command after --, not both');
-        const spawnOnly = [rest.killAfter && '--kill-after', !rest.subprocesses && '--no-subprocesses', rest.processFilter !== undefined && '--process-filter', rest.sampler !== 'inspector' && '--sampler'].filter(Boolean);
+        const spawnOnly = [rest.killAfter && '--kill-after', !rest.subprocesses && '--no-subprocesses', rest.processFilter !== undefined && '--process-filter', rest.sampler !== 'inspector' && '--sampler', rest.tmpDir !== undefined && '--tmp-dir'].filter(Boolean);
         if (spawnOnly.length > 0) throw new UserError(`${spawnOnly.join(', ')}: only for a command that tsprof starts, not with --pid`);
         const { recordPidCommand } = await import('./commands/record-pid.js');
         const { rate, output, duration, idle, open, sourceMaps } = rest;

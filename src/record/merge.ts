@@ -186,19 +186,24 @@ export class SessionMerger {
     return thread.threadId === 0 ? describeProcess(thread.pid, this.processes.get(thread.pid)) : `worker ${thread.threadId} of node ${thread.pid}`;
   }
 
-  /** Builds the profile from everything taken in; the merger cannot be used afterwards. */
-  finish(): MergeResult {
+  /**
+   * Builds the profile from everything taken in; the merger cannot be used afterwards. `deviceFull`: the
+   * session folder's device filled up, which is why chunks are missing (not a kill).
+   */
+  finish(options: { deviceFull?: boolean } = {}): MergeResult {
     const problems = [...this.problems];
     if (this.droppedPositions > 0) problems.push(describeDroppedPositions(this.droppedPositions));
     if (this.truncatedSamples > 0) problems.push(describeTruncatedSamples(this.truncatedSamples, this.sampleCount));
     for (const thread of this.threads.values()) {
       if (!thread.final) {
-        const reason = this.options.lostChunkCause === 'ended' ? 'it ended while sampled' : 'killed, e.g. by SIGKILL or the OOM killer';
+        const reason = options.deviceFull ? "its session folder's device is full" : this.options.lostChunkCause === 'ended' ? 'it ended while sampled' : 'killed, e.g. by SIGKILL or the OOM killer';
         problems.push(`${this.describeThread(thread)}: ended without its final chunk (${reason}); up to its last ${this.options.flushMs / 1000} s of samples are missing`);
       }
     }
     const kept = (pid: number) => this.kept(pid);
-    const lostEarly = `no samples arrived (it ${this.options.lostChunkCause === 'ended' ? 'ended' : 'was killed'} before its first chunk)`;
+    const lostEarly = options.deviceFull
+      ? "no samples arrived (its session folder's device is full)"
+      : `no samples arrived (it ${this.options.lostChunkCause === 'ended' ? 'ended' : 'was killed'} before its first chunk)`;
     for (const info of this.processes.values()) {
       if (kept(info.pid) && !this.threads.has(`${info.pid}-0`)) problems.push(`${describeProcess(info.pid, info)}: ${lostEarly}`);
     }

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isProcessFileName, isUnprofiledFileName, notesDirOf, parseChunkFileName, parseThreadFileName, signalFileName, STOP_FILE, type ChunkName, type UnprofiledReason } from '../agent/session-files.cjs';
@@ -39,8 +39,23 @@ export interface SessionContents {
   chunks: ChunkFile[];
 }
 
-export function createSessionDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tsprof-session-'));
+/** The session folder cannot be made where asked: the user's to fix (another folder). */
+export class SessionDirError extends Error {}
+
+/**
+ * A new private folder for a recording's session files: in `base`, else $TSPROF_TMPDIR, else the system's
+ * temp folder.
+ */
+export function createSessionDir(base?: string): string {
+  const parent = base ?? process.env.TSPROF_TMPDIR ?? tmpdir();
+  let dir: string;
+  try {
+    dir = mkdtempSync(join(parent, 'tsprof-session-'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOSPC' ? 'no space left on the device' : code === 'ENOENT' ? 'no such folder' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    throw new SessionDirError(`${parent}: cannot create tsprof's session folder there (${why}); choose another with --tmp-dir or TSPROF_TMPDIR`);
+  }
   try {
     mkdirSync(notesDirOf(dir));
     chmodSync(notesDirOf(dir), 0o1733); // anyone may leave a note, nobody but tsprof may list or remove others'
@@ -53,6 +68,16 @@ export function createSessionDir(): string {
 export function removeSessionDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
   rmSync(notesDirOf(dir), { recursive: true, force: true });
+}
+
+/** Whether the device of the session folder has (next to) no space left: agents could not write their chunks. */
+export function sessionDeviceFull(dir: string): boolean {
+  try {
+    const { bavail, bsize } = statfsSync(dir);
+    return bavail * bsize < 64 * 1024;
+  } catch {
+    return false;
+  }
 }
 
 /** Asks every agent to stop sampling and write its final chunk (record --duration). */

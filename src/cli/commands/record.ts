@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import type { ChalkInstance } from 'chalk';
 import { SessionMerger, type MergeResult } from '../../record/merge.js';
 import { defaultOutputName } from '../../record/output-name.js';
-import { createSessionDir, removeSessionDir, requestStop } from '../../record/session.js';
+import { createSessionDir, removeSessionDir, requestStop, SessionDirError, sessionDeviceFull } from '../../record/session.js';
 import { agentEnvironment, relaySignals, startTarget, type RunningTarget, type SamplerName, type TargetExit } from '../../record/spawn.js';
 import { UserError } from '../errors.js';
 import { writeOutput } from '../io.js';
@@ -33,6 +33,8 @@ export interface RecordOptions {
   sampler: SamplerName;
   /** Map compiled frames back to their sources (default); `--no-source-maps` turns it off. */
   sourceMaps: boolean;
+  /** Where the session folder goes (else $TSPROF_TMPDIR, else the system's temp folder). */
+  tmpDir?: string;
 }
 
 /** How often agents write a chunk: the most a killed process can lose. */
@@ -59,7 +61,7 @@ export async function recordCommand(command: string[], options: RecordOptions, r
 
   if (options.sampler === 'v8-profiler-next') checkAddonSampler();
   const intervalUs = Math.max(50, Math.round(1e6 / options.rate));
-  const sessionDir = createSessionDir();
+  const sessionDir = sessionDirOrUserError(options.tmpDir);
   try {
     const env = agentEnvironment(process.env, { sessionDir, intervalUs, flushMs: FLUSH_MS, sampler: options.sampler });
     if (!options.subprocesses) env.TSPROF_ONLY_CHILD_OF = String(process.pid);
@@ -98,7 +100,13 @@ export async function recordCommand(command: string[], options: RecordOptions, r
       clearInterval(pollTimer);
       status.clear();
       merger.poll(sessionDir);
-      await writeRecording(merger.finish(), recordingOutput, format, options, reporter);
+      // Agents that cannot write lose their chunks silently: a full device is named as the cause.
+      const deviceFull = sessionDeviceFull(sessionDir);
+      const merged = merger.finish({ deviceFull });
+      if (deviceFull) {
+        merged.problems.push(`the folder for tsprof's session files (${sessionDir}) is on a full device, so profiles could not be written there; choose another with --tmp-dir or TSPROF_TMPDIR`);
+      }
+      await writeRecording(merged, recordingOutput, format, options, reporter);
     };
 
     let written: Promise<void> | undefined;
@@ -194,6 +202,15 @@ async function waitForFinalChunks(merger: SessionMerger, sessionDir: string, tim
     merger.poll(sessionDir);
     if (merger.allFinal) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export function sessionDirOrUserError(base?: string): string {
+  try {
+    return createSessionDir(base);
+  } catch (error) {
+    if (error instanceof SessionDirError) throw new UserError(error.message);
+    throw error;
   }
 }
 

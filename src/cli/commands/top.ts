@@ -3,11 +3,11 @@ import { AttachedProcess } from '../../attach/attached-process.js';
 import { RemoteSampler } from '../../attach/remote-sampler.js';
 import { LiveWindow } from '../../analyze/live-window.js';
 import { describeProcess, isAgentFrame } from '../../record/merge.js';
-import { createSessionDir, readSession, removeSessionDir } from '../../record/session.js';
+import { readSession, removeSessionDir } from '../../record/session.js';
 import { agentEnvironment, relaySignals, type RunningTarget } from '../../record/spawn.js';
 import { UserError } from '../errors.js';
 import { renderTop } from '../top-view.js';
-import { exitStatus, startCommand, type Reporter } from './record.js';
+import { exitStatus, sessionDirOrUserError, startCommand, type Reporter } from './record.js';
 
 export interface TopOptions {
   pid?: number;
@@ -123,7 +123,7 @@ async function attachSource(pid: number, intervalUs: number, window: LiveWindow,
 }
 
 async function spawnSource(command: string[], intervalUs: number, window: LiveWindow, interactive: boolean): Promise<SampleSource> {
-  const sessionDir = createSessionDir();
+  const sessionDir = sessionDirOrUserError();
   const env = agentEnvironment(process.env, { sessionDir, intervalUs, flushMs: FLUSH_MS, sampler: 'inspector' });
   let target: RunningTarget;
   try {
