@@ -121,6 +121,33 @@ describe('startProfiling: continuous profiling inside the process', () => {
     expect(new Set(offsets.map((offset) => Math.round(offset / 50))).size).toBeGreaterThan(1);
   });
 
+  it('stop() returns when a collector answers 200 and then trickles its body for ever', async () => {
+    let pushes = 0;
+    const trickles = new Set<NodeJS.Timeout>();
+    const server: Server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        pushes++;
+        response.writeHead(200, { 'content-length': String(2 ** 31) });
+        trickles.add(setInterval(() => response.write('x'), 2000));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    open.push({
+      close: () =>
+        new Promise<void>((resolve) => {
+          for (const timer of trickles) clearInterval(timer);
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    });
+    const profiler = startProfiling({ service: 'trickle', profefe: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, every: 0.3, seconds: 0.1, onError: () => {} });
+    await waitFor(() => pushes >= 1, 10_000);
+    expect(pushes).toBeGreaterThanOrEqual(1);
+    const outcome = await Promise.race([profiler.stop().then(() => 'stopped'), new Promise((resolve) => setTimeout(resolve, 20_000, 'still waiting')).then(String)]);
+    expect(outcome).toBe('stopped');
+  });
+
   it('survives a failing and a slow collector: retries, drops, never throws, and stop() leaves no timers or sockets', async () => {
     const failing = await startCollector();
     failing.status = 503;

@@ -89,7 +89,7 @@ describe('tsprof record --pid', () => {
   });
 
   it('keeps the profile of a process that exits while recording, and its exit status', async () => {
-    const target = await startTarget(['exit', '1200'], FREE_PORT);
+    const target = await startTarget(['exit', '2500'], FREE_PORT);
     const out = output();
     const started = Date.now();
     const result = await startTsprof(['record', '--pid', String(target.pid), '-d', '20', '-o', out]).done;

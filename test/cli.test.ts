@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { writeOutput } from '../src/cli/io.js';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -209,5 +209,21 @@ describe('writing outputs', () => {
     expect(written).toEqual([name(2), name(3)]);
     expect(readFileSync(name(1), 'utf8')).toBe('someone else\n');
     expect(readdirSync(dir).sort()).toEqual(['p-2.html', 'p-3.html', 'p.html']);
+  });
+});
+
+describe('diff reads only regular files from a folder', () => {
+  it('a FIFO and a link to /dev/zero in a folder of runs are left out with a warning naming them', () => {
+    const dir = tempDir();
+    const runs = join(dir, 'runs');
+    mkdirSync(runs);
+    writeFileSync(join(runs, 'run1.folded'), 'main;work 10\nmain;other 5\n');
+    symlinkSync('/dev/zero', join(runs, 'zero.folded'));
+    expect(spawnSync('mkfifo', [join(runs, 'pipe.folded')]).status).toBe(0);
+    const other = join(dir, 'other.folded');
+    writeFileSync(other, 'main;work 12\nmain;other 5\n');
+    const result = runCli(['diff', runs, other], { timeout: 20_000 });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/left out 2 entries that are not a regular file: pipe\.folded, zero\.folded/);
   });
 });

@@ -93,24 +93,30 @@ export function profefeSink(baseUrl: string): Sink {
   };
 }
 
+/** How long one push may take, all of it: connecting, sending, and the collector's answer. */
+export const PUSH_DEADLINE_MS = 10_000;
+
 /**
  * A POST on a connection of its own, closed when answered (no keep-alive pool outlives the agent), that fails
- * on a non-2xx status and gives up after 10 s (a slow collector must not pile requests up).
+ * on a non-2xx status. One deadline covers the whole exchange, and only the status line is read: a collector
+ * that answers slowly, or trickles (or floods) its body, cannot hold the agent or its stop() for longer.
  */
 function post(url: URL, body: Uint8Array, contentType: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const request = send(url, { method: 'POST', agent: false, timeout: 10_000, headers: { 'content-type': contentType, 'content-length': body.length, connection: 'close' } }, (response) => {
-      response.resume();
-      response.on('end', () => {
-        const status = response.statusCode ?? 0;
-        if (status >= 200 && status < 300) resolve();
-        else reject(new Error(`${url.origin}${url.pathname} answered ${status}`));
-      });
-      response.on('error', reject);
+    const request = send(url, { method: 'POST', agent: false, headers: { 'content-type': contentType, 'content-length': body.length, connection: 'close' } }, (response) => {
+      const status = response.statusCode ?? 0;
+      clearTimeout(deadline);
+      request.destroy(); // the status is all we need
+      if (status >= 200 && status < 300) resolve();
+      else reject(new Error(`${url.origin}${url.pathname} answered ${status}`));
     });
-    request.on('timeout', () => request.destroy(new Error(`${url.origin}${url.pathname} did not answer within 10 s`)));
-    request.on('error', reject);
+    const deadline = setTimeout(() => request.destroy(new Error(`${url.origin}${url.pathname} did not answer within ${PUSH_DEADLINE_MS / 1000} s`)), PUSH_DEADLINE_MS);
+    deadline.unref();
+    request.on('error', (error) => {
+      clearTimeout(deadline);
+      reject(error);
+    });
     request.end(body);
   });
 }

@@ -86,6 +86,14 @@ function formatFromOutputName(output: string): DiffFormatName {
   return 'table';
 }
 
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false; // a dangling link
+  }
+}
+
 /**
  * One side of the diff: a profile file, or a folder of runs of the same version (every file in it whose
  * name says it is a profile). Each file is read as `convert` reads it; a memory profile is refused.
@@ -100,9 +108,13 @@ function readSide(path: string, options: DiffOptions, warn: (message: string) =>
       throw new UserError(`${path}: no such file or folder`);
     }
     if (isFolder) {
-      const names = readdirSync(path).filter((name) => !name.startsWith('.')).sort();
+      const entries = readdirSync(path).filter((name) => !name.startsWith('.')).sort();
+      // Only regular files (after symlinks): a FIFO would hang the read, a link to /dev/zero never end it.
+      const notFiles = entries.filter((name) => !isRegularFile(join(path, name)));
+      if (notFiles.length > 0) warn(`${path}: left out ${notFiles.length} entr${notFiles.length === 1 ? 'y that is' : 'ies that are'} not a regular file: ${notFiles.join(', ')}`);
+      const names = entries.filter((name) => !notFiles.includes(name));
       const profiles = names.filter((name) => formatFromName(name) !== undefined || name.toLowerCase().endsWith('.json'));
-      if (profiles.length === 0) throw new UserError(`${path}: the folder holds no profiles (.cpuprofile, .speedscope.json, .folded, .collapsed, .txt)`);
+      if (profiles.length === 0) throw new UserError(`${path}: the folder holds no profiles (.cpuprofile, .speedscope.json, .folded, .collapsed, .txt, .pb.gz)`);
       const skipped = names.length - profiles.length;
       if (skipped > 0) warn(`${path}: left out ${skipped} file${skipped === 1 ? '' : 's'} whose names are not those of profiles`);
       files = profiles.map((name) => join(path, name));
