@@ -227,3 +227,28 @@ describe('diff reads only regular files from a folder', () => {
     expect(result.stderr).toMatch(/left out 2 entries that are not a regular file: pipe\.folded, zero\.folded/);
   });
 });
+
+describe('what tsprof writes, tsprof reads; what makes no sense is refused', () => {
+  it('folded counts beyond 2^53 are refused in one line, not shown as NaN%', () => {
+    const dir = tempDir();
+    const file = join(dir, 'huge.folded');
+    writeFileSync(file, 'main;a 1e308\nmain;b 1e308\n');
+    const result = runCli(['report', file]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^tsprof: error: \S+huge\.folded:1: .*beyond 2\^53\n$/);
+  });
+
+  it('a NUL in a frame name: the folded output of it reads back', () => {
+    const dir = tempDir();
+    const profile = JSON.parse(readFileSync(fixture('profiles', 'hot-function.cpuprofile'), 'utf8')) as { nodes: { callFrame: { functionName: string } }[] };
+    const hot = profile.nodes.find((node) => node.callFrame.functionName === 'hotLoop')!;
+    hot.callFrame.functionName = 'hot\u0000Loop';
+    const input = join(dir, 'nul.cpuprofile');
+    writeFileSync(input, JSON.stringify(profile));
+    const folded = join(dir, 'nul.folded');
+    expect(runCli(['convert', input, '-o', folded]).status).toBe(0);
+    const report = runCli(['report', folded]);
+    expect(report.status, report.stderr).toBe(0);
+    expect(report.stdout).toContain('hot\uFFFDLoop');
+  });
+});

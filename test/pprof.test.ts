@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { Function as PprofFunction, Line, Location, Profile as PprofProfile, Sample, StringTable, ValueType } from 'pprof-format';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
@@ -75,5 +77,36 @@ describe('pprof', () => {
       expect(ours.map(([name]) => name)).toEqual(theirs.map(([name]) => name));
       ours.forEach(([, percent], i) => expect(percent).toBeCloseTo(theirs[i]![1], 0));
     });
+  });
+});
+
+describe('pprof values that make no sense are refused, in one line', () => {
+  const dir = tempDir();
+  const refused = (bytes: Uint8Array, name: string) => {
+    const file = join(dir, name);
+    writeFileSync(file, bytes);
+    const result = runCli(['report', file]);
+    expect(result.status, result.stdout).toBe(2);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    return result.stderr;
+  };
+
+  it("a pprof file cut short (Go's own profile, uncompressed, at several lengths)", () => {
+    const whole = gunzipSync(readFileSync(fixture('profiles', 'go-cpu.pb.gz')));
+    for (const length of [100, 200, 800, whole.length - 100]) {
+      expect(refused(whole.subarray(0, length), `cut-${length}.pb`)).toMatch(/cut short or damaged/);
+    }
+  });
+
+  it('a negative sample value', () => {
+    const strings = new StringTable();
+    const profile = new PprofProfile({
+      sampleType: [new ValueType({ type: strings.dedup('samples'), unit: strings.dedup('count') })],
+      function: [new PprofFunction({ id: 1, name: strings.dedup('work') })],
+      location: [new Location({ id: 1, line: [new Line({ functionId: 1 })] })],
+      sample: [new Sample({ locationId: [1], value: [-1] })],
+      stringTable: strings,
+    });
+    expect(refused(profile.encode(), 'negative.pb')).toMatch(/a sample has the negative value -1/);
   });
 });

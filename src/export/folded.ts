@@ -49,7 +49,10 @@ export function toFolded(profile: Profile, options: ExportOptions): string {
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
 
-/** A label made safe for a folded line: `;` separates frames and a line break ends the line. */
+/**
+ * A label made safe for a folded line: `;` separates frames, a line break ends the line, and a NUL makes the
+ * text binary to every reader (tsprof's included), so it becomes U+FFFD.
+ */
 export function foldedSafe(label: string): string {
-  return label.replace(/;/g, ',').replace(/[\r\n]+/g, ' ');
+  return label.replace(/;/g, ',').replace(/[\r\n]+/g, ' ').replace(/\u0000/g, '\ufffd');
 }

@@ -23,6 +23,7 @@ export function looksLikeFolded(text: string): boolean {
 export function importFolded(text: string, options: ImportOptions = {}): Profile {
   const builder = new ProfileBuilder('samples');
   let lineNumber = 0;
+  let total = 0;
   let start = 0;
   while (start <= text.length) {
     let end = text.indexOf('\n', start);
@@ -39,6 +40,9 @@ export function importFolded(text: string, options: ImportOptions = {}): Profile
       options.onWarning?.(`skipped ${problem}`);
       continue;
     }
+    if (parsed.count > Number.MAX_SAFE_INTEGER) throw new ProfileFormatError(`line ${lineNumber}: the count ${preview(String(parsed.count))} is beyond 2^53`, lineNumber);
+    total += parsed.count;
+    if (total > Number.MAX_SAFE_INTEGER) throw new ProfileFormatError(`line ${lineNumber}: the counts add up to more than 2^53`, lineNumber);
     if (parsed.count === 0) continue;
     const frameIds = parsed.frames.map((label) => builder.internFrame(parseFrameLabel(label)));
     builder.addSample(builder.stackOf(frameIds), parsed.count);

@@ -23,7 +23,12 @@ export function decodePprof(bytes: Uint8Array): PprofProfile | undefined {
 
 export function importPprof(pprof: PprofProfile): Profile {
   const strings = pprof.stringTable.strings;
-  const text = (index: number | bigint) => strings[Number(index)] ?? '';
+  // A file cut short still decodes as protobuf, with its tables missing: references into them say so.
+  const text = (index: number | bigint) => {
+    const at = Number(index);
+    if (at >= strings.length || at < 0) throw new ProfileFormatError(`string ${at} is beyond the string table (${strings.length} strings): the file is cut short or damaged`);
+    return strings[at]!;
+  };
   const types = pprof.sampleType.map((type) => ({ type: text(type.type), unit: text(type.unit) }));
   const pick = (test: (t: { type: string; unit: string }) => boolean) => types.findIndex(test);
   let index = pick((t) => t.type === 'samples' && t.unit === 'count');
@@ -47,6 +52,7 @@ export function importPprof(pprof: PprofProfile): Profile {
     // Lines are innermost first; a stack is root first.
     const ids = [...location.line].reverse().map((line) => {
       const fn = functions.get(Number(line.functionId));
+      if (!fn && Number(line.functionId) !== 0) throw new ProfileFormatError(`location ${location.id} names function ${line.functionId}, which the profile does not have: the file is cut short or damaged`);
       const frame: Frame = { name: fn ? text(fn.name) || text(fn.systemName) : `0x${location.address.toString(16)}` };
       const file = fn ? text(fn.filename) : '';
       if (file) Object.assign(frame, { file });
@@ -64,7 +70,7 @@ export function importPprof(pprof: PprofProfile): Profile {
   const pidKey = strings.indexOf('pid');
   const threads = new Map<string, number>();
   for (const sample of pprof.sample) {
-    const weight = Number(sample.value[index] ?? 0) * scale;
+    const weight = sampleValue(sample.value[index] ?? 0) * scale;
     if (!(weight > 0)) continue;
     const frameIds: number[] = [];
     for (let i = sample.locationId.length - 1; i >= 0; i--) {
@@ -94,4 +100,12 @@ export function importPprof(pprof: PprofProfile): Profile {
     ...(Number(pprof.timeNanos) > 0 ? { startTime: Number(BigInt(pprof.timeNanos) / 1_000_000n) } : {}),
     ...(Number(pprof.durationNanos) > 0 ? { durationUs: Number(pprof.durationNanos) / 1000 } : {}),
   });
+}
+
+/** A sample value as profile.proto has it (int64): negative values and values beyond 2^53 make no sense here. */
+function sampleValue(raw: number | bigint): number {
+  const value = typeof raw === 'bigint' ? BigInt.asIntN(64, raw) : BigInt(Math.trunc(raw));
+  if (value < 0n) throw new ProfileFormatError(`a sample has the negative value ${value}`);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new ProfileFormatError(`a sample has the value ${value}, beyond 2^53`);
+  return Number(value);
 }
