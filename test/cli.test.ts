@@ -252,3 +252,15 @@ describe('what tsprof writes, tsprof reads; what makes no sense is refused', () 
     expect(report.stdout).toContain('hot\uFFFDLoop');
   });
 });
+
+describe('text that is not all UTF-8', () => {
+  it('a folded file with a Latin-1 byte is read, the byte shown as U+FFFD and counted in a warning', () => {
+    const dir = tempDir();
+    const file = join(dir, 'latin1.folded');
+    writeFileSync(file, Buffer.concat([Buffer.from('main;caf'), Buffer.from([0xe9]), Buffer.from(' (a.js:1) 5\nmain;ok \ufffd 3\n')]));
+    const result = runCli(['report', file]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/caf\uFFFD\s+a\.js:1/);
+    expect(result.stderr).toMatch(/latin1\.folded: 1 byte sequence is not UTF-8 and read as U\+FFFD/);
+  });
+});

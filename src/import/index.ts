@@ -27,6 +27,8 @@ export function formatFromName(name: string): InputFormat | undefined {
 interface Sniffed {
   format?: InputFormat;
   text: string;
+  /** Bytes that were not UTF-8, read as U+FFFD (a Latin-1 name in a perf script's output, say). */
+  notUtf8?: number;
   json?: unknown;
   pprof?: PprofProfile;
 }
@@ -38,10 +40,14 @@ function sniff(compressed: Uint8Array): Sniffed {
   const pprof = looksBinary(bytes) ? decodePprof(bytes) : undefined;
   if (pprof) return { format: 'pprof', text: '', pprof };
   let text: string;
+  let notUtf8 = 0;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
-    throw new ProfileFormatError('the file is binary data, not a profile tsprof reads (.cpuprofile, speedscope JSON, folded text or pprof)');
+    // Text that is not all UTF-8 is read leniently: each bad sequence becomes U+FFFD and is counted.
+    const lenient = new TextDecoder('utf-8', { fatal: false, ignoreBOM: false }).decode(bytes);
+    notUtf8 = countReplacements(lenient) - countGenuineReplacements(bytes);
+    text = lenient;
   }
   if (text.includes('\u0000')) throw new ProfileFormatError('the file contains NUL bytes: it is binary data, not a profile tsprof reads');
   const start = text.search(/\S/);
@@ -53,11 +59,25 @@ function sniff(compressed: Uint8Array): Sniffed {
     } catch (error) {
       throw new ProfileFormatError(`the file is not valid JSON (${(error as Error).message})`);
     }
-    if (looksLikeSpeedscope(json)) return { format: 'speedscope', text, json };
-    if (looksLikeCpuprofile(json)) return { format: 'cpuprofile', text, json };
-    return { text, json };
+    if (looksLikeSpeedscope(json)) return { format: 'speedscope', text, json, notUtf8 };
+    if (looksLikeCpuprofile(json)) return { format: 'cpuprofile', text, json, notUtf8 };
+    return { text, json, notUtf8 };
   }
-  return looksLikeFolded(text) ? { format: 'folded', text } : { text };
+  return looksLikeFolded(text) ? { format: 'folded', text, notUtf8 } : { text, notUtf8 };
+}
+
+/** U+FFFD written in the file itself (EF BF BD), which are not decoding errors. */
+function countGenuineReplacements(bytes: Uint8Array): number {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let count = 0;
+  for (let at = buffer.indexOf('\uFFFD'); at !== -1; at = buffer.indexOf('\uFFFD', at + 3)) count++;
+  return count;
+}
+
+function countReplacements(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('\uFFFD'); at !== -1; at = text.indexOf('\uFFFD', at + 1)) count++;
+  return count;
 }
 
 /** Detection by content first, by name second; undefined when neither says. */
@@ -69,6 +89,7 @@ export function detectFormat(bytes: Uint8Array, fileName = ''): InputFormat | un
 export function importProfile(bytes: Uint8Array, options: ImportOptions & { fileName?: string } = {}): { profile: Profile; format: InputFormat } {
   const sniffed = sniff(bytes);
   const format = sniffed.format ?? formatFromName(options.fileName ?? '');
+  if (sniffed.notUtf8) options.onWarning?.(`${sniffed.notUtf8} byte sequence${sniffed.notUtf8 === 1 ? ' is' : 's are'} not UTF-8 and read as U+FFFD`);
   switch (format) {
     case 'cpuprofile':
       return { format, profile: importCpuprofile(sniffed.json ?? parseJson(sniffed.text), options) };
