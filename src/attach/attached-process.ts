@@ -28,6 +28,18 @@ export class AttachedProcess {
       await closeInspector(endpoint);
       throw new UserError(`process ${pid}: ${(error as Error).message}`);
     }
+    // First of all, an inspector tsprof opened learns to close itself should tsprof die (the window between
+    // SIGUSR1 and this evaluation is the only one in which a killed tsprof leaves it open).
+    let watchdog: Watchdog | undefined;
+    if (endpoint.openedByUs) {
+      try {
+        watchdog = await installWatchdog(connection.main);
+      } catch (error) {
+        await closeInspector(endpoint, connection);
+        connection.close();
+        throw new UserError(`process ${pid}: could not guard the inspector tsprof opened, so it closed it again (${(error as Error).message})`);
+      }
+    }
     let info: ProcessInfo;
     try {
       // Reads only: the process's own view of itself, and proof that this inspector belongs to `pid`.
@@ -43,17 +55,6 @@ export class AttachedProcess {
       await closeInspector(endpoint, connection);
       connection.close();
       throw new UserError(`the inspector on port ${endpoint.port} belongs to process ${info.pid}, not ${pid}; tsprof did not use it`);
-    }
-    // An inspector tsprof opened closes itself if tsprof dies without closing it.
-    let watchdog: Watchdog | undefined;
-    if (endpoint.openedByUs) {
-      try {
-        watchdog = await installWatchdog(connection.main);
-      } catch (error) {
-        await closeInspector(endpoint, connection);
-        connection.close();
-        throw new UserError(`process ${pid}: could not guard the inspector tsprof opened, so it closed it again (${(error as Error).message})`);
-      }
     }
     return new AttachedProcess(endpoint, connection, info, watchdog);
   }
