@@ -264,3 +264,18 @@ describe('text that is not all UTF-8', () => {
     expect(result.stderr).toMatch(/latin1\.folded: 1 byte sequence is not UTF-8 and read as U\+FFFD/);
   });
 });
+
+describe('deep stacks that V8 did not record', () => {
+  it('a 400-frame folded stack survives .cpuprofile and back unchanged (never marked as a truncated V8 stack)', () => {
+    const dir = tempDir();
+    const folded = join(dir, 'deep.folded');
+    writeFileSync(folded, `${Array.from({ length: 400 }, (_, i) => `frame${i}`).join(';')} 5\n`);
+    const cpuprofile = join(dir, 'deep.cpuprofile');
+    const back = join(dir, 'back.folded');
+    expect(runCli(['convert', folded, '-o', cpuprofile]).status).toBe(0);
+    const again = runCli(['convert', cpuprofile, '-o', back]);
+    expect(again.status).toBe(0);
+    expect(again.stderr).toBe('');
+    expect(readFileSync(back, 'utf8')).toBe(readFileSync(folded, 'utf8'));
+  });
+});

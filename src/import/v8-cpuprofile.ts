@@ -257,7 +257,9 @@ function assignStacks(
   }
   if (visited !== nodes.length) throw new ProfileFormatError('the node tree has a cycle');
   const deep: number[] = [];
-  depth.forEach((d, i) => d >= TRUNCATED_DEPTH && deep.push(i));
+  // Deeper than V8 can record: not V8's sampling (folded text converted by tsprof, say), nothing to mark.
+  const fromV8 = depth.every((d) => d <= MAX_V8_DEPTH);
+  if (fromV8) depth.forEach((d, i) => d >= TRUNCATED_DEPTH && deep.push(i));
   if (deep.length > 0) markTruncatedStacks(deep, nodes, parentOf, stackOf, builder);
   return { stackOf, truncated: deep.length > 0 ? new Set(deep) : undefined, own };
 }
@@ -269,6 +271,8 @@ function assignStacks(
  * is taken as truncated.
  */
 export const TRUNCATED_DEPTH = 250;
+/** No stack V8 records is deeper than this: a profile with deeper ones was not sampled by V8. */
+const MAX_V8_DEPTH = 300;
 export const TRUNCATED_STACK = '(truncated stack)';
 
 /** Gives each of the `deep` nodes its stack under the `(truncated stack)` root. */
