@@ -279,3 +279,13 @@ describe('deep stacks that V8 did not record', () => {
     expect(readFileSync(back, 'utf8')).toBe(readFileSync(folded, 'utf8'));
   });
 });
+
+describe('bounded memory for any folded input', () => {
+  it('a line of 100,001 frames is refused in one line naming the limit', () => {
+    const file = join(tempDir(), 'too-deep.folded');
+    writeFileSync(file, `${Array.from({ length: 100_001 }, (_, i) => `f${i % 10}`).join(';')} 1\n`);
+    const result = runCli(['report', file]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^tsprof: error: \S+too-deep\.folded: a stack is deeper than 100,000 frames\n$/);
+  });
+});

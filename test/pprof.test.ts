@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { Function as PprofFunction, Line, Location, Profile as PprofProfile, Sample, StringTable, ValueType } from 'pprof-format';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -108,5 +108,24 @@ describe('pprof values that make no sense are refused, in one line', () => {
       stringTable: strings,
     });
     expect(refused(profile.encode(), 'negative.pb')).toMatch(/a sample has the negative value -1/);
+  });
+});
+
+describe('bounded memory for any pprof input', () => {
+  it('one location of 100,000 inlined lines named 1,000 times by a sample (a 485-byte file) is refused at once', () => {
+    const strings = new StringTable();
+    const lines = Array.from({ length: 100_000 }, () => new Line({ functionId: 1 }));
+    const profile = new PprofProfile({
+      sampleType: [new ValueType({ type: strings.dedup('samples'), unit: strings.dedup('count') })],
+      function: [new PprofFunction({ id: 1, name: strings.dedup('f') })],
+      location: [new Location({ id: 1, line: lines })],
+      sample: [new Sample({ locationId: Array<number>(1000).fill(1), value: [1] })],
+      stringTable: strings,
+    });
+    const file = join(tempDir(), 'inline-bomb.pb.gz');
+    writeFileSync(file, gzipSync(profile.encode()));
+    const result = runCli(['report', file], { timeout: 20_000 });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^tsprof: error: \S+inline-bomb\.pb\.gz: a sample's stack is deeper than 100,000 frames\n$/);
   });
 });

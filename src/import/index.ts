@@ -1,5 +1,6 @@
 import type { Profile as PprofProfile } from 'pprof-format';
 import { gunzipSync } from 'node:zlib';
+import { ProfileLimitError } from '../model/builder.js';
 import type { Profile } from '../model/profile.js';
 import { decodePprof, importPprof } from './pprof.js';
 import { importFolded, looksLikeFolded } from './folded.js';
@@ -87,6 +88,15 @@ export function detectFormat(bytes: Uint8Array, fileName = ''): InputFormat | un
 
 /** Reads a profile from `bytes`, whatever the format. Throws ProfileFormatError for anything it cannot read. */
 export function importProfile(bytes: Uint8Array, options: ImportOptions & { fileName?: string } = {}): { profile: Profile; format: InputFormat } {
+  try {
+    return importAnyFormat(bytes, options);
+  } catch (error) {
+    if (error instanceof ProfileLimitError) throw new ProfileFormatError(error.message);
+    throw error;
+  }
+}
+
+function importAnyFormat(bytes: Uint8Array, options: ImportOptions & { fileName?: string }): { profile: Profile; format: InputFormat } {
   const sniffed = sniff(bytes);
   const format = sniffed.format ?? formatFromName(options.fileName ?? '');
   if (sniffed.notUtf8) options.onWarning?.(`${sniffed.notUtf8} byte sequence${sniffed.notUtf8 === 1 ? ' is' : 's are'} not UTF-8 and read as U+FFFD`);

@@ -1,5 +1,5 @@
 import { Profile as PprofProfile } from 'pprof-format';
-import { ProfileBuilder } from '../model/builder.js';
+import { MAX_STACK_DEPTH, ProfileBuilder } from '../model/builder.js';
 import type { Frame, Profile, WeightUnit } from '../model/profile.js';
 import { ProfileFormatError } from './format-error.js';
 
@@ -76,7 +76,9 @@ export function importPprof(pprof: PprofProfile): Profile {
     for (let i = sample.locationId.length - 1; i >= 0; i--) {
       const ids = framesOfLocation.get(Number(sample.locationId[i]));
       if (!ids) throw new ProfileFormatError(`a sample names location ${sample.locationId[i]}, which the profile does not have`);
-      frameIds.push(...ids);
+      // Checked before the stack is built: a few locations of many inlined lines can ask for billions of frames.
+      if (frameIds.length + ids.length > MAX_STACK_DEPTH) throw new ProfileFormatError(`a sample's stack is deeper than ${MAX_STACK_DEPTH.toLocaleString('en-US')} frames`);
+      for (const id of ids) frameIds.push(id);
     }
     const threadLabel = threadKey > 0 ? sample.label.find((l) => Number(l.key) === threadKey) : undefined;
     let thread = 0;

@@ -4,6 +4,15 @@ import type { Frame, Profile, ProfileMeta, ThreadInfo, WeightUnit } from './prof
 export const ROOT_STACK = -1;
 
 /**
+ * The deepest stack a profile may hold. Real stacks stay far below (V8 records 255 frames, perf a few
+ * thousand); a file that asks for more is refused rather than allowed to take all memory.
+ */
+export const MAX_STACK_DEPTH = 100_000;
+
+/** A profile beyond what tsprof holds (MAX_STACK_DEPTH); importers report it as the file's fault. */
+export class ProfileLimitError extends Error {}
+
+/**
  * Collects frames, stacks and samples, interning frames by value and stacks by call path, and then
  * `build()`s a frozen Profile. The builder cannot be used again after `build()`.
  */
@@ -11,6 +20,7 @@ export class ProfileBuilder {
   private readonly frames: Frame[] = [];
   private readonly frameIds = new Map<string, number>();
   private readonly stackPrefix: number[] = [];
+  private readonly stackDepth: number[] = [];
   private readonly stackFrame: number[] = [];
   /** For each stack, its child stacks by frame id: how call paths are interned. */
   private readonly stackChildren = new Map<number, Map<number, number>>();
@@ -49,8 +59,11 @@ export class ProfileBuilder {
     }
     let id = children.get(frameId);
     if (id === undefined) {
+      const depth = prefixStack === ROOT_STACK ? 1 : this.stackDepth[prefixStack]! + 1;
+      if (depth > MAX_STACK_DEPTH) throw new ProfileLimitError(`a stack is deeper than ${MAX_STACK_DEPTH.toLocaleString('en-US')} frames`);
       id = this.stackPrefix.length;
       this.stackPrefix.push(prefixStack);
+      this.stackDepth.push(depth);
       this.stackFrame.push(frameId);
       children.set(frameId, id);
     }
