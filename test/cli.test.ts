@@ -289,3 +289,24 @@ describe('bounded memory for any folded input', () => {
     expect(result.stderr).toMatch(/^tsprof: error: \S+too-deep\.folded: a stack is deeper than 100,000 frames\n$/);
   });
 });
+
+describe('outputs that grow with depth times stacks', () => {
+  it('a 20,000-deep recursion sampled at every depth: folded, pprof and speedscope are refused in one line, .cpuprofile and the page are written', () => {
+    const dir = tempDir();
+    const depth = 20_000;
+    const nodes = [{ id: 1, callFrame: { functionName: '(root)', scriptId: '0', url: '', lineNumber: -1, columnNumber: -1 }, children: [2] }];
+    for (let id = 2; id <= depth + 1; id++) {
+      nodes.push({ id, callFrame: { functionName: 'recurse', scriptId: '1', url: 'file:///app.js', lineNumber: 1, columnNumber: 0 }, children: id <= depth ? [id + 1] : [] });
+    }
+    const samples = nodes.slice(1).map((node) => node.id);
+    const input = join(dir, 'recursion.cpuprofile');
+    writeFileSync(input, JSON.stringify({ nodes, startTime: 0, endTime: samples.length, samples, timeDeltas: samples.map(() => 1) }));
+    for (const output of ['x.folded', 'x.pb.gz', 'x.speedscope.json']) {
+      const result = runCli(['convert', input, '-o', join(dir, output)]);
+      expect(result.status, output).toBe(2);
+      expect(result.stderr).toMatch(/output would hold 200,010,000 frames \(20,000 sampled stacks, up to 20,000 deep\); write \.cpuprofile or the HTML page/);
+      expect(existsSync(join(dir, output))).toBe(false);
+    }
+    for (const output of ['x.cpuprofile', 'x.html']) expect(runCli(['convert', input, '-o', join(dir, output)]).status, output).toBe(0);
+  });
+});

@@ -4,6 +4,8 @@ import { toHtml } from '../export/html.js';
 import { toPprof } from '../export/pprof.js';
 import { loadPageAssets } from '../export/html-assets.js';
 import { toSpeedscope } from '../export/speedscope.js';
+import { OutputTooLargeError } from '../export/output-size.js';
+import { UserError } from './errors.js';
 import type { Profile } from '../model/profile.js';
 import type { OutputFormat } from './format-names.js';
 
@@ -13,7 +15,17 @@ export interface RenderContext {
   recordedAt?: Date;
 }
 
+/** The profile in `format`; an output too large to write is the user's error (another format will do). */
 export function renderProfile(profile: Profile, format: OutputFormat, context: RenderContext): string | Uint8Array {
+  try {
+    return render(profile, format, context);
+  } catch (error) {
+    if (error instanceof OutputTooLargeError) throw new UserError(error.message);
+    throw error;
+  }
+}
+
+function render(profile: Profile, format: OutputFormat, context: RenderContext): string | Uint8Array {
   switch (format) {
     case 'folded':
       return toFolded(profile, context);

@@ -2,6 +2,7 @@ import { weightByThreadStack } from '../model/call-tree.js';
 import { frameLabel } from '../model/frame-display.js';
 import type { Profile } from '../model/profile.js';
 import type { ExportOptions } from './options.js';
+import { checkStacksWritten } from './output-size.js';
 
 /**
  * Folded stacks for flamegraph.pl, speedscope, Pyroscope and inferno: `root;caller;callee COUNT`, one line
@@ -10,6 +11,7 @@ import type { ExportOptions } from './options.js';
  * format, so they become `,` and a space.
  */
 export function toFolded(profile: Profile, options: ExportOptions): string {
+  checkStacksWritten(profile, 'folded');
   const labels = profile.frames.map((frame) => foldedSafe(frameLabel(frame, options.cwd)));
   const withThreadRoots = profile.threads.length > 1;
   const { prefix, frame } = profile.stacks;

@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { weightByThreadStack } from '../model/call-tree.js';
 import { frameName } from '../model/frame-display.js';
+import { checkStacksWritten } from './output-size.js';
 import type { Frame, Profile } from '../model/profile.js';
 
 /**
@@ -12,6 +13,7 @@ import type { Frame, Profile } from '../model/profile.js';
  * a `thread` label (and `pid`) on each sample. Paths stay absolute, as pprof tools expect.
  */
 export function toPprof(profile: Profile): Uint8Array {
+  checkStacksWritten(profile, 'pprof');
   const strings = new StringTable();
   const intervalNs = Math.round((profile.meta.intervalUs ?? 1000) * 1000);
   const timeUnit = profile.unit === 'microseconds';

@@ -3,6 +3,7 @@ import { frameName } from '../model/frame-display.js';
 import type { Profile } from '../model/profile.js';
 import { stackFrameIds } from '../model/profile.js';
 import { sampleDurationsUs } from '../model/sample-durations.js';
+import { checkStacksWritten } from './output-size.js';
 import { TSPROF_VERSION } from '../version.js';
 
 /**
@@ -11,6 +12,7 @@ import { TSPROF_VERSION } from '../version.js';
  * Consecutive samples of the same stack are merged, as speedscope itself does on import.
  */
 export function toSpeedscope(profile: Profile, options: { name?: string } = {}): string {
+  checkStacksWritten(profile, 'speedscope');
   const frames = profile.frames.map((frame) => ({
     name: frameName(frame),
     ...(frame.file !== undefined ? { file: frame.file } : {}),
