@@ -16,6 +16,7 @@ import { ProfileBuilder } from '../src/model/builder.js';
 import type { Profile } from '../src/model/profile.js';
 import { dumpProfile } from './helpers/dump.js';
 import { fixture, repoRoot } from './helpers/paths.js';
+import { seededRandom } from './helpers/random.js';
 
 const load = (name: string) => importProfile(readFileSync(fixture('profiles', name)), { fileName: name }).profile;
 const fixtures = ['hot-function.cpuprofile', 'perf-vertx-stacks.collapsed', 'java-inline.collapsed', 'simple-evented.speedscope.json', 'two-sampled.speedscope.json'];
@@ -224,5 +225,38 @@ describe('filling the page template', () => {
     const data = /<script type="application\/json" id="profile-data">(.*?)<\/script>/s.exec(html);
     expect(data, 'data block').not.toBeNull();
     expect(JSON.stringify(JSON.parse(data![1]!))).toContain('/*{{SCRIPT}}*/');
+  });
+});
+
+describe('functionTable on recursive stacks', () => {
+  it('gives each function the self and total that walking every sample gives (each sample counted once)', () => {
+    const random = seededRandom(7);
+    for (let round = 0; round < 20; round++) {
+      const builder = new ProfileBuilder('samples');
+      const frames = Array.from({ length: 6 }, (_, i) => builder.internFrame({ name: `f${i}`, file: '/r.js', line: i + 1 }));
+      const stacks: number[][] = [];
+      for (let n = 0; n < 200; n++) {
+        const stack = Array.from({ length: 1 + Math.floor(random() * 12) }, () => frames[Math.floor(random() * frames.length)]!);
+        stacks.push(stack);
+        builder.addSample(builder.stackOf(stack), 1 + Math.floor(random() * 3));
+      }
+      const profile = builder.build({});
+      const expected = new Map<number, { self: number; total: number }>();
+      for (let i = 0; i < profile.samples.length; i++) {
+        const ids = stacks[i]!;
+        const w = profile.samples.weight[i]!;
+        const leaf = expected.get(ids.at(-1)!) ?? { self: 0, total: 0 };
+        leaf.self += w;
+        expected.set(ids.at(-1)!, leaf);
+        for (const id of new Set(ids)) {
+          const entry = expected.get(id) ?? { self: 0, total: 0 };
+          entry.total += w;
+          expected.set(id, entry);
+        }
+      }
+      const rows = functionTable(profile);
+      expect(rows.length).toBe(expected.size);
+      for (const row of rows) expect({ self: row.self, total: row.total }).toEqual(expected.get(row.frameId));
+    }
   });
 });

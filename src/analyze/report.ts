@@ -1,4 +1,3 @@
-import { weightByThreadStack } from '../model/call-tree.js';
 import type { Frame, Profile } from '../model/profile.js';
 import { totalWeight } from '../model/profile.js';
 
@@ -25,17 +24,18 @@ export function functionTable(profile: Profile, options: FunctionTableOptions = 
   const by = options.by ?? 'self';
   const self = new Float64Array(profile.frames.length);
   const total = new Float64Array(profile.frames.length);
-  const { prefix, frame } = profile.stacks;
-  const seen = new Set<number>();
+  const { prefix, frame, length } = profile.stacks;
 
-  for (const byStack of weightByThreadStack(profile).values()) {
-    for (const [stackId, w] of byStack) {
-      self[frame[stackId]!]! += w;
-      seen.clear();
-      for (let s = stackId; s !== -1; s = prefix[s]!) seen.add(frame[s]!);
-      for (const id of seen) total[id]! += w;
-    }
-  }
+  // Linear in the stack table, however deep the stacks (walking every sample's stack was quadratic in depth):
+  // each stack's own weight, then the weight of its whole subtree (a prefix is always created before the
+  // stacks that extend it, so a backward pass adds every child to its parent before the parent is read).
+  const subtree = new Float64Array(length);
+  for (let i = 0; i < profile.samples.length; i++) subtree[profile.samples.stack[i]!]! += profile.samples.weight[i]!;
+  for (let s = 0; s < length; s++) self[frame[s]!]! += subtree[s]!;
+  for (let s = length - 1; s >= 0; s--) if (prefix[s] !== -1) subtree[prefix[s]!]! += subtree[s]!;
+  // A function's total is the subtree weight of its outermost calls: those with no call of it above them
+  // (a recursive function counts each sample once).
+  for (const s of outermostCalls(profile)) total[frame[s]!]! += subtree[s]!;
 
   const all = totalWeight(profile);
   const percent = (value: number) => (all > 0 ? (100 * value) / all : 0);
@@ -47,4 +47,29 @@ export function functionTable(profile: Profile, options: FunctionTableOptions = 
   });
   rows.sort((a, b) => b[by] - a[by] || (by === 'self' ? b.total - a.total : b.self - a.self) || a.frame.name.localeCompare(b.frame.name));
   return options.top !== undefined ? rows.slice(0, options.top) : rows;
+}
+
+/** The stacks whose frame does not occur among their callers, by one depth-first walk of the stack tree. */
+function outermostCalls(profile: Profile): number[] {
+  const { prefix, frame, length } = profile.stacks;
+  const children: number[][] = Array.from({ length }, () => []);
+  const roots: number[] = [];
+  for (let s = 0; s < length; s++) (prefix[s] === -1 ? roots : children[prefix[s]!]!).push(s);
+  const onPath = new Uint32Array(profile.frames.length); // how often each frame occurs on the current path
+  const outermost: number[] = [];
+  // Entries >= 0 enter a stack; ~s leaves it.
+  const pending: number[] = [...roots];
+  while (pending.length > 0) {
+    const entry = pending.pop()!;
+    if (entry < 0) {
+      onPath[frame[~entry]!]!--;
+      continue;
+    }
+    const f = frame[entry]!;
+    if (onPath[f] === 0) outermost.push(entry);
+    onPath[f]!++;
+    pending.push(~entry);
+    for (const child of children[entry]!) pending.push(child); // no spread: a stack can have 100,000 callees
+  }
+  return outermost;
 }
