@@ -172,8 +172,9 @@ describe.each(SAMPLERS)('tsprof record --sampler %s', (name) => {
       const result = await startTsprof(['record', '--sampler', sampler, '--no-subprocesses', '-o', out, '--', 'node', fixture('programs', 'threads-and-children.js')]).done;
       expect(result.status).toBe(0);
       const folded = readText(out);
-      expect(totalOf(folded, 'mainTask')).toBeGreaterThan(20);
-      expect(totalOf(folded, 'workerTask')).toBeGreaterThan(20);
+      // Present, as in the test above (the tasks spin for a wall-clock time, so a loaded machine samples less).
+      expect(totalOf(folded, 'mainTask')).toBeGreaterThan(5);
+      expect(totalOf(folded, 'workerTask')).toBeGreaterThan(5);
       expect(totalOf(folded, 'childTask')).toBe(0);
       expect(totalOf(folded, 'clusterTask')).toBe(0);
     });
