@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { importFolded } from '../src/import/folded.js';
 import { detectFormat, formatFromName, importProfile } from '../src/import/index.js';
 import { dumpProfile } from './helpers/dump.js';
 import { fixture } from './helpers/paths.js';
@@ -107,5 +108,22 @@ describe('speedscope', () => {
     expect(profile.unit).toBe('microseconds');
     expect(profile.threads.map((t) => t.name)).toEqual(['one', 'two']);
     expect(profile.samples.weight.reduce((x, y) => x + y, 0)).toBe(28e6);
+  });
+});
+
+describe('folded text too large for one string', () => {
+  it('read from bytes a line at a time, it gives the same profile as from a string', () => {
+    for (const name of ['perf-vertx-stacks.collapsed', 'java-inline.collapsed']) {
+      const bytes = readFileSync(fixture('profiles', name));
+      expect(dumpProfile(importFolded(bytes))).toEqual(dumpProfile(importFolded(bytes.toString('utf8'))));
+    }
+  });
+
+  it('a line with bytes that are not UTF-8 is read with U+FFFD and counted in one warning', () => {
+    const warnings: string[] = [];
+    const bytes = Buffer.concat([Buffer.from('main;caf'), Buffer.from([0xe9]), Buffer.from(' 5\nmain;ok 3\n')]);
+    const profile = importFolded(bytes, { onWarning: (message) => warnings.push(message) });
+    expect(profile.frames.map((frame) => frame.name)).toContain('caf\uFFFD');
+    expect(warnings).toEqual(['1 line has bytes that are not UTF-8, read as U+FFFD']);
   });
 });

@@ -11,6 +11,37 @@ import type { ImportOptions } from './options.js';
 
 const COUNT = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
+function* linesOf(text: string): Generator<string> {
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    yield text.slice(start, end);
+    start = end + 1;
+  }
+}
+
+/** Each line of UTF-8 `bytes`; bytes that are not UTF-8 become U+FFFD, counted in one warning at the end. */
+function* linesOfBytes(bytes: Uint8Array, options: ImportOptions): Generator<string> {
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  const lenient = new TextDecoder('utf-8', { fatal: false });
+  let notUtf8 = 0;
+  let start = 0;
+  while (start <= bytes.length) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end === -1) end = bytes.length;
+    const slice = bytes.subarray(start, end);
+    try {
+      yield strict.decode(slice);
+    } catch {
+      notUtf8++;
+      yield lenient.decode(slice);
+    }
+    start = end + 1;
+  }
+  if (notUtf8 > 0) options.onWarning?.(`${notUtf8} line${notUtf8 === 1 ? ' has' : 's have'} bytes that are not UTF-8, read as U+FFFD`);
+}
+
 /** True when the first non-blank line of `text` parses as a folded line. */
 export function looksLikeFolded(text: string): boolean {
   for (const line of firstLines(text, 5)) {
@@ -20,16 +51,16 @@ export function looksLikeFolded(text: string): boolean {
   return false;
 }
 
-export function importFolded(text: string, options: ImportOptions = {}): Profile {
+/**
+ * Reads folded text, given as a string or, for files larger than a string can be (V8 stops at 512 MiB), as
+ * bytes read a line at a time.
+ */
+export function importFolded(text: string | Uint8Array, options: ImportOptions = {}): Profile {
   const builder = new ProfileBuilder('samples');
   let lineNumber = 0;
   let total = 0;
-  let start = 0;
-  while (start <= text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    const line = text.slice(start, end).replace(/\r$/, '');
-    start = end + 1;
+  for (const rawLine of typeof text === 'string' ? linesOf(text) : linesOfBytes(text, options)) {
+    const line = rawLine.replace(/\r$/, '');
     lineNumber++;
     if (line.trim() === '') continue;
 

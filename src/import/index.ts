@@ -30,6 +30,8 @@ interface Sniffed {
   text: string;
   /** Bytes that were not UTF-8, read as U+FFFD (a Latin-1 name in a perf script's output, say). */
   notUtf8?: number;
+  /** Folded text too large for one string, to be read a line at a time. */
+  bytes?: Uint8Array;
   json?: unknown;
   pprof?: PprofProfile;
 }
@@ -40,6 +42,7 @@ function sniff(compressed: Uint8Array): Sniffed {
   const bytes = compressed[0] === 0x1f && compressed[1] === 0x8b ? gunzip(compressed) : compressed;
   const pprof = looksBinary(bytes) ? decodePprof(bytes) : undefined;
   if (pprof) return { format: 'pprof', text: '', pprof };
+  if (bytes.length > LARGE_TEXT_BYTES) return sniffLargeText(bytes);
   let text: string;
   let notUtf8 = 0;
   try {
@@ -75,6 +78,19 @@ function countGenuineReplacements(bytes: Uint8Array): number {
   return count;
 }
 
+/** Past this size text is not made into one string (V8's limit is 512 MiB): folded text is read by lines. */
+const LARGE_TEXT_BYTES = 256 * 1024 * 1024;
+
+function sniffLargeText(bytes: Uint8Array): Sniffed {
+  if (bytes.indexOf(0) !== -1) throw new ProfileFormatError('the file contains NUL bytes: it is binary data, not a profile tsprof reads');
+  const head = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(0, 64 * 1024));
+  const start = head.search(/\S/);
+  const megabytes = Math.round(bytes.length / 2 ** 20).toLocaleString('en-US');
+  if (head[start] === '{' || head[start] === '[') throw new ProfileFormatError(`the file is ${megabytes} MB of JSON; tsprof reads JSON profiles of up to ${LARGE_TEXT_BYTES / 2 ** 20} MB (folded text and pprof of any size)`);
+  if (!looksLikeFolded(head)) throw new ProfileFormatError('the file is not a profile tsprof reads (.cpuprofile, speedscope JSON, folded "frame;frame COUNT" lines or pprof)');
+  return { format: 'folded', text: '', bytes };
+}
+
 function countReplacements(text: string): number {
   let count = 0;
   for (let at = text.indexOf('\uFFFD'); at !== -1; at = text.indexOf('\uFFFD', at + 1)) count++;
@@ -107,7 +123,7 @@ function importAnyFormat(bytes: Uint8Array, options: ImportOptions & { fileName?
       return { format, profile: importSpeedscope(sniffed.json ?? parseJson(sniffed.text)) };
     case 'folded':
       if (sniffed.json !== undefined) throw new ProfileFormatError('the file is JSON, not folded stacks');
-      return { format, profile: importFolded(sniffed.text, options) };
+      return { format, profile: importFolded(sniffed.bytes ?? sniffed.text, options) };
     case 'pprof':
       if (!sniffed.pprof) throw new ProfileFormatError('the file is not a pprof profile (profile.proto, usually gzipped)');
       return { format, profile: importPprof(sniffed.pprof) };
