@@ -304,7 +304,7 @@ describe('outputs that grow with depth times stacks', () => {
     for (const output of ['x.folded', 'x.pb.gz', 'x.speedscope.json']) {
       const result = runCli(['convert', input, '-o', join(dir, output)]);
       expect(result.status, output).toBe(2);
-      expect(result.stderr).toMatch(/output would hold 200,010,000 frames \(20,000 sampled stacks, up to 20,000 deep\); write \.cpuprofile or the HTML page/);
+      expect(result.stderr).toMatch(/^tsprof: error: \S+x\.\S+: \w+ output would hold 200,010,000 frames \(20,000 sampled stacks, up to 20,000 deep\); write \.cpuprofile or the HTML page/);
       expect(existsSync(join(dir, output))).toBe(false);
     }
     for (const output of ['x.cpuprofile', 'x.html']) expect(runCli(['convert', input, '-o', join(dir, output)]).status, output).toBe(0);

@@ -13,6 +13,8 @@ export interface RenderContext {
   cwd: string;
   title?: string;
   recordedAt?: Date;
+  /** The file being written, for messages. */
+  outputName?: string;
 }
 
 /** The profile in `format`; an output too large to write is the user's error (another format will do). */
@@ -20,7 +22,7 @@ export function renderProfile(profile: Profile, format: OutputFormat, context: R
   try {
     return render(profile, format, context);
   } catch (error) {
-    if (error instanceof OutputTooLargeError) throw new UserError(error.message);
+    if (error instanceof OutputTooLargeError) throw new UserError(context.outputName ? `${context.outputName}: ${error.message}` : error.message);
     throw error;
   }
 }

@@ -24,5 +24,5 @@ export function convertCommand(input: string, options: ConvertOptions, warn: (me
   });
   const title = profile.meta.command ?? (input === '-' ? 'stdin' : basename(input));
   const recordedAt = input === '-' ? undefined : statSync(input).mtime;
-  writeOutput(options.output, renderProfile(profile, format, { cwd: process.cwd(), title, ...(recordedAt ? { recordedAt } : {}) }));
+  writeOutput(options.output, renderProfile(profile, format, { cwd: process.cwd(), title, outputName: options.output, ...(recordedAt ? { recordedAt } : {}) }));
 }

@@ -153,7 +153,7 @@ export async function writeRecording(merged: MergeResult, target: RecordingOutpu
   }
   const mapping = options.sourceMaps ? applySourceMaps(merged.profile, new ScriptMaps(merged.sourceMaps, true)) : undefined;
   const profile = mapping?.profile ?? merged.profile;
-  const content = renderProfile(profile, format, { cwd: process.cwd(), title: profile.meta.command ?? 'tsprof record' });
+  const content = renderProfile(profile, format, { cwd: process.cwd(), title: profile.meta.command ?? 'tsprof record', outputName: target.path });
   const output = writeOutput(target.path, content, target.alternatives ? { alternatives: target.alternatives } : {});
 
   // The figures every output shows (describeProfile): samples written and the rate they achieved.
