@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from './helpers/wait-for.js';
 import { startProfiling, type Profiler } from '../src/index.js';
 import { decodePprof, importPprof } from '../src/import/pprof.js';
 import { functionTable } from '../src/analyze/report.js';
@@ -62,10 +63,6 @@ async function work(ms: number): Promise<void> {
   }
 }
 
-const waitFor = async (condition: () => boolean, ms: number) => {
-  const end = Date.now() + ms;
-  while (!condition() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 25));
-};
 
 /** The pprof inside a multipart form's `profile` part. */
 function multipartProfile(body: Buffer, contentType: string): Buffer {
@@ -86,7 +83,7 @@ describe('startProfiling: continuous profiling inside the process', () => {
     started(startProfiling({ service: 'api', labels: { version: '1.4.2' }, push: pyroscope.url, profefe: profefe.url, every: 1, seconds: 0.4 }));
     const begin = Date.now();
     await work(1800);
-    await waitFor(() => pyroscope.requests.length > 0 && profefe.requests.length > 0, 3000);
+    await waitFor(() => pyroscope.requests.length > 0 && profefe.requests.length > 0, 3000, 'a push to each collector');
 
     const ingest = pyroscope.requests[0]!;
     expect(ingest.url.pathname).toBe('/ingest');
@@ -114,7 +111,7 @@ describe('startProfiling: continuous profiling inside the process', () => {
     const collector = await startCollector();
     started(startProfiling({ service: 'jitter', profefe: collector.url, every: 0.5, seconds: 0.1 }));
     await work(2600);
-    await waitFor(() => collector.requests.length >= 4, 2000);
+    await waitFor(() => collector.requests.length >= 4, 2000, 'four windows');
     expect(collector.requests.length).toBeGreaterThanOrEqual(4);
     expect(collector.requests.length).toBeLessThanOrEqual(6);
     const offsets = collector.requests.map((request) => request.at % 500);
@@ -142,7 +139,7 @@ describe('startProfiling: continuous profiling inside the process', () => {
         }),
     });
     const profiler = startProfiling({ service: 'trickle', profefe: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, every: 0.3, seconds: 0.1, onError: () => {} });
-    await waitFor(() => pushes >= 1, 10_000);
+    await waitFor(() => pushes >= 1, 10_000, 'a push to the trickling collector');
     expect(pushes).toBeGreaterThanOrEqual(1);
     const outcome = await Promise.race([profiler.stop().then(() => 'stopped'), new Promise((resolve) => setTimeout(resolve, 20_000, 'still waiting')).then(String)]);
     expect(outcome).toBe('stopped');
@@ -192,7 +189,7 @@ describe('startProfiling: continuous profiling inside the process', () => {
       env: { ...process.env, NODE_OPTIONS: '', TSPROF_SERVICE: 'checkout', TSPROF_LABELS: 'version=2.0.1,region=eu', TSPROF_PROFEFE: collector.url, TSPROF_EVERY: '0.5', TSPROF_SECONDS: '0.2' },
     });
     open.push({ close: async () => void child.kill('SIGKILL') });
-    await waitFor(() => collector.requests.length > 0, 8000);
+    await waitFor(() => collector.requests.length > 0, 8000, 'a push');
     const stored = collector.requests[0]!;
     expect(stored.url.searchParams.get('service')).toBe('checkout');
     expect(stored.url.searchParams.get('labels')).toBe(`host=${hostname()},pid=${child.pid},version=2.0.1,region=eu`);
@@ -213,7 +210,7 @@ describe('startProfiling: continuous profiling inside the process', () => {
     });
     open.push({ close: async () => void child.kill('SIGKILL') });
     const fromWorkers = () => collector.requests.filter((request) => /,thread=worker \d+$/.test(request.url.searchParams.get('labels') ?? ''));
-    await waitFor(() => fromWorkers().length >= 2, 8000);
+    await waitFor(() => fromWorkers().length >= 2, 8000, 'pushes from both workers');
     const workers = new Set(fromWorkers().map((request) => request.url.searchParams.get('labels')));
     expect(workers.size).toBe(2);
     const profile = decode(fromWorkers()[0]!.body);
