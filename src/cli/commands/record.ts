@@ -3,18 +3,12 @@ import { createRequire } from 'node:module';
 import { constants, getPriority, setPriority } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { ChalkInstance } from 'chalk';
-import { SessionMerger, type MergeResult } from '../../record/merge.js';
+import type { MergeResult, SessionMerger } from '../../record/merge.js';
 import { defaultOutputName } from '../../record/output-name.js';
 import { createSessionDir, removeSessionDir, requestStop, SessionDirError, sessionDeviceFull } from '../../record/session.js';
 import { agentEnvironment, relaySignals, startTarget, type RunningTarget, type SamplerName, type TargetExit } from '../../record/spawn.js';
 import { UserError } from '../errors.js';
-import { writeOutput } from '../io.js';
-import { applySourceMaps } from '../../sourcemaps/apply.js';
-import { ScriptMaps } from '../../sourcemaps/script-maps.js';
 import { chooseOutputFormat, type OutputFormat } from '../format-names.js';
-import { renderProfile } from '../output-formats.js';
-import { describeProfile } from '../../model/profile-summary.js';
-import { StatusLine } from '../status-line.js';
 
 export interface RecordOptions {
   /** Samples per second. */
@@ -66,6 +60,9 @@ export async function recordCommand(command: string[], options: RecordOptions, r
     const env = agentEnvironment(process.env, { sessionDir, intervalUs, flushMs: FLUSH_MS, sampler: options.sampler });
     if (!options.subprocesses) env.TSPROF_ONLY_CHILD_OF = String(process.pid);
     const target = await startCommand(command, env, { stdoutToStderr: output === '-' });
+    // What only taking chunks in and writing the profile need is loaded once the command runs: every
+    // millisecond before the spawn is one the command waits for.
+    const [{ SessionMerger }, { StatusLine }] = await Promise.all([import('../../record/merge.js'), import('../status-line.js')]);
     // tsprof's own work (taking chunks in) must never compete with the program for a core: lower our
     // priority, after the spawn so that the command keeps its own.
     try {
@@ -151,6 +148,13 @@ export async function writeRecording(merged: MergeResult, target: RecordingOutpu
     warn(merged.processCount === 0 && merged.problems.length === 0 ? 'no Node.js process ran, so there is nothing to profile (is the command a Node program?)' : 'no samples were recorded; nothing written');
     return;
   }
+  const [{ writeOutput }, { applySourceMaps }, { ScriptMaps }, { renderProfile }, { describeProfile }] = await Promise.all([
+    import('../io.js'),
+    import('../../sourcemaps/apply.js'),
+    import('../../sourcemaps/script-maps.js'),
+    import('../output-formats.js'),
+    import('../../model/profile-summary.js'),
+  ]);
   const mapping = options.sourceMaps ? applySourceMaps(merged.profile, new ScriptMaps(merged.sourceMaps, true)) : undefined;
   const profile = mapping?.profile ?? merged.profile;
   const content = renderProfile(profile, format, { cwd: process.cwd(), title: profile.meta.command ?? 'tsprof record', outputName: target.path });
