@@ -93,6 +93,10 @@ describe('worker threads that never turn their event loop', () => {
     for (const [root, samples] of workers) expect(samples, root).toBeGreaterThan(100);
     const self = [...selfByFunction(folded)].sort((a, b) => b[1] - a[1]);
     expect(self[0]![0]).toBe('poolTask');
+    // Time the workers wait for tasks is the app's (piscina's atomicsWaitLoop), as V8 shows it without
+    // tsprof: never tsprof's own work, and no frame of tsprof's Atomics.wait stands in the stacks.
+    expect(selfByFunction(folded).get('atomicsWaitLoop')).toBeGreaterThan(0);
+    expect(folded).not.toMatch(/blocking-waits|dist\/agent/);
   });
 
   it("Atomics.wait returns to the app what it returns without tsprof: not-equal, timed-out after its timeout, ok when notified", async () => {

@@ -65,6 +65,11 @@ export interface AppendOptions {
    * frames nor their time show up in the program's functions.
    */
   isOwnFrame?: (callFrame: { functionName: string; url: string }) => boolean;
+  /**
+   * Frames that stand in for the program's own call and are left out of stacks, their samples kept: the
+   * agent's Atomics.wait in a worker is the app's Atomics.wait (V8 shows no frame for the builtin).
+   */
+  isTransparentFrame?: (callFrame: { functionName: string; url: string }) => boolean;
 }
 
 export interface AppendResult {
@@ -100,7 +105,7 @@ export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options
     indexOfId.set(node.id, i);
   });
   const parentOf = parentIndexes(nodes, indexOfId);
-  const { stackOf: stackOfNode, truncated, own: ownNode } = assignStacks(nodes, parentOf, builder, options.isOwnFrame);
+  const { stackOf: stackOfNode, truncated, own: ownNode } = assignStacks(nodes, parentOf, builder, options);
   const idleNode = nodes.map((node) => node.callFrame.functionName === IDLE);
 
   const startTime = typeof profile.startTime === 'number' && Number.isFinite(profile.startTime) ? profile.startTime : undefined;
@@ -225,7 +230,7 @@ function assignStacks(
   nodes: V8Node[],
   parentOf: Int32Array,
   builder: ProfileBuilder,
-  isOwnFrame: AppendOptions['isOwnFrame'],
+  { isOwnFrame, isTransparentFrame }: Pick<AppendOptions, 'isOwnFrame' | 'isTransparentFrame'>,
 ): { stackOf: Int32Array; truncated: Set<number> | undefined; own: Uint8Array | undefined } {
   const childrenOf: number[][] = nodes.map(() => []);
   const roots: number[] = [];
@@ -249,9 +254,16 @@ function assignStacks(
     const index = pending.pop()!;
     visited++;
     for (const child of childrenOf[index]!) {
-      stackOf[child] = builder.childStack(stackOf[index]!, builder.internFrame(toFrame(nodes[child]!.callFrame)));
-      depth[child] = depth[index]! + 1;
-      if (own) own[child] = own[index] || isOwnFrame!(nodes[child]!.callFrame) ? 1 : 0;
+      const callFrame = nodes[child]!.callFrame;
+      if (isTransparentFrame?.(callFrame)) {
+        stackOf[child] = stackOf[index]!;
+        depth[child] = depth[index]!;
+        if (own) own[child] = own[index]!;
+      } else {
+        stackOf[child] = builder.childStack(stackOf[index]!, builder.internFrame(toFrame(callFrame)));
+        depth[child] = depth[index]! + 1;
+        if (own) own[child] = own[index] || isOwnFrame!(callFrame) ? 1 : 0;
+      }
       pending.push(child);
     }
   }
@@ -289,8 +301,10 @@ function markTruncatedStacks(deep: number[], nodes: V8Node[], parentOf: Int32Arr
     }
     let stack = n !== -1 && marked.has(n) ? marked.get(n)! : marker;
     for (let k = path.length - 1; k >= 0; k--) {
-      stack = builder.childStack(stack, builder.internFrame(toFrame(nodes[path[k]!]!.callFrame)));
-      marked.set(path[k]!, stack);
+      const node = path[k]!;
+      const transparent = parentOf[node] !== -1 && stackOf[node] === stackOf[parentOf[node]!]; // left out above
+      if (!transparent) stack = builder.childStack(stack, builder.internFrame(toFrame(nodes[node]!.callFrame)));
+      marked.set(node, stack);
     }
     return stack;
   };

@@ -154,6 +154,7 @@ export class SessionMerger {
         timeOriginUs: this.options.originUs,
         ...(thread.lastSampleUs !== undefined ? { skipUntilUs: thread.lastSampleUs } : {}),
         isOwnFrame: isAgentFrame,
+        isTransparentFrame: isAgentWaitFrame,
       });
       thread.lastSampleUs = appended.lastSampleUs ?? thread.lastSampleUs;
       this.sampleCount += appended.sampleCount;
@@ -231,7 +232,17 @@ export class SessionMerger {
  * AGENT_CALL_URL), and the `(tsprof)` frame an attached recording names its console calls with.
  */
 export function isAgentFrame(callFrame: { functionName: string; url: string }): boolean {
+  if (isAgentWaitFrame(callFrame)) return false; // the app's own wait (below)
   return callFrame.url === AGENT_CALL_URL || callFrame.functionName === '(tsprof)' || (callFrame.url !== '' && isTsprofCode(callFrame.url));
+}
+
+/**
+ * The agent's Atomics.wait in a worker (src/agent/blocking-waits.cts) stands for the app's own Atomics.wait:
+ * its frame is left out and its samples kept, as V8 shows the app's wait (the work the agent does between
+ * slices runs in other agent functions, which are tsprof's own).
+ */
+export function isAgentWaitFrame(callFrame: { functionName: string; url: string }): boolean {
+  return callFrame.functionName === 'wait' && isTsprofCode(callFrame.url) && /[\\/]agent[\\/]blocking-waits\.cjs$/.test(callFrame.url);
 }
 
 /** `node 1234 server.js --port 80` (or `node 1234 -e <code>`): how a process is named in roots and messages. */
