@@ -118,11 +118,11 @@ function rawRequest(base: string, head: string): Promise<string> {
     const socket = connect(Number(port), hostname);
     let answer = '';
     const done = () => {
-      clearTimeout(timer);
       socket.destroy();
       resolve(answer.split('\r\n')[0] ?? '');
     };
-    const timer = setTimeout(done, 5000);
+    // Bounded by the socket's own idle event: a server that says nothing for 5 s has answered nothing.
+    socket.setTimeout(5000, done);
     socket.on('data', (chunk: Buffer) => {
       answer += chunk.toString('latin1');
       if (answer.includes('\r\n')) done();
