@@ -104,6 +104,16 @@ describe('source maps: compiled TypeScript shows the source the user wrote', () 
     expect(hottest(plain)).toMatch(/^\w{1,2} \(dist\/bundle\.js:1\)$/);
   });
 
+  it('a bundle whose inline map is larger than the end of the file tsprof reads first (256 KiB)', () => {
+    const dir = project();
+    // 400 KB of comment in a source: its sourcesContent makes the inline map's one line about 550 KB long.
+    writeFileSync(join(dir, 'src', 'hot.ts'), `${readFileSync(join(dir, 'src', 'hot.ts'), 'utf8')}\n${'// padding padding padding\n'.repeat(15_000)}`);
+    run(esbuild, ['src/main.ts', '--bundle', '--platform=node', '--sourcemap=inline', '--outfile=dist/bundle.js'], dir);
+    const lastLine = readFileSync(join(dir, 'dist', 'bundle.js'), 'utf8').trimEnd().split('\n').pop()!;
+    expect(lastLine.length).toBeGreaterThan(256 * 1024);
+    expect(hottest(record(dir, [process.execPath, 'dist/bundle.js']).folded)).toBe(label(HOT));
+  });
+
   it('tsx, which transforms in memory: maps captured inside the process', () => {
     const dir = project();
     const { folded, stderr } = record(dir, [process.execPath, tsxCli, 'src/main.ts']);

@@ -1,5 +1,5 @@
 import { TraceMap } from '@jridgewell/trace-mapping';
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isTsprofCode } from '../model/own-code.js';
 import { fileURLToPath } from 'node:url';
@@ -50,13 +50,13 @@ export class ScriptMaps {
     // tsprof's own compiled code stays as it ran: its sources are not shipped, and the summary counts only
     // the user's frames.
     if (!path || isTsprofCode(path)) return { status: 'none' };
-    let text: string;
+    let tail: string;
     try {
-      text = readFileSync(path, 'utf8');
+      tail = scriptTail(path);
     } catch {
       return this.withoutMap(path);
     }
-    const url = lastSourceMappingUrl(text);
+    const url = lastSourceMappingUrl(tail);
     if (!url) return this.withoutMap(path);
     if (url.startsWith('data:')) return parse(decodeDataUrl(url), path) ?? { status: 'declared-missing' };
     const mapPath = url.startsWith('file://') ? safeFileURLToPath(url) : resolve(dirname(path), decodeURIComponentSafe(url));
@@ -79,15 +79,37 @@ function scriptPath(script: string): string | undefined {
   return isAbsolute(script) ? script : undefined;
 }
 
+/** How much of a script's end is read for its map comment: a large bundle is not read whole to find it. */
+const TAIL_BYTES = 256 * 1024;
+
 /**
- * The last `//# sourceMappingURL=` (or the old `//@`) comment of a script: by convention the map's address
- * is the last one, and a bundle may contain other modules' comments before it.
+ * The end of a script, from the start of a line: its last TAIL_BYTES, or all of it when they begin inside a
+ * line that may be an inline map longer than that (a data: URL's characters only, or no line break at all).
+ */
+function scriptTail(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= TAIL_BYTES) return readFileSync(fd, 'utf8');
+    const bytes = Buffer.alloc(TAIL_BYTES);
+    const read = readSync(fd, bytes, 0, TAIL_BYTES, size - TAIL_BYTES);
+    const tail = bytes.subarray(0, read).toString('utf8');
+    const firstBreak = tail.indexOf('\n');
+    if (firstBreak === -1 || /^[\w+/=%;,:.-]*$/.test(tail.slice(0, firstBreak))) return readFileSync(fd, 'utf8');
+    return tail.slice(firstBreak + 1);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The last `//# sourceMappingURL=` (or the old `//@`) comment of a script (or of its tail): by convention the
+ * map's address is the last one, and a bundle may contain other modules' comments before it.
  */
 export function lastSourceMappingUrl(text: string): string | undefined {
   const pattern = /\/\/[#@][ \t]+sourceMappingURL=[ \t]*([^\s'"]+)[ \t]*$/gm;
   let last: string | undefined;
-  // Only the tail can hold the final comment; scanning it keeps a large bundle cheap.
-  for (const match of text.slice(-200_000).matchAll(pattern)) last = match[1];
+  for (const match of text.matchAll(pattern)) last = match[1];
   return last;
 }
 
