@@ -13,6 +13,7 @@ import { importFolded } from '../src/import/folded.js';
 import { toSpeedscope } from '../src/export/speedscope.js';
 import { importProfile } from '../src/import/index.js';
 import { ProfileBuilder } from '../src/model/builder.js';
+import { formatCount } from '../src/model/format-count.js';
 import type { Profile } from '../src/model/profile.js';
 import { dumpProfile } from './helpers/dump.js';
 import { fixture, repoRoot } from './helpers/paths.js';
@@ -39,6 +40,15 @@ function recordedRoot(profile: Profile): string {
   const file = profile.frames.find((f) => f.name === 'hotLoop')!.file!;
   return fileURLToPath(new URL('../../', file));
 }
+
+describe('counts in messages and page headers', () => {
+  it('are grouped by thousands exactly as en-US writes them', () => {
+    const random = seededRandom(7);
+    const counts = [0, 7, 999, 1000, 12_345, 999_999, 1_000_000, -4321, 2 ** 53, 1234.6];
+    for (let i = 0; i < 200; i++) counts.push(Math.floor(random() * 10 ** Math.floor(random() * 16)));
+    for (const count of counts) expect(formatCount(count)).toBe(Math.round(count).toLocaleString('en-US'));
+  });
+});
 
 describe('folded writer', () => {
   const profile = load('hot-function.cpuprofile');

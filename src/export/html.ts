@@ -45,13 +45,16 @@ export function pageData(profile: Profile, options: HtmlOptions): PageData {
   const summary = describeProfile(profile, options.recordedAt);
   const writer = pageDataWriter({ title: options.title ?? profile.meta.command ?? 'tsprof profile', details: summary.facts, unit: profile.unit });
   const minValue = root.total * PRUNE_SHARE;
+  // One location per frame, not per call-tree node: a frame sits in many nodes, and resolving a path is slow.
+  const locations: (string | undefined)[] = new Array(profile.frames.length);
+  const locationOf = (node: CallTreeNode) => (locations[node.frameId] ??= frameLocation(node.frame, options.cwd));
   const pending: [CallTreeNode, number][] = [[root, -1]];
   while (pending.length > 0) {
     const [node, parent] = pending.pop()!;
     const index = writer.addNode({
       parent,
       name: node.frameId >= 0 ? frameName(node.frame) : node.frame.name,
-      location: node.frameId >= 0 ? frameLocation(node.frame, options.cwd) : '',
+      location: node.frameId >= 0 ? locationOf(node) : '',
       value: node.total,
       kind: kindOf(node, parent),
     });

@@ -1,4 +1,5 @@
 import type { Profile } from '../model/profile.js';
+import { formatCount } from '../model/format-count.js';
 
 /**
  * Folded text, pprof and speedscope write every sampled stack out in full, so their size grows with the
@@ -26,7 +27,7 @@ export function checkStacksWritten(profile: Profile, format: string): void {
   }
   if (frames > MAX_FRAMES_WRITTEN) {
     throw new OutputTooLargeError(
-      `${format} output would hold ${frames.toLocaleString('en-US')} frames (${sampled.size.toLocaleString('en-US')} sampled stacks, up to ${deepest.toLocaleString('en-US')} deep); write .cpuprofile or the HTML page, which hold the call tree once`,
+      `${format} output would hold ${formatCount(frames)} frames (${formatCount(sampled.size)} sampled stacks, up to ${formatCount(deepest)} deep); write .cpuprofile or the HTML page, which hold the call tree once`,
     );
   }
 }

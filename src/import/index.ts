@@ -8,6 +8,7 @@ import { ProfileFormatError } from './format-error.js';
 import type { ImportOptions } from './options.js';
 import { importSpeedscope, looksLikeSpeedscope } from './speedscope.js';
 import { importCpuprofile, looksLikeCpuprofile } from './v8-cpuprofile.js';
+import { formatCount } from '../model/format-count.js';
 
 export type InputFormat = 'cpuprofile' | 'speedscope' | 'folded' | 'pprof';
 
@@ -85,7 +86,7 @@ function sniffLargeText(bytes: Uint8Array): Sniffed {
   if (bytes.indexOf(0) !== -1) throw new ProfileFormatError('the file contains NUL bytes: it is binary data, not a profile tsprof reads');
   const head = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(0, 64 * 1024));
   const start = head.search(/\S/);
-  const megabytes = Math.round(bytes.length / 2 ** 20).toLocaleString('en-US');
+  const megabytes = formatCount(bytes.length / 2 ** 20);
   if (head[start] === '{' || head[start] === '[') throw new ProfileFormatError(`the file is ${megabytes} MB of JSON; tsprof reads JSON profiles of up to ${LARGE_TEXT_BYTES / 2 ** 20} MB (folded text and pprof of any size)`);
   if (!looksLikeFolded(head)) throw new ProfileFormatError('the file is not a profile tsprof reads (.cpuprofile, speedscope JSON, folded "frame;frame COUNT" lines or pprof)');
   return { format: 'folded', text: '', bytes };

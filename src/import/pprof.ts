@@ -2,6 +2,7 @@ import { Profile as PprofProfile } from 'pprof-format';
 import { MAX_STACK_DEPTH, ProfileBuilder } from '../model/builder.js';
 import type { Frame, Profile, WeightUnit } from '../model/profile.js';
 import { ProfileFormatError } from './format-error.js';
+import { formatCount } from '../model/format-count.js';
 
 /**
  * pprof's profile.proto (decompressed by the caller), as Go, pprof-nodejs, Pyroscope, Parca and tsprof write
@@ -77,7 +78,7 @@ export function importPprof(pprof: PprofProfile): Profile {
       const ids = framesOfLocation.get(Number(sample.locationId[i]));
       if (!ids) throw new ProfileFormatError(`a sample names location ${sample.locationId[i]}, which the profile does not have`);
       // Checked before the stack is built: a few locations of many inlined lines can ask for billions of frames.
-      if (frameIds.length + ids.length > MAX_STACK_DEPTH) throw new ProfileFormatError(`a sample's stack is deeper than ${MAX_STACK_DEPTH.toLocaleString('en-US')} frames`);
+      if (frameIds.length + ids.length > MAX_STACK_DEPTH) throw new ProfileFormatError(`a sample's stack is deeper than ${formatCount(MAX_STACK_DEPTH)} frames`);
       for (const id of ids) frameIds.push(id);
     }
     const threadLabel = threadKey > 0 ? sample.label.find((l) => Number(l.key) === threadKey) : undefined;

@@ -3,6 +3,7 @@ import type { Frame, Profile } from '../model/profile.js';
 import { ProfileFormatError } from './format-error.js';
 import type { ImportOptions } from './options.js';
 import { expectArray, expectFinite, expectInteger, expectObject, isObject, MAX_POSITION, optionalString, type JsonObject } from './json-checks.js';
+import { formatCount } from '../model/format-count.js';
 
 /**
  * V8's `.cpuprofile`, as written by `node --cpu-prof`, Chrome DevTools, VS Code and the inspector's
@@ -45,7 +46,7 @@ export function describeDroppedPositions(count: number): string {
 
 /** What the user is told when V8 cut stacks short. */
 export function describeTruncatedSamples(truncated: number, of: number): string {
-  return `${truncated.toLocaleString('en-US')} of ${of.toLocaleString('en-US')} samples have stacks deeper than V8 records (255 frames): their outer frames are missing, and they are shown under ${TRUNCATED_STACK}`;
+  return `${formatCount(truncated)} of ${formatCount(of)} samples have stacks deeper than V8 records (255 frames): their outer frames are missing, and they are shown under ${TRUNCATED_STACK}`;
 }
 
 export interface AppendOptions {

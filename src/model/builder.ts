@@ -1,4 +1,5 @@
 import type { Frame, Profile, ProfileMeta, ThreadInfo, WeightUnit } from './profile.js';
+import { formatCount } from './format-count.js';
 
 /** The stack id meaning "no frames yet": the parent of every root-level frame. */
 export const ROOT_STACK = -1;
@@ -60,7 +61,7 @@ export class ProfileBuilder {
     let id = children.get(frameId);
     if (id === undefined) {
       const depth = prefixStack === ROOT_STACK ? 1 : this.stackDepth[prefixStack]! + 1;
-      if (depth > MAX_STACK_DEPTH) throw new ProfileLimitError(`a stack is deeper than ${MAX_STACK_DEPTH.toLocaleString('en-US')} frames`);
+      if (depth > MAX_STACK_DEPTH) throw new ProfileLimitError(`a stack is deeper than ${formatCount(MAX_STACK_DEPTH)} frames`);
       id = this.stackPrefix.length;
       this.stackPrefix.push(prefixStack);
       this.stackDepth.push(depth);

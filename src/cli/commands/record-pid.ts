@@ -9,6 +9,7 @@ import { chooseOutputFormat, type OutputFormat } from '../format-names.js';
 import { StatusLine } from '../status-line.js';
 import { fetchSourceMaps } from '../../attach/remote-source-maps.js';
 import { writeRecording, type Reporter } from './record.js';
+import { formatCount } from '../../model/format-count.js';
 
 export interface RecordPidOptions {
   rate: number;
@@ -86,7 +87,7 @@ export async function recordPidCommand(pid: number, options: RecordPidOptions, r
   const statusTimer = setInterval(() => {
     const { samples, threads } = merger.counts;
     const elapsed = ((Date.now() - startTime) / 1000).toFixed(1);
-    status.show(reporter.colors.dim(`tsprof: recording ${name} · ${elapsed} s · ${samples.toLocaleString('en-US')} samples · ${threads} thread${threads === 1 ? '' : 's'} · Ctrl-C to stop`));
+    status.show(reporter.colors.dim(`tsprof: recording ${name} · ${elapsed} s · ${formatCount(samples)} samples · ${threads} thread${threads === 1 ? '' : 's'} · Ctrl-C to stop`));
   }, 500);
 
   let reason: StopReason;

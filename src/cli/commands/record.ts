@@ -9,6 +9,7 @@ import { createSessionDir, removeSessionDir, requestStop, SessionDirError, sessi
 import { agentEnvironment, relaySignals, startTarget, type RunningTarget, type SamplerName, type TargetExit } from '../../record/spawn.js';
 import { UserError } from '../errors.js';
 import { chooseOutputFormat, type OutputFormat } from '../format-names.js';
+import { formatCount } from '../../model/format-count.js';
 
 export interface RecordOptions {
   /** Samples per second. */
@@ -88,9 +89,10 @@ export async function recordCommand(command: string[], options: RecordOptions, r
       } catch {
         // A chunk that cannot be taken in now is taken in (or reported) at the end.
       }
+      if (!status.enabled) return; // nothing to show off a terminal: no need to count
       const { samples, processes, threads } = merger.counts;
       const elapsed = ((Date.now() - startTime) / 1000).toFixed(1);
-      status.show(reporter.colors.dim(`tsprof: recording ${elapsed} s · ${samples.toLocaleString('en-US')} samples · ${processes} process${processes === 1 ? '' : 'es'} · ${threads} thread${threads === 1 ? '' : 's'}`));
+      status.show(reporter.colors.dim(`tsprof: recording ${elapsed} s · ${formatCount(samples)} samples · ${processes} process${processes === 1 ? '' : 'es'} · ${threads} thread${threads === 1 ? '' : 's'}`));
     }, 500);
 
     const finish = async (): Promise<void> => {
@@ -165,14 +167,14 @@ export async function writeRecording(merged: MergeResult, target: RecordingOutpu
   const seconds = (merged.profile.meta.durationUs ?? 0) / 1e6;
   const idleLeftOut = options.idle ? 0 : merged.sampleCount - sampleCount;
   const lines = [
-    `${sampleCount.toLocaleString('en-US')} samples in ${seconds.toFixed(2)} s from ${merged.processCount} process${merged.processCount === 1 ? '' : 'es'}, ${merged.threadCount} thread${merged.threadCount === 1 ? '' : 's'}${idleLeftOut > 0 ? ` (and ${idleLeftOut.toLocaleString('en-US')} idle samples, left out; --idle keeps them)` : ''}`,
+    `${formatCount(sampleCount)} samples in ${seconds.toFixed(2)} s from ${merged.processCount} process${merged.processCount === 1 ? '' : 'es'}, ${merged.threadCount} thread${merged.threadCount === 1 ? '' : 's'}${idleLeftOut > 0 ? ` (and ${formatCount(idleLeftOut)} idle samples, left out; --idle keeps them)` : ''}`,
     rateHz !== undefined
       ? `sampling rate ${Math.round(rateHz)} Hz achieved of ${options.rate} Hz requested (samples per second of the time they stand for, per thread)`
       : `sampling rate: no samples to measure it`,
   ];
   if (merged.ownSamples > 0) {
     const share = (100 * merged.ownSamples) / (merged.ownSamples + merged.sampleCount);
-    lines.push(`tsprof's own work in the program's threads: ${merged.ownSamples.toLocaleString('en-US')} sample${merged.ownSamples === 1 ? '' : 's'} (${share.toFixed(1)}%), left out of the profile`);
+    lines.push(`tsprof's own work in the program's threads: ${formatCount(merged.ownSamples)} sample${merged.ownSamples === 1 ? '' : 's'} (${share.toFixed(1)}%), left out of the profile`);
   }
   if (mapping && mapping.mapped + mapping.unmapped > 0) lines.push(describeSourceMapping(mapping));
   if (output !== '-') lines.push(`wrote ${colors.bold(output)}`);
@@ -190,7 +192,7 @@ export async function writeRecording(merged: MergeResult, target: RecordingOutpu
 
 /** `source maps: 12 frames mapped to their sources, 3 frames without source map`, for the summary. */
 function describeSourceMapping(mapping: { mapped: number; unmapped: number }): string {
-  const frames = (count: number) => `${count.toLocaleString('en-US')} frame${count === 1 ? '' : 's'}`;
+  const frames = (count: number) => `${formatCount(count)} frame${count === 1 ? '' : 's'}`;
   const parts = [];
   if (mapping.mapped > 0) parts.push(`${frames(mapping.mapped)} mapped to their sources`);
   if (mapping.unmapped > 0) parts.push(`${frames(mapping.unmapped)} without source map`);
