@@ -153,6 +153,49 @@ describe('tsprof diff on real recordings of a program with a 30% regression swit
   });
 });
 
+describe('tsprof diff matches threads and processes by what they are, not their pids', () => {
+  // Two recordings of a program that starts worker threads and child processes: every thread has other pids.
+  const runs = ['one', 'two'].map((name) => join(dir, `threads-${name}`));
+  beforeAll(() => {
+    for (const run of runs) {
+      const result = runCli(['record', '-o', `${run}.cpuprofile`, '--', process.execPath, fixture('programs', 'threads-and-children.js')]);
+      expect(result.status, result.stderr).toBe(0);
+      const folded = runCli(['record', '-o', `${run}.folded`, '--', process.execPath, fixture('programs', 'threads-and-children.js')]);
+      expect(folded.status, folded.stderr).toBe(0);
+      for (const ending of ['speedscope.json', 'pb.gz']) expect(runCli(['convert', `${run}.cpuprofile`, '-o', `${run}.${ending}`]).status).toBe(0);
+    }
+  }, 120_000);
+
+  it.each(['cpuprofile', 'folded', 'speedscope.json', 'pb.gz'])('in %s files: the same threads on both sides, none new or gone', (ending) => {
+    const [before, after] = runs.map((run) => `${run}.${ending}`) as [string, string];
+    // The threads are threads again when read back (the root frames of folded stacks and .cpuprofile nodes).
+    const table = runCli(['diff', before, after, '-f', 'json']);
+    expect(table.status, table.stderr).toBe(0);
+    const rows = (JSON.parse(table.stdout) as { self: { function: string }[]; total: { function: string }[] }).total;
+    expect(rows.filter((row) => /^(node|worker) \d+/.test(row.function))).toEqual([]);
+    expect(rows.map((row) => row.function)).toEqual(expect.arrayContaining(['mainTask', 'workerTask', 'childTask', 'clusterTask', 'spawnedTask']));
+    // The differential stacks start at each thread, named without its pid, with samples on both sides.
+    const folded = runCli(['diff', before, after, '-f', 'folded']);
+    expect(folded.status, folded.stderr).toBe(0);
+    const roots = new Map<string, [number, number]>();
+    for (const line of folded.stdout.trimEnd().split('\n')) {
+      const [stack, beforeCount, afterCount] = line.split(/ (?=\d+ \d+$)| (?=\d+$)/);
+      const root = stack!.split(';')[0]!;
+      const sums = roots.get(root) ?? [0, 0];
+      roots.set(root, [sums[0] + Number(beforeCount), sums[1] + Number(afterCount)]);
+    }
+    const names = [...roots.keys()].sort();
+    // Workers are named by Node's thread id (tsprof's helper thread takes one too).
+    expect(names.filter((name) => !name.startsWith('node -e ') && !name.startsWith('worker '))).toEqual(['node threads-and-children.js', 'node threads-and-children.js child']);
+    expect(names.filter((name) => /^worker \d+ \(node\)$/.test(name))).toHaveLength(2);
+    expect(names.filter((name) => name.startsWith('node -e function spawnedTask'))).toHaveLength(1);
+    for (const [root, [beforeCount, afterCount]] of roots) {
+      expect(beforeCount, root).toBeGreaterThan(0);
+      expect(afterCount, root).toBeGreaterThan(0);
+    }
+  });
+});
+
 /**
  * difffolded.pl's documented behaviour, written here in Perl for the comparison: sum each stack's counts per
  * file (the count is the last number on the line), print every stack with both sums (0 when missing), and

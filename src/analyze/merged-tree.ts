@@ -2,6 +2,7 @@ import { buildCallTree, type CallTreeNode } from '../model/call-tree.js';
 import { frameKind, frameLabel, frameLocation, frameName, type FrameKind } from '../model/frame-display.js';
 import type { Profile } from '../model/profile.js';
 import { foldedSafe } from '../export/folded.js';
+import { threadNameWithoutPids } from '../model/thread-names.js';
 
 /**
  * The call trees of the two sides of a diff laid over each other: one node per call path (matched by the
@@ -39,9 +40,8 @@ function addTree(into: MergedNode, tree: CallTreeNode, side: 0 | 1, cwd: string)
     merged.total[side] += node.total;
     for (const child of node.children) {
       const isThread = child.threadIndex !== undefined;
-      // Thread roots are named after their process, `node 1234 app.js` / `worker 2 (node 1234)`: without the
-      // pid, so that two runs of the same program line up.
-      const name = isThread ? child.frame.name.replace(/\bnode \d+\b/g, 'node') : frameName(child.frame);
+      // Threads match by what they are, not their pids, so that two runs of the same program line up.
+      const name = isThread ? threadNameWithoutPids(child.frame.name) : frameName(child.frame);
       const location = isThread ? '' : frameLocation(child.frame, cwd);
       const label = foldedSafe(isThread ? name : frameLabel(child.frame, cwd));
       let target = merged.children.get(label);

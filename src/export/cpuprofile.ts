@@ -4,7 +4,7 @@ import { sampleDurationsUs } from '../model/sample-durations.js';
 /**
  * V8's `.cpuprofile`, for Chrome DevTools, VS Code and speedscope. Lines and columns go back to 0-based.
  * Each (thread, stack) pair is one node; several threads each get a root node named after the thread under
- * `(root)`. A profile without timestamps, or with time weights, is laid out as evenly spaced samples.
+ * `(root)` (thread-names.ts), which tsprof reads back as threads. A profile without timestamps, or with time weights, is laid out as evenly spaced samples.
  */
 
 interface CpuprofileNode {
@@ -70,7 +70,8 @@ export function toCpuprofile(profile: Profile): string {
     // sample by the time to the next one, so where a sample stood for less than that (idle samples left out),
     // an `(idle)` sample fills the rest, as V8 itself would have written it.
     let previous = 0;
-    let idleNode: { id: number; hitCount: number } | undefined;
+    // One `(idle)` node per thread, under its root, so the idle time stays the thread's when read back.
+    const idleNodes = new Map<number, CpuprofileNode>();
     order.forEach((i, k) => {
       const node = nodeFor(thread[i]!, stack[i]!);
       node.hitCount++;
@@ -79,7 +80,8 @@ export function toCpuprofile(profile: Profile): string {
       previous = time[i]!;
       const next = order[k + 1];
       if (next !== undefined && time[next]! - time[i]! > durations[i]!) {
-        idleNode ??= addNode(root, '(idle)', '', undefined, undefined);
+        let idleNode = idleNodes.get(thread[i]!);
+        if (!idleNode) idleNodes.set(thread[i]!, (idleNode = addNode(threadRoots[thread[i]!]!, '(idle)')));
         idleNode.hitCount++;
         samples.push(idleNode.id);
         timeDeltas.push(durations[i]!);

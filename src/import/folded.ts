@@ -2,6 +2,7 @@ import { ProfileBuilder } from '../model/builder.js';
 import type { Frame, Profile } from '../model/profile.js';
 import { ProfileFormatError } from './format-error.js';
 import type { ImportOptions } from './options.js';
+import { parseThreadName } from '../model/thread-names.js';
 
 /**
  * Folded ("collapsed") stacks as flamegraph.pl reads them: `root;caller;callee COUNT` per line, the count
@@ -57,6 +58,7 @@ export function looksLikeFolded(text: string): boolean {
  */
 export function importFolded(text: string | Uint8Array, options: ImportOptions = {}): Profile {
   const builder = new ProfileBuilder('samples');
+  const threads = foldedThreads(builder);
   let lineNumber = 0;
   let total = 0;
   for (const rawLine of typeof text === 'string' ? linesOf(text) : linesOfBytes(text, options)) {
@@ -75,10 +77,30 @@ export function importFolded(text: string | Uint8Array, options: ImportOptions =
     total += parsed.count;
     if (total > Number.MAX_SAFE_INTEGER) throw new ProfileFormatError(`line ${lineNumber}: the counts add up to more than 2^53`, lineNumber);
     if (parsed.count === 0) continue;
-    const frameIds = parsed.frames.map((label) => builder.internFrame(parseFrameLabel(label)));
-    builder.addSample(builder.stackOf(frameIds), parsed.count);
+    const thread = threads.of(parsed.frames);
+    const frameIds = parsed.frames.slice(thread.framesFrom).map((label) => builder.internFrame(parseFrameLabel(label)));
+    builder.addSample(builder.stackOf(frameIds), parsed.count, { thread: thread.index });
   }
   return builder.build({ source: 'folded' });
+}
+
+/**
+ * The thread of each line: tsprof writes a recording of several threads with each thread's name as the root
+ * frame (thread-names.ts), and those become threads again; lines without one belong to a thread `main`.
+ */
+function foldedThreads(builder: ProfileBuilder): { of(frames: string[]): { index: number; framesFrom: number } } {
+  const byName = new Map<string, number>();
+  let main: number | undefined;
+  return {
+    of(frames) {
+      const name = frames[0]!;
+      const parsed = frames.length > 1 ? parseThreadName(name) : undefined;
+      if (!parsed) return { index: (main ??= builder.addThread({ name: 'main' })), framesFrom: 0 };
+      let index = byName.get(name);
+      if (index === undefined) byName.set(name, (index = builder.addThread({ name, ...parsed })));
+      return { index, framesFrom: 1 };
+    },
+  };
 }
 
 /** The stack and count of one line, or undefined when the line is not folded. */

@@ -4,6 +4,7 @@ import { ProfileFormatError } from './format-error.js';
 import type { ImportOptions } from './options.js';
 import { expectArray, expectFinite, expectInteger, expectObject, isObject, MAX_POSITION, optionalString, type JsonObject } from './json-checks.js';
 import { formatCount } from '../model/format-count.js';
+import { parseThreadName } from '../model/thread-names.js';
 
 /**
  * V8's `.cpuprofile`, as written by `node --cpu-prof`, Chrome DevTools, VS Code and the inspector's
@@ -26,7 +27,7 @@ function unwrap(json: unknown): unknown {
 export function importCpuprofile(json: unknown, options: ImportOptions = {}): Profile {
   const builder = new ProfileBuilder('samples');
   const keepIdle = options.keepIdle ?? false;
-  const { sampleCount, idleSamples, durationUs, droppedPositions, truncatedSamples } = appendCpuprofile(builder, json, { keepIdle });
+  const { sampleCount, idleSamples, durationUs, droppedPositions, truncatedSamples } = appendCpuprofile(builder, json, { keepIdle, threadRoots: true });
   if (droppedPositions > 0) options.onWarning?.(describeDroppedPositions(droppedPositions));
   if (truncatedSamples > 0) options.onWarning?.(describeTruncatedSamples(truncatedSamples, sampleCount));
   if (!keepIdle && sampleCount > 0 && idleSamples === sampleCount) {
@@ -53,6 +54,11 @@ export interface AppendOptions {
   keepIdle: boolean;
   /** The thread the samples belong to (an index from builder.addThread). */
   thread?: number;
+  /**
+   * Read the threads of a profile tsprof wrote: under `(root)`, two or more nodes named as tsprof names
+   * threads (thread-names.ts) hold each thread's stacks. They become threads, not frames.
+   */
+  threadRoots?: boolean;
   /**
    * Subtracted from V8's timestamps (microseconds on the system's monotonic clock) to place the samples in
    * the profile's time; without it, times start at 0 at the profile's start.
@@ -106,7 +112,8 @@ export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options
     indexOfId.set(node.id, i);
   });
   const parentOf = parentIndexes(nodes, indexOfId);
-  const { stackOf: stackOfNode, truncated, own: ownNode } = assignStacks(nodes, parentOf, builder, options);
+  const threadOfRoot = options.threadRoots ? readThreadRoots(nodes, parentOf, builder) : undefined;
+  const { stackOf: stackOfNode, truncated, own: ownNode, threadOf } = assignStacks(nodes, parentOf, builder, options, threadOfRoot);
   const idleNode = nodes.map((node) => node.callFrame.functionName === IDLE);
 
   const startTime = typeof profile.startTime === 'number' && Number.isFinite(profile.startTime) ? profile.startTime : undefined;
@@ -141,7 +148,8 @@ export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options
         result.idleSamples++;
         if (!options.keepIdle) return;
       }
-      builder.addSample(stackOfNode[index]!, 1, deltas ? { time, thread } : { thread });
+      const sampleThread = threadOf ? threadOf[index]! : thread;
+      builder.addSample(stackOfNode[index]!, 1, deltas ? { time, thread: sampleThread } : { thread: sampleThread });
     });
   } else {
     // Old profiles carry only per-node hit counts.
@@ -157,7 +165,7 @@ export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options
         result.idleSamples += node.hitCount;
         if (!options.keepIdle) return;
       }
-      builder.addSample(stackOfNode[index]!, node.hitCount, { thread });
+      builder.addSample(stackOfNode[index]!, node.hitCount, { thread: threadOf ? threadOf[index]! : thread });
     });
   }
   if (startTime !== undefined) result.startTime = startTime;
@@ -232,7 +240,8 @@ function assignStacks(
   parentOf: Int32Array,
   builder: ProfileBuilder,
   { isOwnFrame, isTransparentFrame }: Pick<AppendOptions, 'isOwnFrame' | 'isTransparentFrame'>,
-): { stackOf: Int32Array; truncated: Set<number> | undefined; own: Uint8Array | undefined } {
+  threadOfRoot: Map<number, number> | undefined,
+): { stackOf: Int32Array; truncated: Set<number> | undefined; own: Uint8Array | undefined; threadOf: Int32Array | undefined } {
   const childrenOf: number[][] = nodes.map(() => []);
   const roots: number[] = [];
   parentOf.forEach((parent, i) => (parent === -1 ? roots.push(i) : childrenOf[parent]!.push(i)));
@@ -240,6 +249,8 @@ function assignStacks(
   const stackOf = new Int32Array(nodes.length).fill(-2);
   const depth = new Uint32Array(nodes.length);
   const own = isOwnFrame ? new Uint8Array(nodes.length) : undefined;
+  // Each node's thread, when the profile's threads are nodes under (root) (threadOfRoot); 0 above them.
+  const threadOf = threadOfRoot ? new Int32Array(nodes.length) : undefined;
   const pending: number[] = [];
   for (const root of roots) {
     const frame = nodes[root]!.callFrame;
@@ -256,7 +267,12 @@ function assignStacks(
     visited++;
     for (const child of childrenOf[index]!) {
       const callFrame = nodes[child]!.callFrame;
-      if (isTransparentFrame?.(callFrame)) {
+      const threadRoot = threadOfRoot?.get(child);
+      if (threadOf) threadOf[child] = threadRoot ?? threadOf[index]!;
+      if (threadRoot !== undefined) {
+        stackOf[child] = ROOT_STACK;
+        depth[child] = 0;
+      } else if (isTransparentFrame?.(callFrame)) {
         stackOf[child] = stackOf[index]!;
         depth[child] = depth[index]!;
         if (own) own[child] = own[index]!;
@@ -274,7 +290,24 @@ function assignStacks(
   const fromV8 = depth.every((d) => d <= MAX_V8_DEPTH);
   if (fromV8) depth.forEach((d, i) => d >= TRUNCATED_DEPTH && deep.push(i));
   if (deep.length > 0) markTruncatedStacks(deep, nodes, parentOf, stackOf, builder);
-  return { stackOf, truncated: deep.length > 0 ? new Set(deep) : undefined, own };
+  return { stackOf, truncated: deep.length > 0 ? new Set(deep) : undefined, own, threadOf };
+}
+
+/**
+ * The thread nodes of a profile tsprof wrote with several threads: the children of `(root)` named as tsprof
+ * names threads, each added to `builder` as a thread (by node index). Undefined for any other profile.
+ */
+function readThreadRoots(nodes: V8Node[], parentOf: Int32Array, builder: ProfileBuilder): Map<number, number> | undefined {
+  const root = nodes.findIndex((node, i) => parentOf[i] === -1 && node.callFrame.functionName === '(root)');
+  if (root === -1) return undefined;
+  const named: [number, string, { pid: number; threadId: number }][] = [];
+  nodes.forEach((node, i) => {
+    if (parentOf[i] !== root || node.callFrame.url !== '') return;
+    const parsed = parseThreadName(node.callFrame.functionName);
+    if (parsed) named.push([i, node.callFrame.functionName, parsed]);
+  });
+  if (named.length < 2) return undefined;
+  return new Map(named.map(([node, name, { pid, threadId }]) => [node, builder.addThread({ name, pid, threadId })]));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
-import { basename } from 'node:path';
+import { processThreadName, workerThreadName } from '../model/thread-names.js';
 import { appendCpuprofile, describeDroppedPositions, describeTruncatedSamples } from '../import/v8-cpuprofile.js';
 import { ProfileBuilder } from '../model/builder.js';
 import type { Profile } from '../model/profile.js';
@@ -176,7 +176,7 @@ export class SessionMerger {
     const key = `${pid}-${threadId}`;
     let thread = this.threads.get(key);
     if (!thread) {
-      const name = threadId === 0 ? describeProcess(pid, this.processes.get(pid)) : `worker ${threadId} (node ${pid})`;
+      const name = threadId === 0 ? processThreadName(pid, this.processes.get(pid)) : workerThreadName(threadId, pid);
       thread = { index: this.builder.addThread({ name, pid, threadId }), pid, threadId, final: false };
       this.threads.set(key, thread);
     }
@@ -184,7 +184,7 @@ export class SessionMerger {
   }
 
   private describeThread(thread: ThreadState): string {
-    return thread.threadId === 0 ? describeProcess(thread.pid, this.processes.get(thread.pid)) : `worker ${thread.threadId} of node ${thread.pid}`;
+    return thread.threadId === 0 ? processThreadName(thread.pid, this.processes.get(thread.pid)) : `worker ${thread.threadId} of node ${thread.pid}`;
   }
 
   /**
@@ -206,10 +206,10 @@ export class SessionMerger {
       ? "no samples arrived (its session folder's device is full)"
       : `no samples arrived (it ${this.options.lostChunkCause === 'ended' ? 'ended' : 'was killed'} before its first chunk)`;
     for (const info of this.processes.values()) {
-      if (kept(info.pid) && !this.threads.has(`${info.pid}-0`)) problems.push(`${describeProcess(info.pid, info)}: ${lostEarly}`);
+      if (kept(info.pid) && !this.threads.has(`${info.pid}-0`)) problems.push(`${processThreadName(info.pid, info)}: ${lostEarly}`);
     }
     for (const note of this.unprofiled.values()) {
-      if (kept(note.pid)) problems.push(`${describeProcess(note.pid, note)}: not profiled: ${UNPROFILED_REASONS[note.reason]}`);
+      if (kept(note.pid)) problems.push(`${processThreadName(note.pid, note)}: not profiled: ${UNPROFILED_REASONS[note.reason]}`);
     }
     for (const worker of this.workersStarted) {
       const [pid, threadId] = worker.split('-').map(Number) as [number, number];
@@ -243,14 +243,4 @@ export function isAgentFrame(callFrame: { functionName: string; url: string }): 
  */
 export function isAgentWaitFrame(callFrame: { functionName: string; url: string }): boolean {
   return callFrame.functionName === 'wait' && isTsprofCode(callFrame.url) && /[\\/]agent[\\/]blocking-waits\.cjs$/.test(callFrame.url);
-}
-
-/** `node 1234 server.js --port 80` (or `node 1234 -e <code>`): how a process is named in roots and messages. */
-export function describeProcess(pid: number, info: Pick<ProcessInfo, 'argv' | 'execArgv'> | undefined): string {
-  if (!info) return `node ${pid}`;
-  const [, script, ...args] = info.argv;
-  const evalAt = (info.execArgv ?? []).findIndex((arg) => ['-e', '--eval', '-p', '--print'].includes(arg));
-  const words = script !== undefined ? [basename(script), ...args] : evalAt >= 0 ? info.execArgv!.slice(evalAt, evalAt + 2) : [];
-  const summary = words.join(' ').replace(/\s+/g, ' ').trim();
-  return `node ${pid}${summary ? ` ${summary.length > 60 ? `${summary.slice(0, 57)}...` : summary}` : ''}`;
 }

@@ -3,7 +3,7 @@ import type { ChalkInstance } from 'chalk';
 import { AttachedProcess } from '../../attach/attached-process.js';
 import type { CdpTarget } from '../../attach/cdp-connection.js';
 import { captureStack, type ThreadStack } from '../../attach/stack-dump.js';
-import { describeProcess } from '../../record/merge.js';
+import { processThreadName } from '../../model/thread-names.js';
 import { displayPath } from '../../model/frame-display.js';
 
 /** Time for the inspector to report the workers that are running, after NodeWorker.enable. */
@@ -21,7 +21,7 @@ export async function dumpCommand(pid: number, colors: ChalkInstance, warn: (mes
     await attached.watchWorkers((worker) => workers.push(worker));
     await new Promise((resolve) => setTimeout(resolve, WORKER_DISCOVERY_MS));
     const version = await attached.main.evaluate('process.version').catch(() => undefined);
-    sections.push(`${colors.bold(`Process ${pid}: ${describeProcess(pid, attached.info).replace(`node ${pid}`, 'node')}`)}\nNode.js ${String(version ?? '(version unknown)')}`);
+    sections.push(`${colors.bold(`Process ${pid}: ${processThreadName(pid, attached.info).replace(`node ${pid}`, 'node')}`)}\nNode.js ${String(version ?? '(version unknown)')}`);
     const on = attached.connection.on.bind(attached.connection);
     for (const target of [attached.main, ...workers]) {
       const title = target.threadId === 0 ? 'Main thread' : `Worker ${target.threadId}`;

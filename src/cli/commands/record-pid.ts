@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { AttachedProcess } from '../../attach/attached-process.js';
 import { RemoteSampler } from '../../attach/remote-sampler.js';
-import { describeProcess, SessionMerger } from '../../record/merge.js';
+import { SessionMerger } from '../../record/merge.js';
+import { processThreadName } from '../../model/thread-names.js';
 import { defaultOutputName } from '../../record/output-name.js';
 import { UserError } from '../errors.js';
 import { chooseOutputFormat, type OutputFormat } from '../format-names.js';
@@ -48,7 +49,7 @@ export async function recordPidCommand(pid: number, options: RecordPidOptions, r
   const attached = await AttachedProcess.attach(pid);
   const startTime = Date.now();
   const originUs = Number(process.hrtime.bigint() / 1000n); // V8 stamps samples with this same monotonic clock
-  const name = describeProcess(pid, attached.info);
+  const name = processThreadName(pid, attached.info);
   const output = options.output ?? defaultOutputName(attached.info.argv, format, new Date(startTime));
   const merger = new SessionMerger({
     keepIdle: options.idle ?? false,

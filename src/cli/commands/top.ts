@@ -2,7 +2,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { AttachedProcess } from '../../attach/attached-process.js';
 import { RemoteSampler } from '../../attach/remote-sampler.js';
 import { LiveWindow } from '../../analyze/live-window.js';
-import { describeProcess, isAgentFrame } from '../../record/merge.js';
+import { isAgentFrame } from '../../record/merge.js';
+import { processThreadName } from '../../model/thread-names.js';
 import { readSession, removeSessionDir } from '../../record/session.js';
 import { agentEnvironment, relaySignals, type RunningTarget } from '../../record/spawn.js';
 import { UserError } from '../errors.js';
@@ -119,7 +120,7 @@ async function attachSource(pid: number, intervalUs: number, window: LiveWindow,
     return 0;
   };
   const ended = endedPromise.then(async (status) => (await stop(), status));
-  return { title: describeProcess(pid, attached.info), ended, stop };
+  return { title: processThreadName(pid, attached.info), ended, stop };
 }
 
 async function spawnSource(command: string[], intervalUs: number, window: LiveWindow, interactive: boolean): Promise<SampleSource> {
