@@ -1,95 +1,116 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { diffProfiles, type ProfileDiff } from '../src/analyze/diff.js';
 import { functionTable } from '../src/analyze/report.js';
 import { readProfileFile } from '../src/cli/io.js';
+import type { Profile } from '../src/model/profile.js';
+import { seededRandom } from '../test/helpers/random.js';
 
 /**
- * `tsprof diff` on real recordings of fixtures/programs/regression.js, whose --slow switch makes computeScore
- * 30% slower: how often single runs and folders of 3 runs find it, and how often two recordings of the same
- * program are called different. Before: 2 s, after: 3 s, both at 1,000 Hz (as in test/diff.test.ts).
- * Also how much each step's share varies between the unchanged recordings beyond sampling noise: the
- * run-to-run spread that src/analyze/significance.ts assumes to be 3%.
+ * `tsprof diff` on real recordings of fixtures/programs/regression.js (computeScore holds a fifth of the
+ * time; `--slow=N` makes it N% slower), all at tsprof's default 500 Hz, against the goals of issue 14:
+ * - 3 runs a side of about 950 samples (2 s), computeScore 15% slower: called regressed in >= 90% of pairs;
+ * - 1 run a side of about 4,700 samples (10 s), 30% slower: >= 80%;
+ * - two sets of recordings of the same program: anything flagged in <= 5% of pairs.
+ * Pairs are drawn (seeded) from a pool of recordings per variant; the sides of a same-program pair never
+ * share a recording. Also each function's share per recording against the binomial, for the README's power
+ * table. About 8 minutes with the default pool of 8 short and 6 long recordings per variant.
  *
- *   npm run build && npx tsx bench/diff-fixture.ts [runs per variant]     (default 6)
+ *   npm run build && npx tsx bench/diff-fixture.ts [short runs per variant] [long runs per variant]
  */
 
-const runsPerVariant = Number(process.argv[2] ?? 6);
+const shortRuns = Number(process.argv[2] ?? 8);
+const longRuns = Number(process.argv[3] ?? 6);
+const PAIRS = 200;
 const cli = join(import.meta.dirname, '..', 'bin', 'tsprof.js');
 const program = join(import.meta.dirname, '..', 'fixtures', 'programs', 'regression.js');
 const dir = mkdtempSync(join(tmpdir(), 'tsprof-diff-bench-'));
 
-function record(output: string, rate: number, seconds: number, slow: boolean): void {
-  const args = [cli, 'record', '-r', String(rate), '-o', output, '--', process.execPath, program, String(seconds), ...(slow ? ['--slow'] : [])];
-  const result = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });
+function record(output: string, seconds: number, slowdown: number): Profile {
+  const args = [cli, 'record', '-o', output, '--', process.execPath, program, String(seconds), ...(slowdown > 0 ? [`--slow=${slowdown}`] : [])];
+  const result = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 120_000 });
   if (result.status !== 0) throw new Error(`record failed: ${result.stderr}`);
+  return readProfileFile(output).profile;
 }
 
-interface Row {
-  function: string;
-  verdict: string;
-}
-function diff(before: string, after: string): { self: Row[]; total: Row[] } {
-  const result = spawnSync(process.execPath, [cli, 'diff', before, after, '-f', 'json'], { encoding: 'utf8', timeout: 60_000 });
-  if (result.status !== 0) throw new Error(`diff failed: ${result.stderr}`);
-  return JSON.parse(result.stdout);
+/** `count` recordings of each variant, interleaved so that no variant always runs on a warmer machine. */
+function pool(seconds: number, count: number, slowdowns: number[]): Map<number, Profile[]> {
+  const recordings = new Map(slowdowns.map((s) => [s, [] as Profile[]]));
+  mkdirSync(join(dir, String(seconds)));
+  for (let i = 0; i < count; i++) {
+    for (const slowdown of slowdowns) recordings.get(slowdown)!.push(record(join(dir, String(seconds), `slow${slowdown}-${i}.cpuprofile`), seconds, slowdown));
+  }
+  return recordings;
 }
 
-/** A folder of links to some recordings: one side of a several-runs diff. */
-function folder(name: string, files: string[]): string {
-  const path = join(dir, name);
-  mkdirSync(path);
-  files.forEach((file, i) => symlinkSync(file, join(path, `run${i}.cpuprofile`)));
-  return path;
+const random = seededRandom(14);
+/** `count` distinct indexes below `n`, none of `avoid`. */
+function pick(n: number, count: number, avoid: readonly number[] = []): number[] {
+  const indexes = [...Array(n).keys()].filter((i) => !avoid.includes(i));
+  for (let i = indexes.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [indexes[i], indexes[j]] = [indexes[j]!, indexes[i]!];
+  }
+  return indexes.slice(0, count);
+}
+
+const regressed = (diff: ProfileDiff) => diff.self.find((row) => row.frame.name === 'computeScore')?.verdict === 'regressed';
+const flagged = (diff: ProfileDiff) => [...diff.self, ...diff.total].some((row) => row.verdict !== 'noise');
+const otherRegressed = (diff: ProfileDiff) => diff.self.some((row) => row.frame.name !== 'computeScore' && row.verdict === 'regressed');
+
+/** How often, over PAIRS drawn pairs of `runs` recordings a side, each outcome happens. */
+function rates(recordings: Map<number, Profile[]>, slowdown: number, runs: number): { found: number; other: number; same: number } {
+  const normal = recordings.get(0)!;
+  const slower = recordings.get(slowdown)!;
+  let found = 0;
+  let other = 0;
+  let same = 0;
+  for (let i = 0; i < PAIRS; i++) {
+    const before = pick(normal.length, runs);
+    const slowDiff = diffProfiles(before.map((k) => normal[k]!), pick(slower.length, runs).map((k) => slower[k]!), { cwd: '/' });
+    if (regressed(slowDiff)) found++;
+    if (otherRegressed(slowDiff)) other++;
+    if (flagged(diffProfiles(before.map((k) => normal[k]!), pick(normal.length, runs, before).map((k) => normal[k]!), { cwd: '/' }))) same++;
+  }
+  return { found, other, same };
+}
+
+function shareTable(recordings: Map<number, Profile[]>, label: string): string[] {
+  return [...recordings].map(([slowdown, profiles]) => {
+    const shares = profiles.map((profile) => (functionTable(profile).find((row) => row.frame.name === 'computeScore')?.selfPercent ?? 0) / 100);
+    const samples = profiles.reduce((sum, p) => sum + p.samples.length, 0) / profiles.length;
+    const mean = shares.reduce((a, b) => a + b, 0) / shares.length;
+    const sd = Math.sqrt(shares.reduce((a, b) => a + (b - mean) ** 2, 0) / (shares.length - 1));
+    const binomial = Math.sqrt((mean * (1 - mean)) / samples);
+    return `| ${label}, ${slowdown === 0 ? 'unchanged' : `${slowdown}% slower`} | ${Math.round(samples)} | ${shares.map((x) => (100 * x).toFixed(1)).join(' ')} | ${(100 * sd).toFixed(2)} | ${(100 * binomial).toFixed(2)} |`;
+  });
 }
 
 try {
-  const normal = Array.from({ length: runsPerVariant }, (_, i) => join(dir, `normal${i}.cpuprofile`));
-  const slow = Array.from({ length: runsPerVariant }, (_, i) => join(dir, `slow${i}.cpuprofile`));
-  normal.forEach((file, i) => {
-    record(file, 1000, 2, false);
-    record(slow[i]!, 1000, 3, true);
-  });
-
-  const flagged = (d: { self: Row[]; total: Row[] }) => [...d.self, ...d.total].some((row) => row.verdict !== 'noise');
-  const found = (d: { self: Row[] }) => d.self.some((row) => row.function === 'computeScore' && row.verdict === 'regressed');
-  const wrong = (d: { self: Row[] }) => d.self.some((row) => row.function !== 'computeScore' && row.verdict === 'regressed');
-  const rate = (hits: number, of: number) => `${hits}/${of}`;
-
-  const samePairs: [string, string][] = [];
-  for (let i = 0; i < normal.length; i++) for (let j = i + 1; j < normal.length; j++) samePairs.push([normal[i]!, normal[j]!]);
-  const sameFlagged = samePairs.filter(([a, b]) => flagged(diff(a, b))).length;
-  const slowPairs = normal.flatMap((a) => slow.map((b) => diff(a, b)));
-
-  const groups = Math.floor(runsPerVariant / 3);
-  const folders = Array.from({ length: groups }, (_, g) => ({
-    normal: folder(`normal-folder${g}`, normal.slice(3 * g, 3 * g + 3)),
-    slow: folder(`slow-folder${g}`, slow.slice(3 * g, 3 * g + 3)),
-  }));
-  const folderSlow = folders.flatMap((a) => folders.map((b) => diff(a.normal, b.slow)));
-  const folderSame = folders.flatMap((a, i) => folders.slice(i + 1).map((b) => diff(a.normal, b.normal)));
-
-  console.log(`${runsPerVariant} recordings of each variant\n`);
-  console.log('| comparison | pairs | anything flagged (same program) | computeScore regressed | another function regressed |');
-  console.log('|---|---|---|---|---|');
-  console.log(`| one run per side | ${samePairs.length} same, ${slowPairs.length} slower | ${rate(sameFlagged, samePairs.length)} | ${rate(slowPairs.filter(found).length, slowPairs.length)} | ${rate(slowPairs.filter(wrong).length, slowPairs.length)} |`);
-  console.log(`| 3 runs per side | ${folderSame.length} same, ${folderSlow.length} slower | ${rate(folderSame.filter(flagged).length, folderSame.length)} | ${rate(folderSlow.filter(found).length, folderSlow.length)} | ${rate(folderSlow.filter(wrong).length, folderSlow.length)} |`);
-
-  console.log('\n| function | share in each unchanged recording | spread beyond sampling noise (of its share) |');
-  console.log('|---|---|---|');
-  const tables = normal.map((file) => {
-    const { profile } = readProfileFile(file);
-    return { rows: functionTable(profile), samples: profile.samples.length };
-  });
-  for (const name of ['parseInput', 'computeScore', 'renderOutput']) {
-    const shares = tables.map((t) => (t.rows.find((row) => row.frame.name === name)?.selfPercent ?? 0) / 100);
-    const mean = shares.reduce((a, b) => a + b, 0) / shares.length;
-    const variance = shares.reduce((a, b) => a + (b - mean) ** 2, 0) / (shares.length - 1);
-    const sampling = tables.reduce((a, t) => a + (mean * (1 - mean)) / t.samples, 0) / tables.length;
-    const beyond = Math.sqrt(Math.max(0, variance - sampling)) / mean;
-    console.log(`| ${name} | ${shares.map((x) => (100 * x).toFixed(1)).join(' ')} | ${(100 * beyond).toFixed(1)}% |`);
+  const short = pool(2, shortRuns, [0, 15, 30]);
+  const long = pool(10, longRuns, [0, 15, 30]);
+  const percent = (count: number) => `${((100 * count) / PAIRS).toFixed(1)}%`;
+  console.log(`${shortRuns} recordings of 2 s and ${longRuns} of 10 s per variant, 500 Hz; ${PAIRS} drawn pairs per row\n`);
+  console.log('| runs a side | samples a run | computeScore | called regressed | anything flagged, same program | another function regressed |');
+  console.log('|---|---|---|---|---|---|');
+  for (const [name, recordings, runs] of [
+    ['2 s', short, 3],
+    ['2 s', short, 1],
+    ['10 s', long, 1],
+    ['10 s', long, 3],
+  ] as const) {
+    const samples = Math.round(recordings.get(0)!.reduce((sum, p) => sum + p.samples.length, 0) / recordings.get(0)!.length);
+    for (const slowdown of [15, 30]) {
+      if (runs * 2 > recordings.get(0)!.length) continue;
+      const { found, other, same } = rates(recordings, slowdown, runs);
+      console.log(`| ${runs} | ${samples} (${name}) | ${slowdown}% slower | ${percent(found)} | ${percent(same)} | ${percent(other)} |`);
+    }
   }
+  console.log('\n| recordings | samples a run | computeScore share per recording, % | spread between recordings, points | binomial spread, points |');
+  console.log('|---|---|---|---|---|');
+  for (const line of [...shareTable(short, '2 s'), ...shareTable(long, '10 s')]) console.log(line);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,39 +8,17 @@ import { runCli } from './helpers/cli.js';
 import { goAvailable, pprofTop } from './helpers/go.js';
 import { pick, seededRandom } from './helpers/random.js';
 import { waitFor } from './helpers/wait-for.js';
-import { fixture, repoRoot, tempDir } from './helpers/paths.js';
+import { repoRoot, tempDir } from './helpers/paths.js';
+import { startPprofService, stopPprofServices } from './helpers/pprof-service.js';
 
 const dir = tempDir();
-const servers = new Set<ChildProcess>();
-afterEach(() => {
-  for (const child of servers) child.kill('SIGKILL');
-  servers.clear();
-});
-
-/** Starts fixtures/programs/pprof-server.js (a busy hotLoop with the endpoint) and returns its URL. */
-async function startServer(token?: string, program = 'pprof-server.js'): Promise<string> {
-  const child = spawn(process.execPath, [fixture('programs', program), ...(token ? [token] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
-  servers.add(child);
-  let stdout = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the server did not start')), 10_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /^ready (\S+)$/m.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.on('exit', () => reject(new Error('the server exited')));
-  });
-}
+afterEach(stopPprofServices);
 
 const profileUrl = (base: string, query: string) => `${base}/debug/pprof/profile?${query}`;
 
 describe('the pprof HTTP endpoint', () => {
   it('answers ?seconds=N with gzipped pprof of that stretch of time, and ?format=folded with folded stacks', async () => {
-    const base = await startServer();
+    const base = await startPprofService();
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const before = Date.now();
     const response = await fetch(profileUrl(base, 'seconds=1'));
@@ -66,7 +44,7 @@ describe('the pprof HTTP endpoint', () => {
   });
 
   it('refuses bad requests plainly: bad seconds 400, a second profile at once 409, other paths 404', async () => {
-    const base = await startServer();
+    const base = await startPprofService();
     expect((await fetch(profileUrl(base, 'seconds=abc'))).status).toBe(400);
     expect((await fetch(profileUrl(base, 'seconds=1&format=svg'))).status).toBe(400);
     expect((await fetch(`${base}/other`)).status).toBe(404);
@@ -78,7 +56,7 @@ describe('the pprof HTTP endpoint', () => {
   });
 
   it('with a token, needs Authorization: Bearer', async () => {
-    const base = await startServer('s3cret');
+    const base = await startPprofService('s3cret');
     expect((await fetch(profileUrl(base, 'seconds=0.2'))).status).toBe(401);
     expect((await fetch(profileUrl(base, 'seconds=0.2'), { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
     expect((await fetch(profileUrl(base, 'seconds=0.2'), { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
@@ -97,7 +75,7 @@ describe('the pprof HTTP endpoint', () => {
 
   describe.skipIf(!goAvailable())('read by go tool pprof', () => {
     it('go tool pprof fetches the endpoint and shows hotLoop first', async () => {
-      const base = await startServer();
+      const base = await startPprofService();
       const child = spawn('go', ['tool', 'pprof', '-top', profileUrl(base, 'seconds=1')], { env: { ...process.env, PPROF_TMPDIR: dir } });
       let stdout = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -152,7 +130,7 @@ describe('hostile requests never throw into the app', () => {
     ['startPprofServer', 'pprof-server.js'],
     ["pprofHandler in the app's own server", 'pprof-app.js'],
   ])('%s: 2,000 request lines, the ones that crashed it included, and the app still answers', async (_, program) => {
-    const base = await startServer(undefined, program);
+    const base = await startPprofService(undefined, program);
     // One long profile runs throughout, so that any request the noise makes valid is answered 409 at once.
     const holder = new AbortController();
     const held = fetch(profileUrl(base, 'seconds=120'), { signal: holder.signal }).catch(() => undefined);

@@ -36,9 +36,7 @@ export class FunctionKeys {
   constructor(private readonly cwd: string) {}
 
   idOf(frame: Frame): number {
-    const name = frameName(frame);
-    const file = frame.file ? displayPath(frame.file, this.cwd) : '';
-    const key = name === '(anonymous)' ? `${name}\u0000${file}\u0000${frame.line ?? ''}` : `${name}\u0000${file}`;
+    const key = functionKey(frame, this.cwd);
     let id = this.ids.get(key);
     if (id === undefined) {
       id = this.frames.length;
@@ -51,6 +49,13 @@ export class FunctionKeys {
   get size(): number {
     return this.frames.length;
   }
+}
+
+/** What makes two frames the same function in a diff (see FunctionKeys). */
+export function functionKey(frame: Frame, cwd: string): string {
+  const name = frameName(frame);
+  const file = frame.file ? displayPath(frame.file, cwd) : '';
+  return name === '(anonymous)' ? `${name}\u0000${file}\u0000${frame.line ?? ''}` : `${name}\u0000${file}`;
 }
 
 /** Time blocks hold at least this many samples, so that a block's share of a function means something. */

@@ -1,7 +1,7 @@
 import { describeProfile } from '../model/profile-summary.js';
 import type { Frame, Profile } from '../model/profile.js';
-import { countReplicates, FunctionKeys, type Replicate } from './diff-counts.js';
-import { holmAdjust, proportionTest, type ProportionTest, type SideCounts } from './significance.js';
+import { countReplicates, functionKey, FunctionKeys, type Replicate } from './diff-counts.js';
+import { holmAdjust, MIN_TESTED_SAMPLES, proportionTest, runDispersion, sum, type ProportionTest, type SideCounts } from './significance.js';
 
 /**
  * `tsprof diff`'s table: for every function, its share of the samples before and after, the change, and
@@ -64,13 +64,20 @@ export function diffProfiles(before: readonly Profile[], after: readonly Profile
   // and a chain of callers that is on every stack has one count for all; counting those twice would only
   // make the correction stricter for nothing.
   const measures = ['self', 'total'] as const;
+  // How much shares vary between runs here, from every function with samples enough to say (by own time,
+  // where functions overlap least).
+  const dispersion = runDispersion(
+    keys.frames
+      .map((_, key) => [sideCounts(beforeReplicates, 'self', key), sideCounts(afterReplicates, 'self', key)] as const)
+      .filter((sides) => sides.every((side) => Math.min(sum(side.counts), sum(side.samples) - sum(side.counts)) >= MIN_TESTED_SAMPLES)),
+  );
   const testOf = new Map<string, ProportionTest | undefined>();
   const tests = measures.map((measure) =>
     keys.frames.map((_, key) => {
       const before = sideCounts(beforeReplicates, measure, key);
       const after = sideCounts(afterReplicates, measure, key);
       const hypothesis = [before.counts, before.stays, after.counts, after.stays].map((list) => list.join(',')).join('/');
-      if (!testOf.has(hypothesis)) testOf.set(hypothesis, proportionTest(before, after));
+      if (!testOf.has(hypothesis)) testOf.set(hypothesis, proportionTest(before, after, dispersion));
       return testOf.get(hypothesis);
     }),
   );
@@ -143,6 +150,12 @@ function summarize(profiles: readonly Profile[], samples: number): SideSummary {
     ...(durations.every((d) => d !== undefined) ? { durationUs: durations.reduce((a, b) => a! + b!, 0) } : {}),
     ...(rated.length === runs.length && ratedSamples > 0 ? { rateHz: rated.reduce((sum, run) => sum + run.rateHz! * run.sampleCount, 0) / ratedSamples } : {}),
   };
+}
+
+/** The own-time row of the function `frame` belongs to, as the diff matched functions (name and file). */
+export function selfChangeOf(diff: ProfileDiff, cwd: string): (frame: Frame) => FunctionChange | undefined {
+  const byKey = new Map(diff.self.map((row) => [functionKey(row.frame, cwd), row]));
+  return (frame) => byKey.get(functionKey(frame, cwd));
 }
 
 export interface RegressionGate {

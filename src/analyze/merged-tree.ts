@@ -1,6 +1,6 @@
 import { buildCallTree, type CallTreeNode } from '../model/call-tree.js';
 import { frameKind, frameLabel, frameLocation, frameName, type FrameKind } from '../model/frame-display.js';
-import type { Profile } from '../model/profile.js';
+import type { Frame, Profile } from '../model/profile.js';
 import { foldedSafe } from '../export/folded.js';
 import { threadNameWithoutPids } from '../model/thread-names.js';
 
@@ -16,6 +16,8 @@ export interface MergedNode {
   /** `file:line` relative to cwd, or '' when the frame has no file. */
   location: string;
   kind: FrameKind | 'thread' | 'root';
+  /** The frame first seen at this node; undefined for the root and threads. */
+  frame?: Frame;
   /** [before, after] */
   self: [number, number];
   total: [number, number];
@@ -46,7 +48,7 @@ function addTree(into: MergedNode, tree: CallTreeNode, side: 0 | 1, cwd: string)
       const label = foldedSafe(isThread ? name : frameLabel(child.frame, cwd));
       let target = merged.children.get(label);
       if (!target) {
-        target = { label, name, location, kind: isThread ? 'thread' : frameKind(child.frame), self: [0, 0], total: [0, 0], children: new Map() };
+        target = { label, name, location, kind: isThread ? 'thread' : frameKind(child.frame), ...(isThread ? {} : { frame: child.frame }), self: [0, 0], total: [0, 0], children: new Map() };
         merged.children.set(label, target);
       }
       pending.push([child, target]);

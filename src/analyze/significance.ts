@@ -3,14 +3,18 @@ import jStat from 'jstat';
 /**
  * Is a function's share of the samples different between two profiles, beyond noise?
  *
- * A two-proportion z-test on the pooled counts, with a variance that admits the two kinds of noise profiles
- * of real programs have beyond independent coin tosses:
- * - bursts: a function called once runs for many consecutive samples. Each side's replicates are time
- *   blocks of each run; Pearson's chi-square of the counts across them, over its degrees of freedom, says how
- *   many times the binomial variance the share really varies (quasi-binomial overdispersion).
- * - run-to-run variation: the same program run twice divides its time a little differently (JIT decisions,
- *   code placement, how the samples fall). One run cannot show this, so each run is assumed to vary by
- *   RUN_SPREAD of the share; with several runs per side, the spread measured between them refines that.
+ * A two-proportion test on the pooled counts, with a variance that admits the kinds of noise profiles of
+ * real programs have beyond independent coin tosses:
+ * - With several runs on a side, the runs themselves show how much a share varies from run to run (bursts,
+ *   JIT decisions, how the samples fall, all together): each run's share is a replicate. Two or three runs
+ *   say little about one function, so the variance is moderated as limma's t-test does: a function's own
+ *   between-run variance is combined with the variance every function of these recordings shows
+ *   (runDispersion: a factor on the binomial plus a relative spread, fitted over all functions and both
+ *   sides), weighted by their degrees of freedom. The result is read against Student's t.
+ * - With one run on a side, nothing shows the run-to-run variation: each run is assumed to vary by RUN_SPREAD
+ *   of the share, and bursts (a function called once runs for many consecutive samples) are measured within
+ *   the run: Pearson's chi-square of the counts across its time blocks, over its degrees of freedom, and how
+ *   often a sample in the function is followed by another (quasi-binomial overdispersion).
  */
 
 /** One side's counts of one function: per replicate (time block), its count, the block's total and its run. */
@@ -32,12 +36,11 @@ export interface ProportionTest {
 
 /**
  * The assumed relative spread of a function's share from one run of a program to the next, beyond sampling
- * noise. Measured (bench/diff-fixture.ts, docs/benchmarks.md): 0 for fixtures/programs/regression.js, up to
- * 4.2% for an earlier version of it whose identical rounds fell into step with the sampler.
+ * noise, for a side of one run. Measured (bench/diff-fixture.ts, docs/benchmarks.md): 10 s recordings of
+ * fixtures/programs/regression.js vary by 0.6 to 0.8 points where the binomial says 0.6, about 3% of the
+ * share; up to 4.2% for an earlier version of it whose identical rounds fell into step with the sampler.
  */
 export const RUN_SPREAD = 0.03;
-/** How many runs' worth of evidence the assumed spread counts as, against a spread measured between runs. */
-const PRIOR_DF = 4;
 
 /**
  * Fewer than this many samples inside (or outside) a function on both sides together, counted as
@@ -48,8 +51,69 @@ const PRIOR_DF = 4;
  */
 export const MIN_TESTED_SAMPLES = 20;
 
-/** The test, or undefined when the function has too few samples to be tested. */
-export function proportionTest(before: SideCounts, after: SideCounts): ProportionTest | undefined {
+/**
+ * How the share of a function varies from run to run in the recordings of a diff (runDispersion): a run's
+ * share varies as `binomialFactor` times the binomial (bursts, how the samples fall) plus a relative spread
+ * (`relativeSpread2` is its square: the whole function taking a little more or less time in one run), with
+ * the degrees of freedom this estimate rests on.
+ */
+export interface RunDispersion {
+  binomialFactor: number;
+  relativeSpread2: number;
+  df: number;
+}
+
+/** The pooled estimate counts as at most this many degrees of freedom against a function's own. */
+const MAX_POOLED_DF = 10;
+
+/**
+ * The run-to-run variation of these recordings, from every function given (with samples enough) on each side
+ * of two runs or more: each function's Pearson chi-square of its per-run counts over its degrees of freedom
+ * is about binomialFactor + relativeSpread2 * n * p / (1 - p) for runs of n samples and a share p, fitted over
+ * the functions by weighted least squares. Hot functions show a run-to-run spread more than cold ones, so it
+ * is not one factor for all. Never below the binomial: runs that agree better than independent samples
+ * would are taken for chance. Undefined when no side has two runs.
+ */
+export function runDispersion(functions: readonly (readonly [SideCounts, SideCounts])[]): RunDispersion | undefined {
+  const points: { ratio: number; x: number; df: number }[] = [];
+  for (const sides of functions) {
+    for (const side of sides) {
+      const runs = countsByRun(side);
+      if (runs.length < 2) continue;
+      const total = sum(runs.map((r) => r.samples));
+      const share = sum(runs.map((r) => r.count)) / total;
+      if (share <= 0 || share >= 1) continue;
+      let chiSquare = 0;
+      for (const run of runs) chiSquare += (run.count - run.samples * share) ** 2 / (run.samples * share * (1 - share));
+      // The functions' shares add up to one, so their spreads are not independent: weighted by 1 - share,
+      // the degrees of freedom add up to Pearson's (functions - 1) * (runs - 1) when they cover every sample.
+      const df = (runs.length - 1) * (1 - share);
+      points.push({ ratio: chiSquare / (runs.length - 1), x: ((total / runs.length) * share) / (1 - share), df });
+    }
+  }
+  const df = sum(points.map((p) => p.df));
+  if (df === 0) return undefined;
+  const w = (f: (p: { ratio: number; x: number; df: number }) => number) => sum(points.map((p) => p.df * f(p)));
+  const meanRatio = w((p) => p.ratio) / df;
+  const meanX = w((p) => p.x) / df;
+  const sxx = w((p) => (p.x - meanX) ** 2);
+  let slope = sxx > 0 ? w((p) => (p.x - meanX) * (p.ratio - meanRatio)) / sxx : 0;
+  let intercept = meanRatio - slope * meanX;
+  if (slope < 0) [slope, intercept] = [0, meanRatio];
+  if (intercept < 1) {
+    intercept = 1;
+    const sx2 = w((p) => p.x ** 2);
+    slope = sx2 > 0 ? Math.max(0, w((p) => p.x * (p.ratio - 1)) / sx2) : 0;
+  }
+  // Two figures were fitted from these degrees of freedom.
+  return { binomialFactor: intercept, relativeSpread2: slope, df: Math.min(MAX_POOLED_DF, Math.max(1, df - 2)) };
+}
+
+/**
+ * The test, or undefined when the function has too few samples to be tested. `dispersionRuns`: the
+ * runDispersion of the whole diff, for sides of two runs or more (default: of this function alone).
+ */
+export function proportionTest(before: SideCounts, after: SideCounts, dispersionRuns?: RunDispersion): ProportionTest | undefined {
   const x1 = sum(before.counts);
   const n1 = sum(before.samples);
   const x2 = sum(after.counts);
@@ -68,8 +132,12 @@ export function proportionTest(before: SideCounts, after: SideCounts): Proportio
   const dispersion = Math.max(1, blockDispersion, burstDispersion([before, after], pooled));
   // In bursts of about `dispersion` samples, a count is worth that many times fewer independent samples.
   if (Math.min(x1 + x2, n1 - x1 + (n2 - x2)) / dispersion < MIN_TESTED_SAMPLES) return undefined;
-  const side1 = sideVariance(before, pooled, (dispersion * pooled * (1 - pooled)) / n1);
-  const side2 = sideVariance(after, pooled, (dispersion * pooled * (1 - pooled)) / n2);
+  // Without the diff's pooled figure, this function's own runs are all there is to go by.
+  const runs = dispersionRuns ?? runDispersion([[before, after]]);
+  const varianceOf = (side: SideCounts, n: number) =>
+    runs && countsByRun(side).length >= 2 ? runsVariance(side, pooled, runs) : oneRunVariance(pooled, (dispersion * pooled * (1 - pooled)) / n);
+  const side1 = varianceOf(before, n1);
+  const side2 = varianceOf(after, n2);
 
   const standardError = Math.sqrt(side1.variance + side2.variance);
   if (!(standardError > 0)) return { before: p1, after: p2, p: p1 === p2 ? 1 : 0 };
@@ -78,21 +146,32 @@ export function proportionTest(before: SideCounts, after: SideCounts): Proportio
   // Welch-Satterthwaite degrees of freedom of the two sides' variances, or with the blocks' when their
   // spread decided the dispersion; the fewer of the two.
   const welch = (side1.variance + side2.variance) ** 2 / (side1.variance ** 2 / side1.df + side2.variance ** 2 / side2.df);
-  const df = Math.min(dispersion > 1 && dispersion === blockDispersion ? blockDf : Infinity, welch);
+  const fromBlocks = side1.df === Infinity || side2.df === Infinity; // a side of one run, widened by its blocks
+  const df = Math.min(fromBlocks && dispersion > 1 && dispersion === blockDispersion ? blockDf : Infinity, welch);
   const tail = Number.isFinite(df) ? jStat.studentt.cdf(-z, df) : jStat.normal.cdf(-z, 0, 1);
   return { before: p1, after: p2, p: Math.min(1, 2 * tail) };
 }
 
 /**
- * The variance of one side's share: sampling (`sampling`, already widened for bursts) plus run-to-run
- * variation. That is assumed to be RUN_SPREAD of the share per run; with several runs, the spread measured
- * between them (beyond sampling) is combined with the assumption, weighted by degrees of freedom
- * (PRIOR_DF for the assumption, runs - 1 for the measurement), as empirical-Bayes t-tests do: two or three
- * runs can neither talk the variance down to nothing nor blow it up by chance. The result has PRIOR_DF +
- * runs - 1 degrees of freedom. `share` is the pooled share of both sides, the one the null hypothesis says
- * both have, and so what the assumed spread is taken of.
+ * The variance of the pooled share of a side of several runs, moderated: the variance these recordings'
+ * runs show for a function of this share (`dispersion`: a factor on the binomial plus a relative spread) and
+ * this function's own between-run variance, weighted by their degrees of freedom. `share` is the pooled
+ * share of both sides, the one the null hypothesis says both have.
  */
-function sideVariance(side: SideCounts, share: number, sampling: number): { variance: number; df: number } {
+function runsVariance(side: SideCounts, share: number, dispersion: RunDispersion): { variance: number; df: number } {
+  const runs = countsByRun(side);
+  const total = sum(runs.map((r) => r.samples));
+  const own = sum(runs.map((r) => r.count)) / total;
+  // Runs of unequal length: the cluster-robust variance of the pooled share, and fewer effective runs.
+  const measured = ((runs.length / (runs.length - 1)) * sum(runs.map((r) => (r.count - r.samples * own) ** 2))) / total ** 2;
+  const effectiveRuns = total ** 2 / sum(runs.map((r) => r.samples ** 2));
+  const model = (dispersion.binomialFactor * share * (1 - share)) / total + (dispersion.relativeSpread2 * share ** 2) / effectiveRuns;
+  const df = runs.length - 1;
+  return { variance: (dispersion.df * model + df * measured) / (dispersion.df + df), df: dispersion.df + df };
+}
+
+/** A side's counts per run (its time blocks added up), runs without samples left out. */
+function countsByRun(side: SideCounts): { count: number; samples: number }[] {
   const byRun = new Map<number, { count: number; samples: number }>();
   side.runs.forEach((run, j) => {
     const entry = byRun.get(run) ?? { count: 0, samples: 0 };
@@ -100,18 +179,16 @@ function sideVariance(side: SideCounts, share: number, sampling: number): { vari
     entry.samples += side.samples[j]!;
     byRun.set(run, entry);
   });
-  const runs = [...byRun.values()].filter((r) => r.samples > 0);
-  const total = sum(runs.map((r) => r.samples));
-  // Runs of unequal length count as fewer runs.
-  const effectiveRuns = total ** 2 / sum(runs.map((r) => r.samples ** 2));
-  const assumed = (RUN_SPREAD * share) ** 2 / effectiveRuns;
-  if (runs.length < 2) return { variance: sampling + assumed, df: Infinity };
-  // The between-run ("cluster-robust") variance of this side's share, less what sampling explains.
-  const own = sum(runs.map((r) => r.count)) / total;
-  const between = ((runs.length / (runs.length - 1)) * sum(runs.map((r) => (r.count - r.samples * own) ** 2))) / total ** 2;
-  const measured = Math.max(0, between - sampling);
-  const df = runs.length - 1;
-  return { variance: sampling + (PRIOR_DF * assumed + df * measured) / (PRIOR_DF + df), df: PRIOR_DF + df };
+  return [...byRun.values()].filter((r) => r.samples > 0);
+}
+
+/**
+ * The variance of the share of a side of one run: sampling (`sampling`, already widened for bursts) plus
+ * run-to-run variation, which one run cannot show and is assumed to be RUN_SPREAD of the share. `share` is
+ * the pooled share of both sides, the one the null hypothesis says both have.
+ */
+function oneRunVariance(share: number, sampling: number): { variance: number; df: number } {
+  return { variance: sampling + (RUN_SPREAD * share) ** 2, df: Infinity };
 }
 
 /**
@@ -174,7 +251,7 @@ export function holmAdjust(pValues: readonly number[]): number[] {
   return adjusted;
 }
 
-function sum(values: readonly number[]): number {
+export function sum(values: readonly number[]): number {
   let total = 0;
   for (const v of values) total += v;
   return total;

@@ -10,8 +10,12 @@ export const OUTPUT_FORMATS = ['html', 'folded', 'speedscope', 'cpuprofile', 'pp
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** What `tsprof diff` writes. */
-export const DIFF_FORMAT_NAMES = ['table', 'folded', 'html', 'json'] as const;
+export const DIFF_FORMAT_NAMES = ['table', 'folded', 'html', 'json', 'markdown'] as const;
 export type DiffFormatName = (typeof DIFF_FORMAT_NAMES)[number];
+
+/** What `tsprof report` prints. */
+export const REPORT_FORMAT_NAMES = ['table', 'markdown'] as const;
+export type ReportFormatName = (typeof REPORT_FORMAT_NAMES)[number];
 
 const ENDINGS: [string, OutputFormat][] = [
   ['.speedscope.json', 'speedscope'],

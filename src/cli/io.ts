@@ -6,6 +6,7 @@ import type { Profile } from '../model/profile.js';
 import { applySourceMaps } from '../sourcemaps/apply.js';
 import { ScriptMaps } from '../sourcemaps/script-maps.js';
 import { UserError } from './errors.js';
+import { fetchProfile, isProfileUrl } from './fetch-profile.js';
 
 export interface ReadOptions extends ImportOptions {
   /**
@@ -16,6 +17,33 @@ export interface ReadOptions extends ImportOptions {
   sourceMaps?: boolean;
 }
 
+/** What the commands that read profiles (convert, report, diff) take from their command line. */
+export interface ProfileInputOptions {
+  idle?: boolean;
+  skipBadLines?: boolean;
+  /** Map compiled frames back to their sources (default true). */
+  sourceMaps?: boolean;
+  /** Request headers (`Name: value`) for inputs that are addresses. */
+  header?: string[];
+}
+
+/**
+ * Reads a profile named on the command line: a file, `-` for stdin, or an http(s) address to fetch (a pprof
+ * endpoint, a profile store's query). Warnings name the input.
+ */
+export async function readProfileInput(input: string, options: ProfileInputOptions, warn: (message: string) => void): Promise<{ profile: Profile; format: InputFormat }> {
+  const read: ReadOptions = {
+    keepIdle: options.idle ?? false,
+    skipBadLines: options.skipBadLines ?? false,
+    sourceMaps: options.sourceMaps ?? true,
+    onWarning: (message) => warn(`${input}: ${message}`),
+  };
+  if (!isProfileUrl(input)) return readProfileFile(input, read);
+  const bytes = await fetchProfile(input, { headers: options.header ?? [], ...(process.env.TSPROF_TOKEN ? { token: process.env.TSPROF_TOKEN } : {}) });
+  // A fetched profile names scripts of another machine: no source maps are looked for here.
+  return readProfileBytes(input, bytes, { ...read, sourceMaps: false });
+}
+
 /** Reads and imports a profile file (`-` for stdin); every failure becomes a one-line UserError naming the file. */
 export function readProfileFile(path: string, options: ReadOptions = {}): { profile: Profile; format: InputFormat } {
   let bytes: Uint8Array;
@@ -24,6 +52,12 @@ export function readProfileFile(path: string, options: ReadOptions = {}): { prof
   } catch (error) {
     throw new UserError(`${path}: ${describeFsError(error as NodeJS.ErrnoException)}`);
   }
+  return readProfileBytes(path, bytes, options);
+}
+
+/** Imports a profile read from `name`; every failure becomes a one-line UserError naming it. */
+function readProfileBytes(name: string, bytes: Uint8Array, options: ReadOptions): { profile: Profile; format: InputFormat } {
+  const path = name;
   let result: { profile: Profile; format: InputFormat };
   try {
     result = importProfile(bytes, { ...options, fileName: path });

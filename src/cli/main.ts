@@ -2,7 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { ChalkInstance } from 'chalk';
 import { TSPROF_VERSION } from '../version.js';
 import { UserError } from './errors.js';
-import { DIFF_FORMAT_NAMES, OUTPUT_FORMATS, parseOutputFormat, type DiffFormatName } from './format-names.js';
+import { DIFF_FORMAT_NAMES, OUTPUT_FORMATS, parseOutputFormat, REPORT_FORMAT_NAMES, type DiffFormatName, type ReportFormatName } from './format-names.js';
 import type { SamplerName } from '../record/spawn.js';
 import { colorsFor, visible } from './terminal.js';
 
@@ -62,7 +62,8 @@ function withProfileInputOptions(command: Command): Command {
   return command
     .option('--idle', "keep V8's (idle) samples (time the event loop waited)")
     .option('--skip-bad-lines', 'skip folded lines that do not parse, with a warning, instead of failing')
-    .option('--no-source-maps', 'show compiled JavaScript frames as they ran, not mapped back to their sources');
+    .option('--no-source-maps', 'show compiled JavaScript frames as they ran, not mapped back to their sources')
+    .option('-H, --header <header>', 'for inputs that are http(s) addresses: a request header, "Name: value" (repeatable; TSPROF_TOKEN is sent as a bearer token)', (value: string, all: string[] = []) => [...all, value]);
 }
 
 export function buildProgram(warn: (message: string) => void, stderrColors: ChalkInstance): Command {
@@ -91,10 +92,10 @@ Examples:
   $ tsprof convert app.cpuprofile -o - | flamegraph.pl > app.svg
   $ tsprof convert py-spy.folded -o profile.speedscope.json`,
     )
-    .action(async (input: string, options: { output: string; format?: string; idle?: boolean; skipBadLines?: boolean; sourceMaps: boolean }) => {
+    .action(async (input: string, options: { output: string; format?: string; idle?: boolean; skipBadLines?: boolean; sourceMaps: boolean; header?: string[] }) => {
       const { convertCommand } = await import('./commands/convert.js');
       const { format, ...rest } = options;
-      convertCommand(input, { ...rest, ...(format ? { format: parseOutputFormat(format) } : {}) }, warn);
+      await convertCommand(input, { ...rest, ...(format ? { format: parseOutputFormat(format) } : {}) }, warn);
     });
 
   program
@@ -206,7 +207,7 @@ goes on running; an inspector tsprof had to open (SIGUSR1, on 127.0.0.1) is clos
       .description('compare two profiles: which functions got slower or faster, and is it beyond sampling noise')
       .argument('<before>', 'profile (or folder of profiles: several runs) of the old version')
       .argument('<after>', 'profile (or folder of profiles) of the new version')
-      .addOption(new Option('-f, --format <format>', 'table, folded (stack before after, for flamegraph.pl), html (differential flamegraph) or json (default: from -o, else table)').choices(DIFF_FORMAT_NAMES))
+      .addOption(new Option('-f, --format <format>', 'table, folded (stack before after, for flamegraph.pl), html (differential flamegraph), json or markdown (for a pull request or CI summary) (default: from -o, else table)').choices(DIFF_FORMAT_NAMES))
       .option('-o, --output <file>', 'file to write (- for stdout)', '-')
       .option('--fail-on-regression <percent>', 'exit with status 1 when a function\'s share of own time grew significantly by more than this many percent', nonNegativeNumber)
       .option('--min-share <percent>', 'leave out functions with less than this share of the samples in both profiles (table and --fail-on-regression)', nonNegativeNumber, 0.5)
@@ -222,6 +223,7 @@ Examples:
   $ tsprof diff -f folded before.folded after.folded | flamegraph.pl > diff.svg
   $ tsprof diff before.cpuprofile after.cpuprofile -o diff.html   # red: grew, blue: shrank
   $ tsprof diff base.cpuprofile pr.cpuprofile --fail-on-regression 10 --min-share 1   # a CI gate
+  $ tsprof diff base/ pr/ -f markdown >> "$GITHUB_STEP_SUMMARY"                       # a CI job summary
 
 Shares of the samples are compared, so profiles of different lengths compare fairly (record both at the
 same rate: V8's sampler can shift shares between rates). A function is regressed or improved only when the
@@ -229,10 +231,10 @@ change is beyond noise: a two-proportion test whose variance allows for bursts a
 runs, corrected for testing every function at once (Holm, 5% chance of any false finding). Folders of 3 or
 more runs per side find much smaller changes than one run each.`,
     )
-    .action(async (before: string, after: string, options: { format?: string; output: string; failOnRegression?: number; minShare: number; top: number; normalize: boolean; idle?: boolean; skipBadLines?: boolean; sourceMaps: boolean }) => {
+    .action(async (before: string, after: string, options: { format?: string; output: string; failOnRegression?: number; minShare: number; top: number; normalize: boolean; idle?: boolean; skipBadLines?: boolean; sourceMaps: boolean; header?: string[] }) => {
       const { diffCommand } = await import('./commands/diff.js');
       const { format, ...rest } = options;
-      process.exitCode = diffCommand(before, after, { ...rest, ...(format ? { format: format as DiffFormatName } : {}) }, { colors: colorsFor(process.stdout), stderrColors, warn });
+      process.exitCode = await diffCommand(before, after, { ...rest, ...(format ? { format: format as DiffFormatName } : {}) }, { colors: colorsFor(process.stdout), stderrColors, warn });
     });
 
   withProfileInputOptions(
@@ -242,17 +244,19 @@ more runs per side find much smaller changes than one run each.`,
       .argument('<input>', 'profile to read: .cpuprofile, speedscope JSON, folded stacks or pprof (- for stdin)')
       .option('-n, --top <count>', 'how many functions to show', positiveInteger, 20)
       .addOption(new Option('--by <column>', 'order by own time (self) or inclusive time (total)').choices(['self', 'total']).default('self'))
+      .addOption(new Option('-f, --format <format>', 'table, or markdown (for a pull request, a CI job summary or an assistant: with the hottest paths)').choices(REPORT_FORMAT_NAMES).default('table'))
   )
     .addHelpText(
       'after',
       `
 Examples:
   $ tsprof report app.cpuprofile
-  $ tsprof report app.cpuprofile --by total --top 10`,
+  $ tsprof report app.cpuprofile --by total --top 10
+  $ tsprof report app.cpuprofile -f markdown >> "$GITHUB_STEP_SUMMARY"`,
     )
-    .action(async (input: string, options: { top: number; by: 'self' | 'total'; idle?: boolean; skipBadLines?: boolean; sourceMaps: boolean }) => {
+    .action(async (input: string, options: { format: ReportFormatName; top: number; by: 'self' | 'total'; idle?: boolean; skipBadLines?: boolean; sourceMaps: boolean; header?: string[] }) => {
       const { reportCommand } = await import('./commands/report.js');
-      reportCommand(input, options, colorsFor(process.stdout), warn);
+      await reportCommand(input, options, colorsFor(process.stdout), warn);
     });
 
   return program;

@@ -1,17 +1,22 @@
 import type { MergedNode } from '../analyze/merged-tree.js';
 import { countNodes, fillPage, pageDataWriter, PRUNE_SHARE, type PageAssets } from './html.js';
-import type { PageData, PageDiff } from './page-data.js';
+import type { Frame } from '../model/profile.js';
+import type { PageData, PageDiff, PageVerdict } from './page-data.js';
 
 export interface DiffHtmlOptions {
   title: string;
   /** One line per side: what it was read from, its runs, samples, duration and rate. */
   details: string[];
+  /** The significance test's verdict on a frame's function (its own time), if it has one. */
+  verdictOf: (frame: Frame) => PageVerdict | undefined;
+  alpha: number;
 }
 
 /**
  * The differential flamegraph page: the normal page, with widths from the after profile, and each frame
  * coloured by how its own time changed (red grew, blue shrank). The before profile is scaled to the after
- * profile's total, so the two compare by share, as `diff -f folded` (difffolded.pl -n) does.
+ * profile's total, so the two compare by share, as `diff -f folded` (difffolded.pl -n) does. Each frame
+ * carries its function's verdict, so that the page colours strongly only what the test calls changed.
  */
 export function toDiffHtml(tree: MergedNode, assets: PageAssets, options: DiffHtmlOptions): string {
   return fillPage(assets, diffPageData(tree, options));
@@ -20,7 +25,18 @@ export function toDiffHtml(tree: MergedNode, assets: PageAssets, options: DiffHt
 export function diffPageData(tree: MergedNode, options: DiffHtmlOptions): PageData {
   const [beforeTotal, afterTotal] = tree.total;
   const scale = beforeTotal > 0 ? afterTotal / beforeTotal : 0;
-  const diff: PageDiff = { before: [], selfBefore: [], selfAfter: [] };
+  const diff: PageDiff = { before: [], selfBefore: [], selfAfter: [], verdict: [], verdicts: [], alpha: options.alpha };
+  const verdictIndex = new Map<string, number>();
+  const indexOf = (verdict: PageVerdict | undefined): number => {
+    if (!verdict) return -1;
+    const key = `${verdict.verdict} ${verdict.p} ${verdict.relative}`;
+    let index = verdictIndex.get(key);
+    if (index === undefined) {
+      verdictIndex.set(key, (index = diff.verdicts.length));
+      diff.verdicts.push(verdict);
+    }
+    return index;
+  };
   const writer = pageDataWriter({ title: options.title, details: options.details, unit: 'samples', diff });
 
   // A frame is drawn when it is wide enough in either profile; narrower ones stay inside their caller.
@@ -32,6 +48,7 @@ export function diffPageData(tree: MergedNode, options: DiffHtmlOptions): PageDa
     diff.before.push(node.total[0] * scale);
     diff.selfBefore.push(node.self[0] * scale);
     diff.selfAfter.push(node.self[1]);
+    diff.verdict.push(indexOf(node.frame && options.verdictOf(node.frame)));
     for (const child of node.children.values()) {
       if (Math.max(child.total[1], child.total[0] * scale) >= minValue) pending.push([child, index]);
       else writer.prune(countNodes(child, (n) => n.children.values()), child.total[1]);

@@ -29,6 +29,20 @@ export interface PageDiff {
   before: number[];
   selfBefore: number[];
   selfAfter: number[];
+  /** Per node, an index into `verdicts`: the significance test's word on the node's function; -1 for none. */
+  verdict: number[];
+  verdicts: PageVerdict[];
+  /** The family-wise error rate the verdicts keep (0.05). */
+  alpha: number;
+}
+
+/** The diff's verdict on a function's own time: `untested` when it has too few samples to be tested. */
+export interface PageVerdict {
+  verdict: 'regressed' | 'improved' | 'noise' | 'untested';
+  /** Holm-corrected p-value. */
+  p: number | null;
+  /** Relative change of the share, percent; null for a function new in the after profile. */
+  relative: number | null;
 }
 
 export type PageFrameKind = FrameKind | 'root';

@@ -5,7 +5,7 @@
  */
 import flamegraph, { tooltip, type FlameNode } from 'd3-flame-graph';
 import { select } from 'd3-selection';
-import type { PageData, PageFrameKind } from '../export/page-data.js';
+import type { PageData, PageFrameKind, PageVerdict } from '../export/page-data.js';
 import './flamegraph-page.css';
 
 interface TreeNode {
@@ -16,7 +16,7 @@ interface TreeNode {
   location: string;
   children: TreeNode[];
   /** Diff pages only: inclusive and own weight of each side, before scaled to the after total. */
-  diff?: { before: number; after: number; selfBefore: number; selfAfter: number };
+  diff?: { before: number; after: number; selfBefore: number; selfAfter: number; verdict?: PageVerdict };
 }
 
 const data = JSON.parse(document.getElementById('profile-data')!.textContent!) as PageData;
@@ -29,7 +29,7 @@ function buildTree(d: PageData, widths: 'after' | 'before' = 'after'): TreeNode 
     kind: d.kind[i]!,
     location: d.location[i]! >= 0 ? d.strings[d.location[i]!]! : '',
     children: [],
-    ...(d.diff ? { diff: { before: d.diff.before[i]!, after: d.value[i]!, selfBefore: d.diff.selfBefore[i]!, selfAfter: d.diff.selfAfter[i]! } } : {}),
+    ...(d.diff ? { diff: { before: d.diff.before[i]!, after: d.value[i]!, selfBefore: d.diff.selfBefore[i]!, selfAfter: d.diff.selfAfter[i]!, verdict: d.diff.verdicts[d.diff.verdict[i]!] } } : {}),
   }));
   d.parent.forEach((parent, i) => {
     if (parent >= 0) nodes[parent]!.children.push(nodes[i]!);
@@ -91,8 +91,25 @@ function describe(d: FlameNode): string {
       `total: before ${percent(diff.before)} → after ${percent(diff.after)} (${points(diff.after - diff.before)})`,
       `self:  before ${percent(diff.selfBefore)} → after ${percent(diff.selfAfter)} (${points(diff.selfAfter - diff.selfBefore)})`,
     );
+    if (diff.verdict) lines.push(describeVerdict(diff.verdict));
   } else lines.push(`${formatValue(d.value)} · ${percent(d.value)} of total`);
   return lines.join('\n');
+}
+
+/** The significance test's word on the function's own time (all its frames, wherever it is called). */
+function describeVerdict(verdict: PageVerdict): string {
+  const p = verdict.p === null ? '' : verdict.p < 0.001 ? ' (p < 0.001)' : ` (p = ${verdict.p.toFixed(3)})`;
+  const change = verdict.relative === null ? 'new' : `${verdict.relative >= 0 ? '+' : '−'}${Math.abs(verdict.relative).toFixed(0)}%`;
+  switch (verdict.verdict) {
+    case 'regressed':
+      return `verdict: regressed, own time ${change}${p}`;
+    case 'improved':
+      return `verdict: improved, own time ${change}${p}`;
+    case 'noise':
+      return `verdict: no significant change${p}`;
+    case 'untested':
+      return 'verdict: too few samples to test';
+  }
 }
 
 /** Diff pages: in which profile alone a frame appears, if only in one. */
@@ -107,16 +124,22 @@ function points(change: number): string {
   return `${value >= 0.005 ? '+' : value <= -0.005 ? '−' : '±'}${Math.abs(value).toFixed(2)} pts`;
 }
 
-// Diff pages: red where a frame's own time grew, blue where it shrank, stronger for larger changes
-// (relative to the largest change on the page), as flamegraph.pl draws difffolded.pl's output.
+// Diff pages: strong red or blue only where the significance test calls the function's own time regressed
+// or improved, stronger for larger changes (relative to the largest such change on the page), as
+// flamegraph.pl draws difffolded.pl's output; a change the test calls noise (or cannot test) is pale.
 const largestSelfChange = data.diff ? data.diff.selfAfter.reduce((largest, after, i) => Math.max(largest, Math.abs(after - data.diff!.selfBefore[i]!)), 1e-9) : 1;
+const UNCHANGED = 'hsl(0, 0%, 90%)';
+const PALE_GREW = 'hsl(0, 30%, 93%)';
+const PALE_SHRANK = 'hsl(220, 30%, 93%)';
 
 function diffColor(diff: NonNullable<TreeNode['diff']>): string {
   const change = diff.selfAfter - diff.selfBefore;
+  if (Math.abs(change) < largestSelfChange * 1e-3) return UNCHANGED;
+  const verdict = diff.verdict?.verdict;
+  if (verdict !== 'regressed' && verdict !== 'improved') return change > 0 ? PALE_GREW : PALE_SHRANK;
   const strength = Math.min(1, Math.abs(change) / largestSelfChange);
-  const lightness = Math.round(92 - 42 * strength);
-  if (Math.abs(change) < largestSelfChange * 1e-3) return 'hsl(0, 0%, 90%)';
-  return change > 0 ? `hsl(0, 85%, ${lightness}%)` : `hsl(220, 85%, ${lightness}%)`;
+  const lightness = Math.round(70 - 25 * strength);
+  return verdict === 'regressed' ? `hsl(0, 85%, ${lightness}%)` : `hsl(220, 85%, ${lightness}%)`;
 }
 
 const chartElement = byId('chart');
@@ -158,10 +181,11 @@ function legendItem(color: string, label: string): HTMLElement {
 byId('legend').replaceChildren(
   ...(data.diff
     ? [
-        legendItem('hsl(0, 85%, 55%)', 'own time grew'),
-        legendItem('hsl(220, 85%, 55%)', 'own time shrank'),
-        legendItem('hsl(0, 0%, 90%)', 'unchanged'),
-        '[new] only in the after profile · [gone] only in the before profile (widths: before) · shares compared, before scaled to the after total',
+        legendItem('hsl(0, 85%, 55%)', 'regressed: own time grew beyond noise'),
+        legendItem('hsl(220, 85%, 55%)', 'improved: own time shrank beyond noise'),
+        legendItem(PALE_GREW, 'grew or shrank within noise (or too few samples to test)'),
+        legendItem(UNCHANGED, 'unchanged'),
+        `Verdicts by function, from the significance test (family-wise error ${data.diff.alpha}, Holm-corrected; the tooltip gives p) · [new] only in the after profile · [gone] only in the before profile (widths: before) · shares compared, before scaled to the after total`,
       ]
     : KIND_LABELS.map(([kind, label]) => legendItem(colorOf(kind, label), label))),
 );

@@ -2,7 +2,7 @@ import { visible } from '../terminal.js';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { diffProfiles, significantRegressions } from '../../analyze/diff.js';
+import { diffProfiles, selfChangeOf, significantRegressions } from '../../analyze/diff.js';
 import { mergeCallTrees } from '../../analyze/merged-tree.js';
 import { toDiffFolded } from '../../export/diff-folded.js';
 import { toDiffHtml } from '../../export/diff-html.js';
@@ -12,21 +12,19 @@ import { frameLabel } from '../../model/frame-display.js';
 import type { Profile } from '../../model/profile.js';
 import { formatFromName } from '../../import/index.js';
 import { describeSide, formatDiffTable } from '../diff-table.js';
+import { diffMarkdown } from '../markdown.js';
 import { UserError } from '../errors.js';
 import type { DiffFormatName } from '../format-names.js';
-import { readProfileFile, writeOutput } from '../io.js';
+import { isProfileUrl } from '../fetch-profile.js';
+import { readProfileInput, writeOutput, type ProfileInputOptions } from '../io.js';
 
-export interface DiffOptions {
+export interface DiffOptions extends ProfileInputOptions {
   format?: DiffFormatName;
   output: string;
   top: number;
   minShare: number;
   failOnRegression?: number;
   normalize: boolean;
-  idle?: boolean;
-  skipBadLines?: boolean;
-  /** Map compiled frames back to their sources (default true). */
-  sourceMaps?: boolean;
 }
 
 export interface DiffContext {
@@ -38,12 +36,12 @@ export interface DiffContext {
 }
 
 /** `tsprof diff <before> <after>`: returns the exit status (1 when --fail-on-regression finds a regression). */
-export function diffCommand(beforePath: string, afterPath: string, options: DiffOptions, context: DiffContext): number {
+export async function diffCommand(beforePath: string, afterPath: string, options: DiffOptions, context: DiffContext): Promise<number> {
   if (beforePath === '-' && afterPath === '-') throw new UserError('only one of the two sides can be read from stdin (-)');
   const format = options.format ?? formatFromOutputName(options.output);
   const read = (path: string) => readSide(path, options, context.warn);
-  const before = read(beforePath);
-  const after = read(afterPath);
+  const before = await read(beforePath);
+  const after = await read(afterPath);
   const cwd = process.cwd();
 
   const diff = diffProfiles(before.profiles, after.profiles, { cwd });
@@ -55,15 +53,25 @@ export function diffCommand(beforePath: string, afterPath: string, options: Diff
     case 'json':
       content = toDiffJson(diff, { cwd, before: before.files, after: after.files });
       break;
+    case 'markdown':
+      content = diffMarkdown(diff, { cwd, beforeName: beforePath, afterName: afterPath, minShare: options.minShare });
+      break;
     case 'folded':
       content = toDiffFolded(mergeCallTrees(before.profiles, after.profiles, cwd), { normalize: options.normalize });
       break;
-    case 'html':
+    case 'html': {
+      const changeOf = selfChangeOf(diff, cwd);
       content = toDiffHtml(mergeCallTrees(before.profiles, after.profiles, cwd), loadPageAssets(), {
         title: `tsprof diff: ${beforePath} → ${afterPath}`,
         details: [`before: ${describeSide(diff.before)} (${beforePath})`, `after: ${describeSide(diff.after)} (${afterPath})`],
+        verdictOf: (frame) => {
+          const row = changeOf(frame);
+          return row && { verdict: row.p === null ? 'untested' : row.verdict, p: row.p, relative: row.relative };
+        },
+        alpha: diff.alpha,
       });
       break;
+    }
   }
   writeOutput(options.output, content);
 
@@ -81,6 +89,7 @@ export function diffCommand(beforePath: string, afterPath: string, options: Diff
 function formatFromOutputName(output: string): DiffFormatName {
   const lower = output.toLowerCase();
   if (lower.endsWith('.json')) return 'json';
+  if (lower.endsWith('.md') || lower.endsWith('.markdown')) return 'markdown';
   if (lower.endsWith('.html') || lower.endsWith('.htm')) return 'html';
   if (/\.(folded|collapsed|txt)$/.test(lower)) return 'folded';
   return 'table';
@@ -95,12 +104,13 @@ function isRegularFile(path: string): boolean {
 }
 
 /**
- * One side of the diff: a profile file, or a folder of runs of the same version (every file in it whose
- * name says it is a profile). Each file is read as `convert` reads it; a memory profile is refused.
+ * One side of the diff: a profile file, an address to fetch (a pprof endpoint, a profile store's merge
+ * query), or a folder of runs of the same version (every file in it whose name says it is a profile). Each
+ * is read as `convert` reads it; a memory profile is refused.
  */
-function readSide(path: string, options: DiffOptions, warn: (message: string) => void): { profiles: Profile[]; files: string[] } {
+async function readSide(path: string, options: DiffOptions, warn: (message: string) => void): Promise<{ profiles: Profile[]; files: string[] }> {
   let files = [path];
-  if (path !== '-') {
+  if (path !== '-' && !isProfileUrl(path)) {
     let isFolder: boolean;
     try {
       isFolder = statSync(path).isDirectory();
@@ -120,15 +130,11 @@ function readSide(path: string, options: DiffOptions, warn: (message: string) =>
       files = profiles.map((name) => join(path, name));
     }
   }
-  const profiles = files.map((file) => {
-    const { profile } = readProfileFile(file, {
-      keepIdle: options.idle ?? false,
-      skipBadLines: options.skipBadLines ?? false,
-      sourceMaps: options.sourceMaps ?? true,
-      onWarning: (message) => warn(`${file}: ${message}`),
-    });
+  const profiles: Profile[] = [];
+  for (const file of files) {
+    const { profile } = await readProfileInput(file, options, warn);
     if (profile.unit === 'bytes') throw new UserError(`${file}: a memory profile (bytes); diff compares CPU time`);
-    return profile;
-  });
+    profiles.push(profile);
+  }
   return { profiles, files: files.map((file) => (file === '-' ? 'stdin' : file)) };
 }

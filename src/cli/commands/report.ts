@@ -4,26 +4,26 @@ import { describeProfile } from '../../model/profile-summary.js';
 import { frameKind, frameLocation, frameName } from '../../model/frame-display.js';
 import type { Profile } from '../../model/profile.js';
 import { alignColumns } from '../columns.js';
-import { readProfileFile } from '../io.js';
+import { readProfileInput, type ProfileInputOptions } from '../io.js';
+import type { ReportFormatName } from '../format-names.js';
+import { reportMarkdown } from '../markdown.js';
 
-export interface ReportOptions {
+export interface ReportOptions extends ProfileInputOptions {
+  /** A table for the terminal (default), or markdown for a pull request, a CI summary or an assistant. */
+  format?: ReportFormatName;
   top: number;
   by: 'self' | 'total';
-  idle?: boolean;
-  skipBadLines?: boolean;
-  /** Map compiled frames back to their sources (default true). */
-  sourceMaps?: boolean;
 }
 
-/** `tsprof report <input>`: the hottest functions as a table on stdout. */
-export function reportCommand(input: string, options: ReportOptions, colors: ChalkInstance, warn: (message: string) => void): void {
-  const { profile } = readProfileFile(input, {
-    keepIdle: options.idle ?? false,
-    skipBadLines: options.skipBadLines ?? false,
-    sourceMaps: options.sourceMaps ?? true,
-    onWarning: (message) => warn(`${input}: ${message}`),
-  });
-  process.stdout.write(formatReport(profile, options, colors, process.cwd()));
+/** `tsprof report <input>`: the hottest functions as a table (or markdown) on stdout. */
+export async function reportCommand(input: string, options: ReportOptions, colors: ChalkInstance, warn: (message: string) => void): Promise<void> {
+  const { profile } = await readProfileInput(input, options, warn);
+  const cwd = process.cwd();
+  const content =
+    options.format === 'markdown'
+      ? reportMarkdown(profile, functionTable(profile, { by: options.by, top: options.top }), { cwd, name: input === '-' ? 'stdin' : input })
+      : formatReport(profile, options, colors, cwd);
+  process.stdout.write(content);
 }
 
 export function formatReport(profile: Profile, options: ReportOptions, colors: ChalkInstance, cwd: string): string {

@@ -1,0 +1,200 @@
+import type { FunctionChange, ProfileDiff } from '../analyze/diff.js';
+import type { FunctionStats } from '../analyze/report.js';
+import { weightByThreadStack } from '../model/call-tree.js';
+import { formatCount } from '../model/format-count.js';
+import { frameLabel, frameLocation, frameName } from '../model/frame-display.js';
+import type { Profile } from '../model/profile.js';
+import { stackFrameIds } from '../model/profile.js';
+import { describeProfile } from '../model/profile-summary.js';
+import { describeSide } from './diff-table.js';
+import { visible } from './terminal.js';
+
+/**
+ * `report -f markdown` and `diff -f markdown`: GitHub-flavoured markdown that reads well as a pull-request
+ * comment or a CI job summary (`>> $GITHUB_STEP_SUMMARY`), or pasted into an assistant. The verdict comes
+ * first, then the tables; long tables are folded into `<details>`. Text from the profile is escaped so that
+ * a `|`, a backtick or a `<` in a function's name is shown as it is and never breaks the table.
+ */
+
+/** Rows shown before the rest of a table is folded into `<details>`. */
+const OPEN_ROWS = 10;
+/** The hottest root-to-leaf paths listed after the functions. */
+const HOT_PATHS = 10;
+/** A path longer than this shows its first and last frames around an ellipsis. */
+const PATH_FRAMES = 12;
+
+/**
+ * Text from a profile, made literal in markdown and HTML: the characters that mean something inside a line
+ * (emphasis, code, links and bare addresses, strike-through, a table's `|`, a heading's closing `#`) are escaped, `&` and `<`
+ * are written as entities, and control characters are made visible. The text never starts a line, so the
+ * characters that only mean something there (`-`, `+`, `1.`, `>`) stay as they are.
+ */
+export function markdownText(text: string): string {
+  return visible(text)
+    .replace(/[\\`*_[\]|~#@]/g, (c) => `\\${c}`)
+    // GitHub turns bare addresses into links: `http://`, `www.` and e-mail addresses (the `@` above).
+    .replace(/:\/\//g, '\\://')
+    .replace(/\bwww\./gi, (www) => `${www.slice(0, 3)}\\.`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;');
+}
+
+function table(header: string[], align: ('l' | 'r')[], rows: string[][]): string[] {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(align.map((a) => (a === 'r' ? '---:' : ':---'))), ...rows.map(line)];
+}
+
+/** A table whose rows past OPEN_ROWS are folded into `<details>` (which GitHub renders as a disclosure). */
+function foldedTable(header: string[], align: ('l' | 'r')[], rows: string[][], what: string): string[] {
+  if (rows.length <= OPEN_ROWS) return table(header, align, rows);
+  const rest = rows.length - OPEN_ROWS;
+  return [
+    ...table(header, align, rows.slice(0, OPEN_ROWS)),
+    '',
+    `<details><summary>${rest} more ${what}</summary>`,
+    '',
+    ...table(header, align, rows.slice(OPEN_ROWS)),
+    '',
+    '</details>',
+  ];
+}
+
+const percent = (value: number) => `${value.toFixed(1)}%`;
+
+export interface MarkdownReportOptions {
+  cwd: string;
+  /** The input's name, for the heading. */
+  name: string;
+}
+
+/** The hottest functions (own and inclusive time), then the hottest paths. */
+export function reportMarkdown(profile: Profile, rows: readonly FunctionStats[], options: MarkdownReportOptions): string {
+  const summary = describeProfile(profile);
+  const hottest = rows[0];
+  const lines = [
+    `## tsprof report: ${markdownText(options.name)}`,
+    '',
+    hottest ? `**Hottest function: ${markdownText(frameName(hottest.frame))}**, ${percent(hottest.selfPercent)} of the samples in its own code (${markdownText(frameLocation(hottest.frame, options.cwd)) || 'no file'}).` : '**No samples.**',
+    '',
+    markdownText(summary.facts.join(' · ')),
+    '',
+    '### Functions',
+    '',
+    ...foldedTable(
+      ['self', 'total', 'self samples', 'function', 'location'],
+      ['r', 'r', 'r', 'l', 'l'],
+      rows.map((row) => [percent(row.selfPercent), percent(row.totalPercent), formatCount(row.self), markdownText(frameName(row.frame)), markdownText(frameLocation(row.frame, options.cwd))]),
+      'functions',
+    ),
+    '',
+    '### Hottest paths',
+    '',
+    'Root-to-leaf call paths holding the most samples in their last function.',
+    '',
+    ...hotPaths(profile, options.cwd).map(({ share, frames }, i) => `${i + 1}. ${percent(share)}: ${frames.map(markdownText).join(' → ')}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** The distinct stacks with the most own weight (over every thread), outermost frame first. */
+function hotPaths(profile: Profile, cwd: string): { share: number; frames: string[] }[] {
+  const byStack = new Map<number, number>();
+  let all = 0;
+  for (const stacks of weightByThreadStack(profile).values()) {
+    for (const [stack, weight] of stacks) {
+      byStack.set(stack, (byStack.get(stack) ?? 0) + weight);
+      all += weight;
+    }
+  }
+  return [...byStack]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, HOT_PATHS)
+    .map(([stack, weight]) => {
+      const labels = stackFrameIds(profile, stack).map((id) => frameLabel(profile.frames[id]!, cwd));
+      const frames = labels.length > PATH_FRAMES ? [...labels.slice(0, 3), `… ${labels.length - PATH_FRAMES + 1} frames …`, ...labels.slice(-(PATH_FRAMES - 4))] : labels;
+      return { share: all > 0 ? (100 * weight) / all : 0, frames };
+    });
+}
+
+export interface MarkdownDiffOptions {
+  cwd: string;
+  beforeName: string;
+  afterName: string;
+  /** Functions under this share (percent) in both profiles are left out of the tables. */
+  minShare: number;
+}
+
+/** One verdict line, then both sides, then the own-time and inclusive-time tables. */
+export function diffMarkdown(diff: ProfileDiff, options: MarkdownDiffOptions): string {
+  const regressed = diff.self.filter((row) => row.verdict === 'regressed');
+  const improved = diff.self.filter((row) => row.verdict === 'improved');
+  const lines = [
+    `## tsprof diff: ${verdictLine(regressed, improved)}`,
+    '',
+    ...describeChanges(regressed, 'Regressed'),
+    ...describeChanges(improved, 'Improved'),
+    `- before: ${markdownText(describeSide(diff.before))} (${markdownText(options.beforeName)})`,
+    `- after: ${markdownText(describeSide(diff.after))} (${markdownText(options.afterName)})`,
+    '',
+    `A function is regressed or improved when its share of the samples changed beyond noise: a test that allows for bursts and for the spread between runs, Holm-corrected over ${diff.tests} tests (${100 * diff.alpha}% chance of any false finding).` +
+      (diff.before.runs === 1 || diff.after.runs === 1 ? ' With one run on a side only large changes stand out; a folder of 3 or more runs per side finds smaller ones.' : ''),
+  ];
+  for (const [title, rows] of [
+    ['Own time', diff.self],
+    ['Inclusive time (the function and everything it calls)', diff.total],
+  ] as const) {
+    const shown = rows.filter((row) => Math.max(row.beforeShare, row.afterShare) >= options.minShare);
+    lines.push('', `### ${title}`, '');
+    if (shown.length === 0) {
+      lines.push(`No function has ${options.minShare}% or more of the samples.`);
+      continue;
+    }
+    lines.push(
+      ...foldedTable(
+        ['before', 'after', 'change', 'relative', 'verdict', 'p', 'function', 'location'],
+        ['r', 'r', 'r', 'r', 'l', 'r', 'l', 'l'],
+        shown.map((row) => [
+          percent(row.beforeShare),
+          percent(row.afterShare),
+          `${signed(row.points)} pts`,
+          row.relative === null ? 'new' : `${signed(row.relative, 0)}%`,
+          row.verdict === 'noise' ? 'noise' : `**${row.verdict}**`,
+          formatP(row.p),
+          markdownText(frameName(row.frame)),
+          markdownText(frameLocation(row.frame, options.cwd)),
+        ]),
+        'functions',
+      ),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function verdictLine(regressed: readonly FunctionChange[], improved: readonly FunctionChange[]): string {
+  if (regressed.length === 0 && improved.length === 0) return 'no significant change';
+  const count = (rows: readonly FunctionChange[], word: string) => `${rows.length} function${rows.length === 1 ? '' : 's'} ${word}`;
+  const parts = [];
+  if (regressed.length > 0) parts.push(`${count(regressed, 'regressed')}: ${regressed.slice(0, 3).map(short).join(', ')}${regressed.length > 3 ? ', …' : ''}`);
+  if (improved.length > 0) parts.push(count(improved, 'improved'));
+  return parts.join('; ');
+}
+
+function short(row: FunctionChange): string {
+  return `${markdownText(frameName(row.frame))} ${row.relative === null ? 'new' : `${signed(row.relative, 0)}%`} (${formatP(row.p, true)})`;
+}
+
+function describeChanges(rows: readonly FunctionChange[], word: string): string[] {
+  if (rows.length === 0) return [];
+  return [`**${word}:** ${rows.map((row) => `${markdownText(frameName(row.frame))} ${percent(row.beforeShare)} → ${percent(row.afterShare)} (${row.relative === null ? 'new' : `${signed(row.relative, 0)}%`}, ${formatP(row.p, true)})`).join('; ')}`, ''];
+}
+
+function formatP(p: number | null, named = false): string {
+  if (p === null) return named ? 'not tested' : '–';
+  const text = p < 0.001 ? '< 0.001' : p.toFixed(3);
+  return named ? `p ${p < 0.001 ? text : `= ${text}`}` : text;
+}
+
+function signed(value: number, digits = 1): string {
+  const text = Math.abs(value).toFixed(digits);
+  return Number(text) === 0 ? (0).toFixed(digits) : `${value > 0 ? '+' : '−'}${text}`;
+}
