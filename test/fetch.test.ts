@@ -87,7 +87,7 @@ describe('profiles from a store that answers as profefe does', () => {
 describe("tsprof's own pprof endpoint as an input", () => {
   afterEach(stopPprofServices);
 
-  it('reports a second of a running service, with the token from TSPROF_TOKEN or --header', async () => {
+  it('reports, converts and diffs seconds of a running service, with the token from TSPROF_TOKEN or --header', async () => {
     const base = await startPprofService('s3cret');
     const url = `${base}/debug/pprof/profile?seconds=1`;
     const refused = await startTsprof(['report', url]).done;
@@ -100,6 +100,13 @@ describe("tsprof's own pprof endpoint as an input", () => {
     const converted = await startTsprof(['convert', url, '-o', html, '--header', 'Authorization: Bearer s3cret']).done;
     expect(converted.status, converted.stderr).toBe(0);
     expect(readFileSync(html, 'utf8')).toContain('hotLoop');
+    // Two seconds of the same service, one after the other, compared: the same program, so nothing changed.
+    const diff = await startTsprof(['diff', url, url, '-f', 'json'], { env: { TSPROF_TOKEN: 's3cret' } }).done;
+    expect(diff.status, diff.stderr).toBe(0);
+    const rows = (JSON.parse(diff.stdout) as { self: { function: string; verdict: string; before: { percent: number }; after: { percent: number } }[] }).self;
+    const hot = rows.find((row) => row.function === 'hotLoop')!;
+    expect(hot.before.percent).toBeGreaterThan(50);
+    expect(hot.after.percent).toBeGreaterThan(50);
   });
 });
 
