@@ -103,6 +103,15 @@ describe('bad input: one line naming the file, exit status 2, no stack trace, no
     expect(runCli(['convert', cpuprofile, '-o', '-', '-f', 'svg']).status).toBe(2);
     expect(runCli(['report', cpuprofile, '--bogus']).status).toBe(2);
   });
+
+  it('a sampling rate V8 cannot deliver is refused, with the limit, before anything runs', () => {
+    for (const args of [['record', '-r', '100000', '--', process.execPath, '-e', 'console.log("ran")'], ['top', '-r', '10000000', '--', process.execPath, '-e', '0']]) {
+      const result = runCli(args);
+      expect(result.status).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.split('\n')[0]).toMatch(/^tsprof: error: option '-r, --rate <hz>' argument '\d+' is invalid\. expected a whole number of samples per second from 1 to 10,000 \(V8 cannot sample faster\) \(run with --help for usage\)$/);
+    }
+  });
 });
 
 describe('tsprof report', () => {

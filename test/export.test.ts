@@ -13,7 +13,7 @@ import { importFolded } from '../src/import/folded.js';
 import { toSpeedscope } from '../src/export/speedscope.js';
 import { importProfile } from '../src/import/index.js';
 import { ProfileBuilder } from '../src/model/builder.js';
-import { formatCount } from '../src/model/format-count.js';
+import { counted, formatCount } from '../src/model/format-count.js';
 import type { Profile } from '../src/model/profile.js';
 import { dumpProfile } from './helpers/dump.js';
 import { fixture, repoRoot } from './helpers/paths.js';
@@ -47,6 +47,14 @@ describe('counts in messages and page headers', () => {
     const counts = [0, 7, 999, 1000, 12_345, 999_999, 1_000_000, -4321, 2 ** 53, 1234.6];
     for (let i = 0; i < 200; i++) counts.push(Math.floor(random() * 10 ** Math.floor(random() * 16)));
     for (const count of counts) expect(formatCount(count)).toBe(Math.round(count).toLocaleString('en-US'));
+  });
+
+  it('name their noun in the singular for exactly one', () => {
+    expect(counted(1, 'sample')).toBe('1 sample');
+    expect(counted(0, 'sample')).toBe('0 samples');
+    expect(counted(2048, 'sample')).toBe('2,048 samples');
+    expect(counted(1, 'process', 'processes')).toBe('1 process');
+    expect(counted(3, 'process', 'processes')).toBe('3 processes');
   });
 });
 

@@ -153,6 +153,17 @@ describe('source maps: compiled TypeScript shows the source the user wrote', () 
     expect(converted.stderr).toMatch(/^tsprof: warning: \S+app\.cpuprofile: \d+ frames? without source map \(left as compiled\)$/m);
   });
 
+  it("a dependency that names a map it does not ship (TypeScript's _tsc.js does) is left as it ran, without a warning", () => {
+    const dir = project();
+    // The plain dependency's last line names a map that is not there; the app's own maps are fine.
+    writeFileSync(join(dir, 'node_modules', 'plain-dep', 'index.js'), `${DEPENDENCY}//# sourceMappingURL=index.js.map\n`);
+    tsc(dir);
+    const { folded, stderr } = record(dir, [process.execPath, 'dist/main.js']);
+    expect(folded).toMatch(/;depWork \(node_modules\/plain-dep\/index\.js:2\)[; ]/);
+    expect(stderr).not.toMatch(/without source map/);
+    expect(stderr).toMatch(/^tsprof: source maps: \d+ frames mapped to their sources$/m);
+  });
+
   it('record --pid of a process running TypeScript through tsx: maps asked of the process itself', async () => {
     const dir = project();
     const tsxLoader = pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;

@@ -2,7 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import type { FunctionChange, ProfileDiff, SideSummary } from '../analyze/diff.js';
 import { frameLocation, frameName } from '../model/frame-display.js';
 import { alignColumns } from './columns.js';
-import { formatCount } from '../model/format-count.js';
+import { counted, formatCount } from '../model/format-count.js';
 
 export interface DiffTableOptions {
   /** Rows per table; regressed and improved functions are shown beyond it. */
@@ -61,7 +61,7 @@ function formatRows(rows: readonly FunctionChange[], options: DiffTableOptions, 
 }
 
 export function describeSide(side: SideSummary): string {
-  const facts = [`${side.runs} run${side.runs === 1 ? '' : 's'}`, `${formatCount(side.samples)} samples`];
+  const facts = [`${side.runs} run${side.runs === 1 ? '' : 's'}`, counted(side.samples, 'sample')];
   if (side.durationUs !== undefined) facts.push(`${(side.durationUs / 1e6).toFixed(2)} s`);
   if (side.rateHz !== undefined) facts.push(`${formatCount(side.rateHz)} Hz`);
   return facts.join(' · ');

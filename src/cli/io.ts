@@ -7,6 +7,7 @@ import { applySourceMaps } from '../sourcemaps/apply.js';
 import { ScriptMaps } from '../sourcemaps/script-maps.js';
 import { UserError } from './errors.js';
 import { fetchProfile, isProfileUrl } from './fetch-profile.js';
+import { checkOutputFolder } from './output-folder.js';
 
 export interface ReadOptions extends ImportOptions {
   /**
@@ -90,6 +91,7 @@ export function writeOutput(path: string, content: string | Uint8Array, options:
     process.stdout.write(content);
     return path;
   }
+  checkOutputFolder(path);
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let written = path;
   try {

@@ -5,6 +5,8 @@ import { UserError } from './errors.js';
 import { DIFF_FORMAT_NAMES, OUTPUT_FORMATS, parseOutputFormat, REPORT_FORMAT_NAMES, type DiffFormatName, type ReportFormatName } from './format-names.js';
 import type { SamplerName } from '../record/spawn.js';
 import { colorsFor, visible } from './terminal.js';
+import { DEFAULT_RATE_HZ, MAX_RATE_HZ } from '../model/sampling.js';
+import { formatCount } from '../model/format-count.js';
 
 /**
  * The command line: parses argv, runs one command, and is the one place that prints errors and sets the
@@ -57,6 +59,24 @@ function positiveInteger(value: string): number {
   return number;
 }
 
+/** Commander's error text in one line: `unknown command 'reocrd' (did you mean record?)`. */
+function oneLineUsageError(text: string): string {
+  return text
+    .replace(/^error: /, '')
+    .trim()
+    .replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)')
+    .replace(/\s*\n\s*/g, ' ');
+}
+
+/** A sampling rate V8 can deliver: a whole number of samples per second up to MAX_RATE_HZ. */
+function samplingRate(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > MAX_RATE_HZ) {
+    throw new InvalidArgumentError(`expected a whole number of samples per second from 1 to ${formatCount(MAX_RATE_HZ)} (V8 cannot sample faster)`);
+  }
+  return number;
+}
+
 /** The options of every command that reads profile files (convert, report, diff). */
 function withProfileInputOptions(command: Command): Command {
   return command
@@ -72,31 +92,21 @@ export function buildProgram(warn: (message: string) => void, stderrColors: Chal
     .version(TSPROF_VERSION, '-V, --version')
     .exitOverride()
     .enablePositionalOptions()
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ outputError: (text, write) => write(`tsprof: error: ${text.replace(/^error: /, '')}`) });
-
-  withProfileInputOptions(
-    program
-      .command('convert')
-      .description('convert a profile to another format (flamegraph HTML, folded, speedscope, cpuprofile, pprof)')
-      .argument('<input>', 'profile to read: .cpuprofile, speedscope JSON, folded stacks or pprof (- for stdin)')
-      .requiredOption('-o, --output <file>', 'file to write (- for stdout)')
-      .addOption(new Option('-f, --format <format>', 'output format (default: from the output file name)').choices(OUTPUT_FORMATS))
-  )
+    // Usage errors in one line, with the hint, as every other error of tsprof's.
+    .configureOutput({ outputError: (text, write) => write(`tsprof: error: ${oneLineUsageError(text)} (run with --help for usage)\n`) })
     .addHelpText(
       'after',
       `
 Examples:
-  $ node --cpu-prof --cpu-prof-name=app.cpuprofile app.js
-  $ tsprof convert app.cpuprofile -o app.html          # flamegraph page, opens offline
-  $ tsprof convert app.cpuprofile -o - | flamegraph.pl > app.svg
-  $ tsprof convert py-spy.folded -o profile.speedscope.json`,
-    )
-    .action(async (input: string, options: { output: string; format?: string; idle?: boolean; skipBadLines?: boolean; sourceMaps: boolean; header?: string[] }) => {
-      const { convertCommand } = await import('./commands/convert.js');
-      const { format, ...rest } = options;
-      await convertCommand(input, { ...rest, ...(format ? { format: parseOutputFormat(format) } : {}) }, warn);
-    });
+  $ tsprof record -- node app.js                  # a flamegraph page of every process and thread it starts
+  $ tsprof record -o - -f folded -- npm test | flamegraph.pl > test.svg
+  $ tsprof top --pid 4242                         # what a running process does now
+  $ tsprof report app.cpuprofile                  # the hottest functions of any profile
+  $ tsprof diff before/ after/ --fail-on-regression 10
+  $ tsprof convert app.cpuprofile -o app.speedscope.json
+
+Run tsprof <command> --help for a command's options.`,
+    );
 
   program
     .command('record')
@@ -104,7 +114,7 @@ Examples:
     .argument('[command...]', 'the command to run, after --')
     .passThroughOptions()
     .option('-p, --pid <pid>', 'profile this running Node.js process instead of starting a command', positiveInteger)
-    .option('-r, --rate <hz>', 'samples per second', positiveInteger, 500)
+    .option('-r, --rate <hz>', `samples per second, up to ${formatCount(MAX_RATE_HZ)}`, samplingRate, DEFAULT_RATE_HZ)
     .option('-o, --output <file>', 'file to write (- for folded text on stdout); default: tsprof-<program>-<date>-<time>.html')
     .addOption(new Option('-f, --format <format>', 'output format (default: from the output file name, else html)').choices(OUTPUT_FORMATS))
     .option('-d, --duration <seconds>', 'stop sampling after this many seconds and write the profile; the command goes on', positiveNumber)
@@ -162,7 +172,7 @@ With --pid, tsprof opens the process's inspector (SIGUSR1, on 127.0.0.1 only), s
     .argument('[command...]', 'the command to run, after --')
     .passThroughOptions()
     .option('-p, --pid <pid>', 'watch this running Node.js process', positiveInteger)
-    .option('-r, --rate <hz>', 'samples per second', positiveInteger, 500)
+    .option('-r, --rate <hz>', `samples per second, up to ${formatCount(MAX_RATE_HZ)}`, samplingRate, DEFAULT_RATE_HZ)
     .addOption(new Option('--by <column>', 'order by own time (self) or inclusive time (total)').choices(['self', 'total']).default('self'))
     .option('-w, --window <seconds>', 'how many of the last seconds the view sums', positiveInteger, 5)
     .option('-d, --duration <seconds>', 'stop after this many seconds', positiveNumber)
@@ -257,6 +267,29 @@ Examples:
     .action(async (input: string, options: { format: ReportFormatName; top: number; by: 'self' | 'total'; idle?: boolean; skipBadLines?: boolean; sourceMaps: boolean; header?: string[] }) => {
       const { reportCommand } = await import('./commands/report.js');
       await reportCommand(input, options, colorsFor(process.stdout), warn);
+    });
+
+  withProfileInputOptions(
+    program
+      .command('convert')
+      .description('convert a profile to another format (flamegraph HTML, folded, speedscope, cpuprofile, pprof)')
+      .argument('<input>', 'profile to read: .cpuprofile, speedscope JSON, folded stacks or pprof (- for stdin)')
+      .requiredOption('-o, --output <file>', 'file to write (- for stdout); required')
+      .addOption(new Option('-f, --format <format>', 'output format (default: from the output file name)').choices(OUTPUT_FORMATS))
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ node --cpu-prof --cpu-prof-name=app.cpuprofile app.js
+  $ tsprof convert app.cpuprofile -o app.html          # flamegraph page, opens offline
+  $ tsprof convert app.cpuprofile -o - | flamegraph.pl > app.svg
+  $ tsprof convert py-spy.folded -o profile.speedscope.json`,
+    )
+    .action(async (input: string, options: { output: string; format?: string; idle?: boolean; skipBadLines?: boolean; sourceMaps: boolean; header?: string[] }) => {
+      const { convertCommand } = await import('./commands/convert.js');
+      const { format, ...rest } = options;
+      await convertCommand(input, { ...rest, ...(format ? { format: parseOutputFormat(format) } : {}) }, warn);
     });
 
   return program;

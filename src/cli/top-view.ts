@@ -1,7 +1,7 @@
 import { visible } from './terminal.js';
 import type { ChalkInstance } from 'chalk';
 import type { LiveSnapshot } from '../analyze/live-window.js';
-import { formatCount } from '../model/format-count.js';
+import { counted } from '../model/format-count.js';
 
 /**
  * What `tsprof top` shows: a header, then one row per function, hottest first, cut to the terminal's size.
@@ -24,7 +24,7 @@ export function renderTop(snapshot: LiveSnapshot, options: TopViewOptions, color
   const busy = samples - idle;
   const lines = [
     colors.bold(`tsprof top · ${options.title}`),
-    `last ${seconds} s · ${formatCount(samples)} samples · ${threads} thread${threads === 1 ? '' : 's'} · busy ${percent(busy)}, idle ${percent(idle)} · sorted by ${options.by}${options.keys ? ' · keys: s self, t total, q quit' : ''}`,
+    `last ${seconds} s · ${counted(samples, 'sample')} · ${threads} thread${threads === 1 ? '' : 's'} · busy ${percent(busy)}, idle ${percent(idle)} · sorted by ${options.by}${options.keys ? ' · keys: s self, t total, q quit' : ''}`,
     '',
     colors.inverse(`${'%Self'.padStart(7)} ${'%Total'.padStart(7)} ${'Self'.padStart(8)} ${'Total'.padStart(8)}  Function (file:line)`),
   ];

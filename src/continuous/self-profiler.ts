@@ -4,6 +4,7 @@ import { ProfileBuilder } from '../model/builder.js';
 import { appendCpuprofile } from '../import/v8-cpuprofile.js';
 import { isTsprofCode } from '../model/own-code.js';
 import type { Profile } from '../model/profile.js';
+import { samplingIntervalUs } from '../model/sampling.js';
 
 /**
  * Profiles the thread it runs in for a while, from inside the process: an inspector session of its own on
@@ -35,7 +36,8 @@ export async function profileSelf(options: SelfProfileOptions): Promise<Profile>
   try {
     session.connect();
     await session.post('Profiler.enable');
-    await session.post('Profiler.setSamplingInterval', { interval: Math.max(50, Math.round(1e6 / (options.rate ?? 100))) });
+    const intervalUs = samplingIntervalUs(options.rate ?? 100);
+    await session.post('Profiler.setSamplingInterval', { interval: intervalUs });
     await session.post('Profiler.start');
     try {
       await sleep(options.seconds * 1000, undefined, options.signal ? { signal: options.signal } : {});
@@ -49,7 +51,7 @@ export async function profileSelf(options: SelfProfileOptions): Promise<Profile>
     return builder.build({
       source: 'tsprof (in process)',
       startTime,
-      intervalUs: 1e6 / (options.rate ?? 100),
+      intervalUs,
       ...(appended.durationUs !== undefined ? { durationUs: appended.durationUs } : {}),
       pid: process.pid,
     });

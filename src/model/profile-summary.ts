@@ -1,7 +1,7 @@
 import type { Profile } from './profile.js';
 import { totalWeight } from './profile.js';
 import { sampleDurationsUs } from './sample-durations.js';
-import { formatCount } from './format-count.js';
+import { counted, formatCount } from './format-count.js';
 
 /** Facts about a profile for a title line or a summary: when, how long, how many samples, at what rate. */
 export interface ProfileSummary {
@@ -24,7 +24,7 @@ export function describeProfile(profile: Profile, recordedAt?: Date): ProfileSum
   const date = profile.meta.startTime !== undefined ? new Date(profile.meta.startTime) : recordedAt;
   if (date) facts.push(`${date.toISOString().replace('T', ' ').slice(0, 16)} UTC`);
   if (durationUs !== undefined) facts.push(formatDuration(durationUs));
-  facts.push(profile.unit === 'samples' ? `${formatCount(sampleCount)} samples` : `${formatCount(profile.samples.length)} samples (${profile.unit})`);
+  facts.push(profile.unit === 'samples' ? counted(sampleCount, 'sample') : `${formatCount(profile.samples.length)} samples (${profile.unit})`);
   if (rateHz !== undefined) facts.push(`${formatCount(rateHz)} Hz`);
   if (profile.threads.length > 1) facts.push(`${profile.threads.length} threads`);
   return { sampleCount, facts, ...(durationUs !== undefined ? { durationUs } : {}), ...(rateHz !== undefined ? { rateHz } : {}) };

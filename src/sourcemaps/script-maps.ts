@@ -18,6 +18,9 @@ import { fileURLToPath } from 'node:url';
 export type ScriptMap = { map: TraceMap } | { status: 'none' | 'declared-missing' };
 
 
+/** Installed packages, whose missing maps the user cannot fix. */
+const DEPENDENCY = /[\\/]node_modules[\\/]/;
+
 /** TypeScript sources: run without a map, their line numbers are those of code the user never saw. */
 const TYPESCRIPT = /\.(c|m)?tsx?$/i;
 
@@ -58,6 +61,14 @@ export class ScriptMaps {
     }
     const url = lastSourceMappingUrl(tail);
     if (!url) return this.withoutMap(path);
+    const found = this.fromComment(url, path);
+    // A dependency that names a map it does not ship (TypeScript's own _tsc.js does) is nothing the user
+    // can fix: its frames stay as they ran, without a warning. The program's own files are warned about.
+    return 'status' in found && DEPENDENCY.test(path) ? { status: 'none' } : found;
+  }
+
+  /** The map a script's `sourceMappingURL` comment names: inline, a file URL, or a path beside the script. */
+  private fromComment(url: string, path: string): ScriptMap {
     if (url.startsWith('data:')) return parse(decodeDataUrl(url), path) ?? { status: 'declared-missing' };
     const mapPath = url.startsWith('file://') ? safeFileURLToPath(url) : resolve(dirname(path), decodeURIComponentSafe(url));
     if (!mapPath) return { status: 'declared-missing' };

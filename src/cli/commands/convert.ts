@@ -4,6 +4,7 @@ import { isProfileUrl } from '../fetch-profile.js';
 import { readProfileInput, writeOutput, type ProfileInputOptions } from '../io.js';
 import { chooseOutputFormat, type OutputFormat } from '../format-names.js';
 import { renderProfile } from '../output-formats.js';
+import { checkOutputFolder } from '../output-folder.js';
 
 export interface ConvertOptions extends ProfileInputOptions {
   output: string;
@@ -13,6 +14,7 @@ export interface ConvertOptions extends ProfileInputOptions {
 /** `tsprof convert <input> -o <output>`: read any supported profile (file or address), write it in another format. */
 export async function convertCommand(input: string, options: ConvertOptions, warn: (message: string) => void): Promise<void> {
   const format = chooseOutputFormat(options.output, options.format);
+  checkOutputFolder(options.output);
   const { profile } = await readProfileInput(input, options, warn);
   const fetched = isProfileUrl(input);
   const title = profile.meta.command ?? (input === '-' ? 'stdin' : fetched ? input : basename(input));

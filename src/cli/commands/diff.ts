@@ -17,6 +17,7 @@ import { UserError } from '../errors.js';
 import type { DiffFormatName } from '../format-names.js';
 import { isProfileUrl } from '../fetch-profile.js';
 import { readProfileInput, writeOutput, type ProfileInputOptions } from '../io.js';
+import { checkOutputFolder } from '../output-folder.js';
 
 export interface DiffOptions extends ProfileInputOptions {
   format?: DiffFormatName;
@@ -39,6 +40,7 @@ export interface DiffContext {
 export async function diffCommand(beforePath: string, afterPath: string, options: DiffOptions, context: DiffContext): Promise<number> {
   if (beforePath === '-' && afterPath === '-') throw new UserError('only one of the two sides can be read from stdin (-)');
   const format = options.format ?? formatFromOutputName(options.output);
+  checkOutputFolder(options.output);
   const read = (path: string) => readSide(path, options, context.warn);
   const before = await read(beforePath);
   const after = await read(afterPath);

@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { AttachedProcess } from '../../attach/attached-process.js';
 import { RemoteSampler } from '../../attach/remote-sampler.js';
 import { SessionMerger } from '../../record/merge.js';
@@ -10,7 +8,9 @@ import { chooseOutputFormat, type OutputFormat } from '../format-names.js';
 import { StatusLine } from '../status-line.js';
 import { fetchSourceMaps } from '../../attach/remote-source-maps.js';
 import { writeRecording, type Reporter } from './record.js';
-import { formatCount } from '../../model/format-count.js';
+import { counted } from '../../model/format-count.js';
+import { FLUSH_MS, samplingIntervalUs } from '../../model/sampling.js';
+import { checkOutputFolder } from '../output-folder.js';
 
 export interface RecordPidOptions {
   rate: number;
@@ -30,7 +30,6 @@ function scriptUrls(profile: unknown): string[] {
 }
 
 /** How often each thread hands over a chunk: the most a process killed mid-recording can lose. */
-const FLUSH_MS = 2000;
 
 type StopReason = 'duration' | 'interrupted' | 'exited' | 'connection lost';
 
@@ -41,10 +40,8 @@ type StopReason = 'duration' | 'interrupted' | 'exited' | 'connection lost';
  */
 export async function recordPidCommand(pid: number, options: RecordPidOptions, reporter: Reporter): Promise<number> {
   const format = options.format ?? (options.output ? chooseOutputFormat(options.output, undefined) : 'html');
-  if (options.output !== undefined && options.output !== '-' && !existsSync(dirname(resolve(options.output)))) {
-    throw new UserError(`${options.output}: the folder ${dirname(resolve(options.output))} does not exist`);
-  }
-  const intervalUs = Math.max(50, Math.round(1e6 / options.rate));
+  if (options.output !== undefined) checkOutputFolder(options.output);
+  const intervalUs = samplingIntervalUs(options.rate);
 
   const attached = await AttachedProcess.attach(pid);
   const startTime = Date.now();
@@ -88,7 +85,7 @@ export async function recordPidCommand(pid: number, options: RecordPidOptions, r
   const statusTimer = setInterval(() => {
     const { samples, threads } = merger.counts;
     const elapsed = ((Date.now() - startTime) / 1000).toFixed(1);
-    status.show(reporter.colors.dim(`tsprof: recording ${name} · ${elapsed} s · ${formatCount(samples)} samples · ${threads} thread${threads === 1 ? '' : 's'} · Ctrl-C to stop`));
+    status.show(reporter.colors.dim(`tsprof: recording ${name} · ${elapsed} s · ${counted(samples, 'sample')} · ${threads} thread${threads === 1 ? '' : 's'} · Ctrl-C to stop`));
   }, 500);
 
   let reason: StopReason;

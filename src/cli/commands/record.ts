@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants, getPriority, setPriority } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { ChalkInstance } from 'chalk';
 import type { MergeResult, SessionMerger } from '../../record/merge.js';
 import { defaultOutputName } from '../../record/output-name.js';
@@ -9,7 +8,9 @@ import { createSessionDir, removeSessionDir, requestStop, SessionDirError, sessi
 import { agentEnvironment, relaySignals, startTarget, type RunningTarget, type SamplerName, type TargetExit } from '../../record/spawn.js';
 import { UserError } from '../errors.js';
 import { chooseOutputFormat, type OutputFormat } from '../format-names.js';
-import { formatCount } from '../../model/format-count.js';
+import { counted, formatCount } from '../../model/format-count.js';
+import { FLUSH_MS, samplingIntervalUs } from '../../model/sampling.js';
+import { checkOutputFolder } from '../output-folder.js';
 
 export interface RecordOptions {
   /** Samples per second. */
@@ -33,7 +34,6 @@ export interface RecordOptions {
 }
 
 /** How often agents write a chunk: the most a killed process can lose. */
-const FLUSH_MS = 2000;
 
 export interface Reporter {
   colors: ChalkInstance;
@@ -52,10 +52,10 @@ export async function recordCommand(command: string[], options: RecordOptions, r
   const originUs = Number(process.hrtime.bigint() / 1000n); // V8 stamps samples with this same monotonic clock
   const output = options.output ?? defaultOutputName(command, format, new Date(startTime));
   const recordingOutput: RecordingOutput = options.output ? { path: output } : { path: output, alternatives: (n) => defaultOutputName(command, format, new Date(startTime), n) };
-  if (output !== '-' && !existsSync(dirname(resolve(output)))) throw new UserError(`${output}: the folder ${dirname(resolve(output))} does not exist`);
+  checkOutputFolder(output);
 
   if (options.sampler === 'v8-profiler-next') checkAddonSampler();
-  const intervalUs = Math.max(50, Math.round(1e6 / options.rate));
+  const intervalUs = samplingIntervalUs(options.rate);
   const sessionDir = sessionDirOrUserError(options.tmpDir);
   try {
     const env = agentEnvironment(process.env, { sessionDir, intervalUs, flushMs: FLUSH_MS, sampler: options.sampler });
@@ -92,7 +92,7 @@ export async function recordCommand(command: string[], options: RecordOptions, r
       if (!status.enabled) return; // nothing to show off a terminal: no need to count
       const { samples, processes, threads } = merger.counts;
       const elapsed = ((Date.now() - startTime) / 1000).toFixed(1);
-      status.show(reporter.colors.dim(`tsprof: recording ${elapsed} s · ${formatCount(samples)} samples · ${processes} process${processes === 1 ? '' : 'es'} · ${threads} thread${threads === 1 ? '' : 's'}`));
+      status.show(reporter.colors.dim(`tsprof: recording ${elapsed} s · ${counted(samples, 'sample')} · ${processes} process${processes === 1 ? '' : 'es'} · ${threads} thread${threads === 1 ? '' : 's'}`));
     }, 500);
 
     const finish = async (): Promise<void> => {
@@ -167,7 +167,7 @@ export async function writeRecording(merged: MergeResult, target: RecordingOutpu
   const seconds = (merged.profile.meta.durationUs ?? 0) / 1e6;
   const idleLeftOut = options.idle ? 0 : merged.sampleCount - sampleCount;
   const lines = [
-    `${formatCount(sampleCount)} samples in ${seconds.toFixed(2)} s from ${merged.processCount} process${merged.processCount === 1 ? '' : 'es'}, ${merged.threadCount} thread${merged.threadCount === 1 ? '' : 's'}${idleLeftOut > 0 ? ` (and ${formatCount(idleLeftOut)} idle samples, left out; --idle keeps them)` : ''}`,
+    `${counted(sampleCount, 'sample')} in ${seconds.toFixed(2)} s from ${merged.processCount} process${merged.processCount === 1 ? '' : 'es'}, ${merged.threadCount} thread${merged.threadCount === 1 ? '' : 's'}${idleLeftOut > 0 ? ` (and ${counted(idleLeftOut, 'idle sample')}, left out; --idle keeps them)` : ''}`,
     rateHz !== undefined
       ? `sampling rate ${Math.round(rateHz)} Hz achieved of ${options.rate} Hz requested (samples per second of the time they stand for, per thread)`
       : `sampling rate: no samples to measure it`,
@@ -181,12 +181,8 @@ export async function writeRecording(merged: MergeResult, target: RecordingOutpu
   for (const line of lines) process.stderr.write(`${colors.cyan('tsprof:')} ${line}\n`);
 
   if (options.open && output !== '-') {
-    try {
-      const { default: open } = await import('open');
-      await open(resolve(output), { wait: false });
-    } catch (error) {
-      warn(`could not open ${output}: ${(error as Error).message}`);
-    }
+    const problem = await openInBrowser(resolve(output));
+    if (problem) warn(`could not open ${output} (${problem}); open it in a browser yourself`);
   }
 }
 
@@ -220,13 +216,41 @@ export function sessionDirOrUserError(base?: string): string {
   }
 }
 
-/** The addon is an optional dependency: say so plainly when it is not installed or did not build. */
+/** How long the opener (xdg-open, open, start) has to fail before it is taken to have opened the file. */
+const OPENER_GRACE_MS = 1500;
+
+/**
+ * Opens a file with the desktop's default program; what went wrong, if it visibly did: the opener is missing,
+ * or exits with an error soon after (xdg-open on a machine without a browser does).
+ */
+async function openInBrowser(path: string): Promise<string | undefined> {
+  try {
+    const { default: open } = await import('open');
+    const opener = await open(path, { wait: false });
+    return await new Promise<string | undefined>((resolve) => {
+      // Not unref'd: the opener is, and tsprof would otherwise exit before hearing from it.
+      const timer = setTimeout(() => resolve(undefined), OPENER_GRACE_MS);
+      opener.once('error', (error) => {
+        clearTimeout(timer);
+        resolve(error.message);
+      });
+      opener.once('exit', (code) => {
+        clearTimeout(timer);
+        resolve(code ? `${basename(opener.spawnfile)} exited with status ${code}: no program to open it with?` : undefined);
+      });
+    });
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** The addon is an optional peer dependency: say so plainly when it is not installed or did not build. */
 function checkAddonSampler(): void {
   try {
     createRequire(import.meta.url)('v8-profiler-next');
   } catch (error) {
     throw new UserError(
-      `the v8-profiler-next sampler is not available (${(error as Error).message.split('\n')[0]}); install it with npm install v8-profiler-next (it builds a native addon), or use --sampler inspector`,
+      `the v8-profiler-next sampler is not available (${(error as Error).message.split('\n')[0]}); install it next to tsprof with npm install --save-dev tsprof v8-profiler-next (it builds a native addon), or use --sampler inspector (the default)`,
     );
   }
 }

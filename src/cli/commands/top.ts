@@ -9,6 +9,7 @@ import { agentEnvironment, relaySignals, type RunningTarget } from '../../record
 import { UserError } from '../errors.js';
 import { renderTop } from '../top-view.js';
 import { exitStatus, sessionDirOrUserError, startCommand, type Reporter } from './record.js';
+import { samplingIntervalUs } from '../../model/sampling.js';
 
 export interface TopOptions {
   pid?: number;
@@ -42,7 +43,7 @@ export async function topCommand(command: string[], options: TopOptions, reporte
   if (options.pid === undefined && command.length === 0) throw new UserError('give --pid PID, or the command to run after --, e.g. tsprof top -- node app.js');
   const interactive = Boolean(process.stdout.isTTY && process.stdin.isTTY);
   const window = new LiveWindow(options.window, process.cwd(), isAgentFrame);
-  const intervalUs = Math.max(50, Math.round(1e6 / options.rate));
+  const intervalUs = samplingIntervalUs(options.rate);
   const source =
     options.pid !== undefined
       ? await attachSource(options.pid, intervalUs, window, reporter)
