@@ -163,7 +163,7 @@ for (const workload of prepare()) {
         const names = new Set((JSON.parse(readFileSync(out, 'utf8')) as { nodes: { callFrame: { functionName: string } }[] }).nodes.map((n) => n.callFrame.functionName));
         const missing = workload.expect.filter((name) => !names.has(name));
         const lost = run.stderr.split('\n').filter((line) => /no samples arrived|ended without its final chunk|could not be read/.test(line));
-        const own = run.stderr.split('\n').filter((line) => /dist\/agent|tsprof-agent-call/.test(line));
+        const own = run.stderr.split('\n').filter((line) => /dist\/preload|tsprof-agent-call/.test(line));
         if (missing.length > 0 || lost.length > 0 || own.length > 0) presence = [...missing.map((m) => `missing ${m}`), ...lost, ...own].join('; ');
       },
       () => {

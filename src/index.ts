@@ -4,4 +4,4 @@
  */
 export { pprofHandler, startPprofServer, PROFILE_PATH, type PprofHandlerOptions, type PprofServer, type PprofServerOptions } from './continuous/pprof-handler.js';
 export { profileSelf, ProfileInProgressError, type SelfProfileOptions } from './continuous/self-profiler.js';
-export { startProfiling, type Profiler, type ProfilingOptions } from './continuous/agent.js';
+export { startProfiling, type Profiler, type ProfilingOptions } from './continuous/profiler.js';

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { importFolded } from '../src/import/folded.js';
-import { detectFormat, formatFromName, importProfile } from '../src/import/index.js';
+import { detectFormat, importProfile } from '../src/import/index.js';
+import { formatOfName } from '../src/model/formats.js';
 import { dumpProfile } from './helpers/dump.js';
 import { fixture } from './helpers/paths.js';
 
@@ -9,7 +10,7 @@ const profiles = readdirSync(fixture('profiles')).filter((name) => !name.startsW
 
 describe('importing every fixture made by a real tool', () => {
   it('has fixtures of each format', () => {
-    expect(new Set(profiles.map((name) => formatFromName(name)))).toEqual(new Set(['cpuprofile', 'folded', 'speedscope', 'pprof']));
+    expect(new Set(profiles.map((name) => formatOfName(name, 'input')))).toEqual(new Set(['cpuprofile', 'folded', 'speedscope', 'pprof']));
   });
 
   for (const name of profiles) {
@@ -21,7 +22,7 @@ describe('importing every fixture made by a real tool', () => {
 
     it(`${name}: detection by content agrees with detection by name`, () => {
       const bytes = readFileSync(fixture('profiles', name));
-      expect(detectFormat(bytes, 'no-extension')).toBe(formatFromName(name));
+      expect(detectFormat(bytes, 'no-extension')).toBe(formatOfName(name, 'input'));
     });
   }
 });

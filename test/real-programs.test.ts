@@ -96,7 +96,7 @@ describe('worker threads that never turn their event loop', () => {
     // Time the workers wait for tasks is the app's (piscina's atomicsWaitLoop), as V8 shows it without
     // tsprof: never tsprof's own work, and no frame of tsprof's Atomics.wait stands in the stacks.
     expect(selfByFunction(folded).get('atomicsWaitLoop')).toBeGreaterThan(0);
-    expect(folded).not.toMatch(/blocking-waits|dist\/agent/);
+    expect(folded).not.toMatch(/blocking-waits|dist\/preload/);
   });
 
   it("Atomics.wait returns to the app what it returns without tsprof: not-equal, timed-out after its timeout, ok when notified", async () => {
@@ -116,7 +116,7 @@ describe("tsprof's own work", () => {
     expect(result.status).toBe(0);
     const folded = readText(out);
     expect(folded).toMatch(/checkSourceFile/); // the program's own work is there
-    for (const line of folded.split('\n')) expect(line).not.toMatch(/dist\/agent\/|tsprof-agent-call|\(tsprof\)/);
+    for (const line of folded.split('\n')) expect(line).not.toMatch(/dist\/preload\/|tsprof-agent-call|\(tsprof\)/);
     // At least two chunks were cut while tsc ran (every 2 s): their cost is counted apart, not hidden in tsc.
     expect(result.stderr).toMatch(/tsprof's own work in the program's threads: \d[\d,]* samples \(\d+\.\d%\), left out of the profile/);
   });
@@ -198,7 +198,7 @@ describe('processes the agent cannot profile are named, with the reason', () => 
       return i === parts.length - 1 ? (mode & 0o004) !== 0 : (mode & 0o001) !== 0;
     });
   const canSwitchUser =
-    process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0 && readableByAll(join(repoRoot, 'dist', 'agent', 'preload.cjs')) && readableByAll(fixture('programs', 'hot-function.js'));
+    process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0 && readableByAll(join(repoRoot, 'dist', 'preload', 'preload.cjs')) && readableByAll(fixture('programs', 'hot-function.js'));
   it.skipIf(!canSwitchUser)('a process that runs as another user is named, and why (needs root, setpriv and a checkout all may read)', async () => {
     const result = await startTsprof(['record', '-o', output(), '--', 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'node', fixture('programs', 'hot-function.js'), '20']).done;
     expect(result.status).toBe(0);

@@ -37,7 +37,12 @@ async function recordExitPath(mode: string, act?: (pids: { tsprof: number; progr
   if (act) act({ tsprof: recording.child.pid!, program: await recording.ready });
   const result = await recording.done;
   const folded = existsSync(out) ? readText(out) : '';
-  return { ...result, folded, self: selfByFunction(folded) };
+  const self = selfByFunction(folded);
+  const samples = [...self.values()].reduce((sum, count) => sum + count, 0);
+  // What the program did is in the profile: busyWork holds most of its samples, however few a busy machine
+  // gives it (a lost final chunk leaves none).
+  const busyWorkShare = samples > 10 ? (self.get('busyWork') ?? 0) / samples : 0;
+  return { ...result, folded, self, busyWorkShare };
 }
 
 /** Gives the program time to sample some work (and write a chunk or two) before it is ended. */
@@ -58,34 +63,34 @@ describe.each(SAMPLERS)('tsprof record --sampler %s', (name) => {
     ])('%s -> status %i', async (mode, status) => {
       const result = await recordExitPath(mode);
       expect(result.status).toBe(status);
-      expect(result.self.get('busyWork')).toBeGreaterThan(30);
+      expect(result.busyWorkShare).toBeGreaterThan(0.5);
       expect(result.stderr).not.toMatch(/warning/);
     });
 
     it('Ctrl-C in a terminal (SIGINT to the whole process group) -> 130', async () => {
       const result = await recordExitPath('wait', ({ tsprof }) => after(500, () => process.kill(-tsprof, 'SIGINT')));
       expect(result.status).toBe(130);
-      expect(result.self.get('busyWork')).toBeGreaterThan(30);
+      expect(result.busyWorkShare).toBeGreaterThan(0.5);
       expect(result.stderr).not.toMatch(/warning/);
     });
 
     it.each(['SIGTERM', 'SIGHUP', 'SIGINT'] as const)('%s sent to tsprof is passed on -> 128 + signal', async (signal) => {
       const result = await recordExitPath('wait', ({ tsprof }) => after(500, () => process.kill(tsprof, signal)));
       expect(result.status).toBe(128 + { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[signal]);
-      expect(result.self.get('busyWork')).toBeGreaterThan(30);
+      expect(result.busyWorkShare).toBeGreaterThan(0.5);
     });
 
     it.each(['SIGTERM', 'SIGHUP'] as const)('%s sent to the program -> 128 + signal', async (signal) => {
       const result = await recordExitPath('wait', ({ program }) => after(500, () => process.kill(program, signal)));
       expect(result.status).toBe(128 + { SIGHUP: 1, SIGTERM: 15 }[signal]);
-      expect(result.self.get('busyWork')).toBeGreaterThan(30);
+      expect(result.busyWorkShare).toBeGreaterThan(0.5);
     });
 
     it("a program with its own SIGTERM handler: the handler runs and decides (exit 42), profile kept", async () => {
       const result = await recordExitPath('own-handler', ({ program }) => after(500, () => process.kill(program, 'SIGTERM')));
       expect(result.stdout).toContain('own handler ran');
       expect(result.status).toBe(42);
-      expect(result.self.get('busyWork')).toBeGreaterThan(30);
+      expect(result.busyWorkShare).toBeGreaterThan(0.5);
     });
 
     it('Ctrl-C reaches a program with its own SIGINT handler exactly once', async () => {
@@ -113,7 +118,7 @@ describe.each(SAMPLERS)('tsprof record --sampler %s', (name) => {
     it("a program that sends itself SIGKILL -> 137, its whole profile, and nothing of Node's debugger on its stderr", async () => {
       const result = await recordExitPath('kill-self');
       expect(result.status).toBe(137);
-      expect(result.self.get('busyWork')).toBeGreaterThan(30);
+      expect(result.busyWorkShare).toBeGreaterThan(0.5);
       expect(result.stderr).not.toMatch(/Waiting for the debugger|warning/);
     });
 

@@ -1,7 +1,6 @@
 import { buildCallTree, type CallTreeNode } from '../model/call-tree.js';
-import { frameKind, frameLabel, frameLocation, frameName, type FrameKind } from '../model/frame-display.js';
+import { foldedSafe, frameKind, frameLabel, frameLocation, frameName, type FrameKind } from '../model/frame-display.js';
 import type { Frame, Profile } from '../model/profile.js';
-import { foldedSafe } from '../export/folded.js';
 import { threadNameWithoutPids } from '../model/thread-names.js';
 
 /**

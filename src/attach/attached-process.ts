@@ -1,4 +1,4 @@
-import { UserError } from '../cli/errors.js';
+import { AttachError } from './attach-error.js';
 import type { ProcessInfo } from '../record/session.js';
 import { CdpConnection, type CdpTarget } from './cdp-connection.js';
 import { installWatchdog, type Watchdog } from './inspector-watchdog.js';
@@ -26,7 +26,7 @@ export class AttachedProcess {
       connection = await CdpConnection.connect(endpoint.webSocketUrl);
     } catch (error) {
       await closeInspector(endpoint);
-      throw new UserError(`process ${pid}: ${(error as Error).message}`);
+      throw new AttachError(`process ${pid}: ${(error as Error).message}`);
     }
     // First of all, an inspector tsprof opened learns to close itself should tsprof die (the window between
     // SIGUSR1 and this evaluation is the only one in which a killed tsprof leaves it open).
@@ -37,7 +37,7 @@ export class AttachedProcess {
       } catch (error) {
         await closeInspector(endpoint, connection);
         connection.close();
-        throw new UserError(`process ${pid}: could not guard the inspector tsprof opened, so it closed it again (${(error as Error).message})`);
+        throw new AttachError(`process ${pid}: could not guard the inspector tsprof opened, so it closed it again (${(error as Error).message})`);
       }
     }
     let info: ProcessInfo;
@@ -49,12 +49,12 @@ export class AttachedProcess {
     } catch (error) {
       await closeInspector(endpoint, connection);
       connection.close();
-      throw new UserError(`process ${pid}: its inspector did not answer (${(error as Error).message})`);
+      throw new AttachError(`process ${pid}: its inspector did not answer (${(error as Error).message})`);
     }
     if (info.pid !== pid) {
       await closeInspector(endpoint, connection);
       connection.close();
-      throw new UserError(`the inspector on port ${endpoint.port} belongs to process ${info.pid}, not ${pid}; tsprof did not use it`);
+      throw new AttachError(`the inspector on port ${endpoint.port} belongs to process ${info.pid}, not ${pid}; tsprof did not use it`);
     }
     return new AttachedProcess(endpoint, connection, info, watchdog);
   }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UserError } from '../cli/errors.js';
+import { AttachError } from './attach-error.js';
 import { CdpConnection } from './cdp-connection.js';
 import { readInspectorFlags } from './inspector-flags.js';
 import { isLoopback, isLoopbackHost, listeningSockets, portInUse, type ListeningSocket } from './listening-ports.js';
@@ -26,10 +26,10 @@ const POLL_MS = 20;
 
 export async function openInspector(pid: number): Promise<InspectorEndpoint> {
   const check = checkTarget(pid);
-  if (!check.ok) throw new UserError(check.reason);
+  if (!check.ok) throw new AttachError(check.reason);
   const flags = readInspectorFlags(pid);
   if (!isLoopbackHost(flags.host)) {
-    throw new UserError(
+    throw new AttachError(
       `process ${pid} would open its inspector on ${flags.host}:${flags.port}, beyond the loopback (its --inspect-port or --inspect option); tsprof only opens inspectors on 127.0.0.1, so it left ${pid} untouched`,
     );
   }
@@ -40,7 +40,7 @@ export async function openInspector(pid: number): Promise<InspectorEndpoint> {
     if (existing) return existing;
   }
   if (flags.commandLineRewritten) {
-    throw new UserError(
+    throw new AttachError(
       `process ${pid} rewrote its command line (process.title), so tsprof cannot check where SIGUSR1 would open its inspector, and left it untouched; start it with --inspect=127.0.0.1:0 (tsprof then uses that inspector) or under tsprof record`,
     );
   }
@@ -58,11 +58,11 @@ export async function openInspector(pid: number): Promise<InspectorEndpoint> {
   const existing = await findInspector(pid, before);
   if (existing) return existing;
   if (flags.port !== 0 && portInUse(flags.port)) {
-    throw new UserError(
+    throw new AttachError(
       `process ${pid} could not open its inspector: port ${flags.port} is taken by another process. Start the app with --inspect-port=0 (any free port) to profile it while that port is in use`,
     );
   }
-  throw new UserError(
+  throw new AttachError(
     `process ${pid} did not open its inspector within ${OPEN_TIMEOUT_MS / 1000} s of SIGUSR1 (does the app handle SIGUSR1 itself, or run with --disable-sigusr1?)`,
   );
 }
@@ -119,7 +119,7 @@ async function findInspector(pid: number, candidates: ListeningSocket[], options
     if (!isLoopback(socket.address)) {
       // The app asked for a wildcard address through some route we did not see: close what we opened, refuse.
       if (endpoint.openedByUs) await closeInspector(endpoint);
-      throw new UserError(`process ${pid} opened its inspector on ${socket.address}:${socket.port}, beyond the loopback; tsprof closed it again and will not use it`);
+      throw new AttachError(`process ${pid} opened its inspector on ${socket.address}:${socket.port}, beyond the loopback; tsprof closed it again and will not use it`);
     }
     return endpoint;
   }

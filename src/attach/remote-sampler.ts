@@ -9,7 +9,7 @@ import type { AttachedProcess } from './attached-process.js';
  * Chunks come from two console profiles rotated on each thread's one CPU profiler (the command-line API's
  * `profile()` / `profileEnd()`, which do not touch the app's `console`): the next starts before the previous
  * ends, so no sample falls between them, and V8 never re-logs the compiled code as a profiler restart would
- * (the same trick as the in-process agent, src/agent/thread-profiler.cts). When the process exits, the
+ * (the same trick as the in-process agent, src/preload/thread-profiler.cts). When the process exits, the
  * main thread hands over its last chunk first: Node waits at exit for a debugger that asked to be told
  * (NodeRuntime.notifyWhenWaitingForDisconnect), and tsprof answers at once. A worker that ends loses its
  * last chunk (see startThread for why).

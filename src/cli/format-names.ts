@@ -1,35 +1,29 @@
+import { formatOfName, OUTPUT_FORMATS, type OutputFormat } from '../model/formats.js';
 import { UserError } from './errors.js';
 
 /*
- * The names and file endings of the output formats: all that parsing the command line needs, kept apart from
- * the writers (output-formats.ts) so that starting tsprof does not load them.
+ * The formats the commands take on the command line (the profile formats themselves are model/formats.ts),
+ * kept apart from the writers (output-formats.ts) so that starting tsprof does not load them.
  */
 
-/** Every format tsprof writes, with the file endings that select it when -f is not given. */
-export const OUTPUT_FORMATS = ['html', 'folded', 'speedscope', 'cpuprofile', 'pprof'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export { OUTPUT_FORMATS, type OutputFormat } from '../model/formats.js';
 
 /** What `tsprof diff` writes. */
 export const DIFF_FORMAT_NAMES = ['table', 'folded', 'html', 'json', 'markdown'] as const;
 export type DiffFormatName = (typeof DIFF_FORMAT_NAMES)[number];
 
+/** The diff format -o's file name implies; a table when writing to stdout or to an unknown ending. */
+export function diffFormatOfName(output: string): DiffFormatName {
+  const lower = output.toLowerCase();
+  if (lower.endsWith('.json')) return 'json';
+  if (lower.endsWith('.md') || lower.endsWith('.markdown')) return 'markdown';
+  const profileFormat = formatOfName(lower, 'output');
+  return profileFormat === 'html' || profileFormat === 'folded' ? profileFormat : 'table';
+}
+
 /** What `tsprof report` prints. */
 export const REPORT_FORMAT_NAMES = ['table', 'markdown'] as const;
 export type ReportFormatName = (typeof REPORT_FORMAT_NAMES)[number];
-
-const ENDINGS: [string, OutputFormat][] = [
-  ['.speedscope.json', 'speedscope'],
-  ['.html', 'html'],
-  ['.htm', 'html'],
-  ['.folded', 'folded'],
-  ['.collapsed', 'folded'],
-  ['.txt', 'folded'],
-  ['.cpuprofile', 'cpuprofile'],
-  ['.pb.gz', 'pprof'],
-  ['.pprof', 'pprof'],
-  ['.pb', 'pprof'],
-  ['.json', 'speedscope'],
-];
 
 export function parseOutputFormat(value: string): OutputFormat {
   if ((OUTPUT_FORMATS as readonly string[]).includes(value)) return value as OutputFormat;
@@ -40,8 +34,7 @@ export function parseOutputFormat(value: string): OutputFormat {
 export function chooseOutputFormat(path: string, explicit: OutputFormat | undefined): OutputFormat {
   if (explicit) return explicit;
   if (path === '-') return 'folded';
-  const lower = path.toLowerCase();
-  const match = ENDINGS.find(([ending]) => lower.endsWith(ending));
-  if (!match) throw new UserError(`${path}: cannot tell the output format from the file name; add -f ${OUTPUT_FORMATS.join('|')}`);
-  return match[1];
+  const format = formatOfName(path, 'output') as OutputFormat | undefined;
+  if (!format) throw new UserError(`${path}: cannot tell the output format from the file name; add -f ${OUTPUT_FORMATS.join('|')}`);
+  return format;
 }

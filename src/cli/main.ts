@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { ChalkInstance } from 'chalk';
 import { TSPROF_VERSION } from '../version.js';
 import { UserError } from './errors.js';
+import { AttachError } from '../attach/attach-error.js';
 import { DIFF_FORMAT_NAMES, OUTPUT_FORMATS, parseOutputFormat, REPORT_FORMAT_NAMES, type DiffFormatName, type ReportFormatName } from './format-names.js';
 import type { SamplerName } from '../record/spawn.js';
 import { colorsFor, visible } from './terminal.js';
@@ -31,9 +32,9 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode === 0 ? 0 : 2;
       return;
     }
-    if (error instanceof UserError) {
+    if (error instanceof UserError || error instanceof AttachError) {
       process.stderr.write(`${stderrColors.red('tsprof: error:')} ${visible(error.message)}\n`);
-      process.exitCode = error.exitCode;
+      process.exitCode = error instanceof UserError ? error.exitCode : 2;
       return;
     }
     process.stderr.write(`${stderrColors.red('tsprof: internal error (a bug in tsprof, please report it):')}\n${(error as Error).stack ?? String(error)}\n`);

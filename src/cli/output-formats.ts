@@ -7,7 +7,7 @@ import { toSpeedscope } from '../export/speedscope.js';
 import { OutputTooLargeError } from '../export/output-size.js';
 import { UserError } from './errors.js';
 import type { Profile } from '../model/profile.js';
-import type { OutputFormat } from './format-names.js';
+import type { OutputFormat } from '../model/formats.js';
 
 export interface RenderContext {
   cwd: string;
@@ -28,16 +28,14 @@ export function renderProfile(profile: Profile, format: OutputFormat, context: R
 }
 
 function render(profile: Profile, format: OutputFormat, context: RenderContext): string | Uint8Array {
-  switch (format) {
-    case 'folded':
-      return toFolded(profile, context);
-    case 'speedscope':
-      return toSpeedscope(profile, context.title !== undefined ? { name: context.title } : {});
-    case 'cpuprofile':
-      return toCpuprofile(profile);
-    case 'html':
-      return toHtml(profile, loadPageAssets(), context);
-    case 'pprof':
-      return toPprof(profile);
-  }
+  return WRITERS[format](profile, context);
 }
+
+/** The writer of each format tsprof writes (the formats themselves: model/formats.ts). */
+const WRITERS: Record<OutputFormat, (profile: Profile, context: RenderContext) => string | Uint8Array> = {
+  folded: (profile, context) => toFolded(profile, context),
+  speedscope: (profile, context) => toSpeedscope(profile, context.title !== undefined ? { name: context.title } : {}),
+  cpuprofile: (profile) => toCpuprofile(profile),
+  html: (profile, context) => toHtml(profile, loadPageAssets(), context),
+  pprof: (profile) => toPprof(profile),
+};

@@ -1,5 +1,5 @@
 import { weightByThreadStack } from '../model/call-tree.js';
-import { frameLabel } from '../model/frame-display.js';
+import { foldedSafe, frameLabel } from '../model/frame-display.js';
 import type { Profile } from '../model/profile.js';
 import type { ExportOptions } from './options.js';
 import { checkStacksWritten } from './output-size.js';
@@ -49,12 +49,4 @@ export function toFolded(profile: Profile, options: ExportOptions): string {
   }
   lines.sort();
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
-}
-
-/**
- * A label made safe for a folded line: `;` separates frames, a line break ends the line, and a NUL makes the
- * text binary to every reader (tsprof's included), so it becomes U+FFFD.
- */
-export function foldedSafe(label: string): string {
-  return label.replace(/;/g, ',').replace(/[\r\n]+/g, ' ').replace(/\u0000/g, '\ufffd');
 }

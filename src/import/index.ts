@@ -9,20 +9,16 @@ import type { ImportOptions } from './options.js';
 import { importSpeedscope, looksLikeSpeedscope } from './speedscope.js';
 import { importCpuprofile, looksLikeCpuprofile } from './v8-cpuprofile.js';
 import { formatCount } from '../model/format-count.js';
+import { formatOfName, type InputFormat } from '../model/formats.js';
 
-export type InputFormat = 'cpuprofile' | 'speedscope' | 'folded' | 'pprof';
+export type { InputFormat } from '../model/formats.js';
 
 export { ProfileFormatError } from './format-error.js';
 export type { ImportOptions } from './options.js';
 
-/** The format a file name suggests, if any. */
-export function formatFromName(name: string): InputFormat | undefined {
-  const lower = name.toLowerCase();
-  if (lower.endsWith('.cpuprofile')) return 'cpuprofile';
-  if (lower.endsWith('.speedscope.json') || lower.endsWith('.speedscope')) return 'speedscope';
-  if (/\.(folded|collapsed|stacks)$/.test(lower) || lower.endsWith('.txt')) return 'folded';
-  if (/\.(pb\.gz|pb|pprof)$/.test(lower)) return 'pprof';
-  return undefined;
+/** The format a file name suggests, if any (model/formats.ts). */
+function formatFromName(name: string): InputFormat | undefined {
+  return formatOfName(name, 'input') as InputFormat | undefined;
 }
 
 /** What sniffing the bytes found: the format (when recognised) and the decoded text or JSON, to parse once. */
@@ -117,25 +113,29 @@ function importAnyFormat(bytes: Uint8Array, options: ImportOptions & { fileName?
   const sniffed = sniff(bytes);
   const format = sniffed.format ?? formatFromName(options.fileName ?? '');
   if (sniffed.notUtf8) options.onWarning?.(`${sniffed.notUtf8} byte sequence${sniffed.notUtf8 === 1 ? ' is' : 's are'} not UTF-8 and read as U+FFFD`);
-  switch (format) {
-    case 'cpuprofile':
-      return { format, profile: importCpuprofile(sniffed.json ?? parseJson(sniffed.text), options) };
-    case 'speedscope':
-      return { format, profile: importSpeedscope(sniffed.json ?? parseJson(sniffed.text)) };
-    case 'folded':
-      if (sniffed.json !== undefined) throw new ProfileFormatError('the file is JSON, not folded stacks');
-      return { format, profile: importFolded(sniffed.bytes ?? sniffed.text, options) };
-    case 'pprof':
-      if (!sniffed.pprof) throw new ProfileFormatError('the file is not a pprof profile (profile.proto, usually gzipped)');
-      return { format, profile: importPprof(sniffed.pprof) };
-    default:
-      throw new ProfileFormatError(
-        sniffed.json !== undefined
-          ? 'the file is JSON but neither a V8 .cpuprofile nor a speedscope profile'
-          : 'the file is not a profile tsprof reads (.cpuprofile, speedscope JSON, folded "frame;frame COUNT" lines or pprof)',
-      );
+  if (format === undefined) {
+    throw new ProfileFormatError(
+      sniffed.json !== undefined
+        ? 'the file is JSON but neither a V8 .cpuprofile nor a speedscope profile'
+        : 'the file is not a profile tsprof reads (.cpuprofile, speedscope JSON, folded "frame;frame COUNT" lines or pprof)',
+    );
   }
+  return { format, profile: READERS[format](sniffed, options) };
 }
+
+/** The reader of each format tsprof reads (the formats themselves: model/formats.ts). */
+const READERS: Record<InputFormat, (sniffed: Sniffed, options: ImportOptions) => Profile> = {
+  cpuprofile: (sniffed, options) => importCpuprofile(sniffed.json ?? parseJson(sniffed.text), options),
+  speedscope: (sniffed) => importSpeedscope(sniffed.json ?? parseJson(sniffed.text)),
+  folded: (sniffed, options) => {
+    if (sniffed.json !== undefined) throw new ProfileFormatError('the file is JSON, not folded stacks');
+    return importFolded(sniffed.bytes ?? sniffed.text, options);
+  },
+  pprof: (sniffed) => {
+    if (!sniffed.pprof) throw new ProfileFormatError('the file is not a pprof profile (profile.proto, usually gzipped)');
+    return importPprof(sniffed.pprof);
+  },
+};
 
 function gunzip(bytes: Uint8Array): Uint8Array {
   try {

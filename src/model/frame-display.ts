@@ -55,3 +55,11 @@ export function frameKind(frame: Frame): FrameKind {
   if (file.startsWith('node:') || file.startsWith('internal/')) return 'node';
   return 'app';
 }
+
+/**
+ * A label made safe for a folded line: `;` separates frames, a line break ends the line, and a NUL makes the
+ * text binary to every reader (tsprof's included), so it becomes U+FFFD.
+ */
+export function foldedSafe(label: string): string {
+  return label.replace(/;/g, ',').replace(/[\r\n]+/g, ' ').replace(/\u0000/g, '\ufffd');
+}

@@ -3,10 +3,10 @@ import { processThreadName, workerThreadName } from '../model/thread-names.js';
 import { appendCpuprofile, describeDroppedPositions, describeTruncatedSamples } from '../import/v8-cpuprofile.js';
 import { ProfileBuilder } from '../model/builder.js';
 import type { Profile } from '../model/profile.js';
-import { AGENT_CALL_URL, SOURCE_MAPS_FIELD } from '../agent/session-files.cjs';
+import { AGENT_CALL_URL, SOURCE_MAPS_FIELD } from '../preload/session-files.cjs';
 import { isTsprofCode } from '../model/own-code.js';
 import { readSession, type ChunkFile, type ProcessInfo, type UnprofiledProcess } from './session.js';
-import type { UnprofiledReason } from '../agent/session-files.cjs';
+import type { UnprofiledReason } from '../preload/session-files.cjs';
 
 /** Why a process is not profiled, in words for the summary. */
 const UNPROFILED_REASONS: Record<UnprofiledReason, string> = {
@@ -237,10 +237,10 @@ export function isAgentFrame(callFrame: { functionName: string; url: string }): 
 }
 
 /**
- * The agent's Atomics.wait in a worker (src/agent/blocking-waits.cts) stands for the app's own Atomics.wait:
+ * The agent's Atomics.wait in a worker (src/preload/blocking-waits.cts) stands for the app's own Atomics.wait:
  * its frame is left out and its samples kept, as V8 shows the app's wait (the work the agent does between
  * slices runs in other agent functions, which are tsprof's own).
  */
 export function isAgentWaitFrame(callFrame: { functionName: string; url: string }): boolean {
-  return callFrame.functionName === 'wait' && isTsprofCode(callFrame.url) && /[\\/]agent[\\/]blocking-waits\.cjs$/.test(callFrame.url);
+  return callFrame.functionName === 'wait' && isTsprofCode(callFrame.url) && /[\\/]preload[\\/]blocking-waits\.cjs$/.test(callFrame.url);
 }

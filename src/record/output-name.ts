@@ -1,17 +1,17 @@
 import { basename, extname } from 'node:path';
+import { FORMATS, type OutputFormat } from '../model/formats.js';
 
-const EXTENSIONS = { html: '.html', folded: '.folded', speedscope: '.speedscope.json', cpuprofile: '.cpuprofile', pprof: '.pb.gz' } as const;
 
 /**
  * The file name `record` uses when -o is absent: `tsprof-<program>-<YYYYMMDD>-<HHMMSS>.<ext>`, where the
  * program is the script Node runs (`node app.js` -> app), else the command's own name (`npm` -> npm); the
  * `attempt`th name (`...-<HHMMSS>-2.<ext>`) when the first ones are taken.
  */
-export function defaultOutputName(command: readonly string[], format: keyof typeof EXTENSIONS, now: Date, attempt = 1): string {
+export function defaultOutputName(command: readonly string[], format: OutputFormat, now: Date, attempt = 1): string {
   const program = basename(command[0] ?? 'node');
   const script = /^node(js)?(\.exe)?$/.test(program) ? command.slice(1).find((arg) => !arg.startsWith('-')) : undefined;
   const name = basename(script ?? program, extname(script ?? program)).replace(/[^\w.-]+/g, '_') || 'profile';
   const pad = (n: number) => String(n).padStart(2, '0');
   const stamp = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
-  return `tsprof-${name}-${stamp}${attempt > 1 ? `-${attempt}` : ''}${EXTENSIONS[format]}`;
+  return `tsprof-${name}-${stamp}${attempt > 1 ? `-${attempt}` : ''}${FORMATS[format].written}`;
 }

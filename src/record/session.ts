@@ -1,11 +1,11 @@
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isProcessFileName, isUnprofiledFileName, notesDirOf, parseChunkFileName, parseThreadFileName, signalFileName, STOP_FILE, type ChunkName, type UnprofiledReason } from '../agent/session-files.cjs';
+import { isProcessFileName, isUnprofiledFileName, notesDirOf, parseChunkFileName, parseThreadFileName, signalFileName, STOP_FILE, type ChunkName, type UnprofiledReason } from '../preload/session-files.cjs';
 
 /**
- * The recording's session folder, where the agents (src/agent/) leave their files; see
- * src/agent/session-files.cts for the names. This module only reads it.
+ * The recording's session folder, where the agents (src/preload/) leave their files; see
+ * src/preload/session-files.cts for the names. This module only reads it.
  */
 
 export interface ProcessInfo {

@@ -2,11 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { processFileName } from '../agent/session-files.cjs';
+import { processFileName } from '../preload/session-files.cjs';
 import { receivedSignalSince } from './session.js';
 
 /** The agent every Node process of the command preloads. */
-export const AGENT_PATH = fileURLToPath(new URL('../agent/preload.cjs', import.meta.url));
+export const AGENT_PATH = fileURLToPath(new URL('../preload/preload.cjs', import.meta.url));
 
 export type SamplerName = 'inspector' | 'v8-profiler-next';
 

@@ -10,11 +10,11 @@ import { toDiffJson } from '../../export/diff-json.js';
 import { loadPageAssets } from '../../export/html-assets.js';
 import { frameLabel } from '../../model/frame-display.js';
 import type { Profile } from '../../model/profile.js';
-import { formatFromName } from '../../import/index.js';
+import { mayHoldProfile, readableEndings } from '../../model/formats.js';
 import { describeSide, formatDiffTable } from '../diff-table.js';
 import { diffMarkdown } from '../markdown.js';
 import { UserError } from '../errors.js';
-import type { DiffFormatName } from '../format-names.js';
+import { diffFormatOfName, type DiffFormatName } from '../format-names.js';
 import { isProfileUrl } from '../fetch-profile.js';
 import { readProfileInput, writeOutput, type ProfileInputOptions } from '../io.js';
 import { checkOutputFolder } from '../output-folder.js';
@@ -39,7 +39,7 @@ export interface DiffContext {
 /** `tsprof diff <before> <after>`: returns the exit status (1 when --fail-on-regression finds a regression). */
 export async function diffCommand(beforePath: string, afterPath: string, options: DiffOptions, context: DiffContext): Promise<number> {
   if (beforePath === '-' && afterPath === '-') throw new UserError('only one of the two sides can be read from stdin (-)');
-  const format = options.format ?? formatFromOutputName(options.output);
+  const format = options.format ?? diffFormatOfName(options.output);
   checkOutputFolder(options.output);
   const read = (path: string) => readSide(path, options, context.warn);
   const before = await read(beforePath);
@@ -87,16 +87,6 @@ export async function diffCommand(beforePath: string, afterPath: string, options
   return 1;
 }
 
-/** The format -o's file name implies; a table when writing to stdout or to an unknown ending. */
-function formatFromOutputName(output: string): DiffFormatName {
-  const lower = output.toLowerCase();
-  if (lower.endsWith('.json')) return 'json';
-  if (lower.endsWith('.md') || lower.endsWith('.markdown')) return 'markdown';
-  if (lower.endsWith('.html') || lower.endsWith('.htm')) return 'html';
-  if (/\.(folded|collapsed|txt)$/.test(lower)) return 'folded';
-  return 'table';
-}
-
 function isRegularFile(path: string): boolean {
   try {
     return statSync(path).isFile();
@@ -125,8 +115,8 @@ async function readSide(path: string, options: DiffOptions, warn: (message: stri
       const notFiles = entries.filter((name) => !isRegularFile(join(path, name)));
       if (notFiles.length > 0) warn(`${path}: left out ${notFiles.length} entr${notFiles.length === 1 ? 'y that is' : 'ies that are'} not a regular file: ${notFiles.join(', ')}`);
       const names = entries.filter((name) => !notFiles.includes(name));
-      const profiles = names.filter((name) => formatFromName(name) !== undefined || name.toLowerCase().endsWith('.json'));
-      if (profiles.length === 0) throw new UserError(`${path}: the folder holds no profiles (.cpuprofile, .speedscope.json, .folded, .collapsed, .txt, .pb.gz)`);
+      const profiles = names.filter(mayHoldProfile);
+      if (profiles.length === 0) throw new UserError(`${path}: the folder holds no profiles (${readableEndings().join(', ')})`);
       const skipped = names.length - profiles.length;
       if (skipped > 0) warn(`${path}: left out ${skipped} file${skipped === 1 ? '' : 's'} whose names are not those of profiles`);
       files = profiles.map((name) => join(path, name));

@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import { chooseOutputFormat, type OutputFormat } from '../format-names.js';
 import { StatusLine } from '../status-line.js';
 import { fetchSourceMaps } from '../../attach/remote-source-maps.js';
-import { writeRecording, type Reporter } from './record.js';
+import { writeRecording, type Reporter } from '../recording-output.js';
 import { counted } from '../../model/format-count.js';
 import { FLUSH_MS, samplingIntervalUs } from '../../model/sampling.js';
 import { checkOutputFolder } from '../output-folder.js';

@@ -8,7 +8,8 @@ import { readSession, removeSessionDir } from '../../record/session.js';
 import { agentEnvironment, relaySignals, type RunningTarget } from '../../record/spawn.js';
 import { UserError } from '../errors.js';
 import { renderTop } from '../top-view.js';
-import { exitStatus, sessionDirOrUserError, startCommand, type Reporter } from './record.js';
+import type { Reporter } from '../recording-output.js';
+import { exitStatus, sessionDirOrUserError, startCommand } from '../running-command.js';
 import { samplingIntervalUs } from '../../model/sampling.js';
 
 export interface TopOptions {

@@ -30,7 +30,7 @@ if (!service) {
   const every = number(env.TSPROF_EVERY);
   const seconds = number(env.TSPROF_SECONDS);
   const rate = number(env.TSPROF_RATE);
-  import('../index.js')
+  import('./profiler.js')
     .then(({ startProfiling }) => {
       startProfiling({
         service,

@@ -1,0 +1,73 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from './helpers/paths.js';
+
+/**
+ * The layers of src/ point one way: model <- import/export/analyze/sourcemaps <- record/attach/continuous
+ * <- cli. A folder imports from lower layers, or from a folder of its own layer only where no two folders
+ * import each other (no cycles). The preload (what tsprof injects into the profiled program) imports
+ * nothing of tsprof's but itself. Read from the import statements of every source file.
+ */
+
+const LAYER: Record<string, number> = {
+  'version.ts': 0,
+  types: 0,
+  model: 0,
+  preload: 0,
+  import: 1,
+  export: 1,
+  analyze: 1,
+  sourcemaps: 1,
+  record: 2,
+  attach: 2,
+  continuous: 2,
+  cli: 3,
+  page: 4,
+  'index.ts': 4,
+};
+
+const src = join(repoRoot, 'src');
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : /\.c?ts$/.test(entry.name) ? [join(dir, entry.name)] : [],
+  );
+}
+/** The top-level folder (or file) of src/ a path is in, `.js`/`.cjs` imports named by their sources. */
+const partOf = (path: string) => relative(src, path).split('/')[0]!.replace(/\.c?js$/, '.ts');
+
+const imports = sourceFiles(src).flatMap((file) =>
+  [...readFileSync(file, 'utf8').matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s+'(\.[^']+)'|\bimport\(\s*'(\.[^']+)'\s*\)/g)].map((match) => ({
+    file: relative(src, file),
+    from: partOf(file),
+    to: partOf(resolve(dirname(file), match[1] ?? match[2]!)),
+  })),
+);
+
+describe('the layers of src/', () => {
+  it('every folder is placed in a layer', () => {
+    expect([...new Set(imports.flatMap((i) => [i.from, i.to]))].filter((part) => LAYER[part] === undefined)).toEqual([]);
+  });
+
+  it('no folder imports from a layer above its own', () => {
+    expect(imports.filter((i) => LAYER[i.to]! > LAYER[i.from]!).map((i) => `${i.file} -> ${i.to}`)).toEqual([]);
+  });
+
+  it('no two folders depend on each other, however indirectly', () => {
+    const edges = new Map<string, Set<string>>();
+    for (const i of imports) if (i.from !== i.to) edges.set(i.from, (edges.get(i.from) ?? new Set()).add(i.to));
+    const reaches = (start: string, goal: string, seen = new Set<string>()): boolean =>
+      [...(edges.get(start) ?? [])].some((next) => next === goal || (!seen.has(next) && (seen.add(next), reaches(next, goal, seen))));
+    const cycles = [...edges].flatMap(([from, targets]) => [...targets].filter((to) => reaches(to, from)).map((to) => `${from} <-> ${to}`));
+    expect(cycles).toEqual([]);
+  });
+
+  it('the preload imports nothing of tsprof but itself: it runs inside the profiled program', () => {
+    expect(imports.filter((i) => i.from === 'preload' && i.to !== 'preload').map((i) => `${i.file} -> ${i.to}`)).toEqual([]);
+  });
+
+  it('finds the imports it checks (the check cannot pass by reading nothing)', () => {
+    expect(imports.length).toBeGreaterThan(200);
+    expect(imports).toContainEqual({ file: 'cli/main.ts', from: 'cli', to: 'version.ts' });
+  });
+});
