@@ -26,7 +26,8 @@ try {
     times.sort((a, b) => a - b);
     const median = times[Math.floor(times.length / 2)]!;
     console.log(
-      `convert -> ${output.padEnd(22)} median ${(median / 1000).toFixed(2)} s  (min ${(times[0]! / 1000).toFixed(2)}, max ${(times.at(-1)! / 1000).toFixed(2)}, ${runs} runs)  output ${(statSync(join(dir, output)).size / 1e6).toFixed(1)} MB`,
+      `convert -> ${output.padEnd(22)} median ${(median / 1000).toFixed(2)} s  (min ${(times[0]! / 1000).toFixed(2)}, max ` +
+        `${(times.at(-1)! / 1000).toFixed(2)}, ${runs} runs)  output ${(statSync(join(dir, output)).size / 1e6).toFixed(1)} MB`,
     );
   }
 } finally {

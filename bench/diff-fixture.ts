@@ -69,10 +69,23 @@ function rates(recordings: Map<number, Profile[]>, slowdown: number, runs: numbe
   let same = 0;
   for (let i = 0; i < PAIRS; i++) {
     const before = pick(normal.length, runs);
-    const slowDiff = diffProfiles(before.map((k) => normal[k]!), pick(slower.length, runs).map((k) => slower[k]!), { cwd: '/' });
+    const slowDiff = diffProfiles(
+      before.map((k) => normal[k]!),
+      pick(slower.length, runs).map((k) => slower[k]!),
+      { cwd: '/' },
+    );
     if (regressed(slowDiff)) found++;
     if (otherRegressed(slowDiff)) other++;
-    if (flagged(diffProfiles(before.map((k) => normal[k]!), pick(normal.length, runs, before).map((k) => normal[k]!), { cwd: '/' }))) same++;
+    if (
+      flagged(
+        diffProfiles(
+          before.map((k) => normal[k]!),
+          pick(normal.length, runs, before).map((k) => normal[k]!),
+          { cwd: '/' },
+        ),
+      )
+    )
+      same++;
   }
   return { found, other, same };
 }
@@ -84,7 +97,10 @@ function shareTable(recordings: Map<number, Profile[]>, label: string): string[]
     const mean = shares.reduce((a, b) => a + b, 0) / shares.length;
     const sd = Math.sqrt(shares.reduce((a, b) => a + (b - mean) ** 2, 0) / (shares.length - 1));
     const binomial = Math.sqrt((mean * (1 - mean)) / samples);
-    return `| ${label}, ${slowdown === 0 ? 'unchanged' : `${slowdown}% slower`} | ${Math.round(samples)} | ${shares.map((x) => (100 * x).toFixed(1)).join(' ')} | ${(100 * sd).toFixed(2)} | ${(100 * binomial).toFixed(2)} |`;
+    return (
+      `| ${label}, ${slowdown === 0 ? 'unchanged' : `${slowdown}% slower`} | ${Math.round(samples)} | ` +
+      `${shares.map((x) => (100 * x).toFixed(1)).join(' ')} | ${(100 * sd).toFixed(2)} | ${(100 * binomial).toFixed(2)} |`
+    );
   });
 }
 

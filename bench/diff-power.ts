@@ -38,7 +38,10 @@ const runs = (p: SyntheticProgram, count: number, samples: number, seed: number)
   Array.from({ length: count }, (_, r) => syntheticRun(p, { samples, seed: seed * 8 + r, burst: 1, runSpread: 0.03 }));
 
 console.log(`${pairs} seeded pairs per cell; share of "called regressed" (false positives: anything flagged, same program)\n`);
-console.log(`| runs × samples a side | ${SHARES.flatMap((share) => SLOWDOWNS.map((s) => `${share * 100}%, +${Math.round((s - 1) * 100)}%`)).join(' | ')} | same program flagged |`);
+console.log(
+  `| runs × samples a side | ${SHARES.flatMap((share) => SLOWDOWNS.map((s) => `${share * 100}%, +${Math.round((s - 1) * 100)}%`)).join(' | ')} | same ` +
+    `program flagged |`,
+);
 console.log(`|---|${SHARES.flatMap(() => SLOWDOWNS.map(() => '---')).join('|')}|---|`);
 for (const side of SIDES) {
   const cells: string[] = [];

@@ -18,7 +18,11 @@ const work = mkdtempSync(join(tmpdir(), 'tsprof-hostile-'));
 function chain(depth: number, everyDepth: boolean): string {
   const nodes: object[] = [{ id: 1, callFrame: { functionName: '(root)', scriptId: '0', url: '', lineNumber: -1, columnNumber: -1 }, children: [2] }];
   for (let id = 2; id <= depth + 1; id++) {
-    nodes.push({ id, callFrame: { functionName: `f${id % 100}`, scriptId: '1', url: 'file:///app.js', lineNumber: id % 100, columnNumber: 0 }, children: id <= depth ? [id + 1] : [] });
+    nodes.push({
+      id,
+      callFrame: { functionName: `f${id % 100}`, scriptId: '1', url: 'file:///app.js', lineNumber: id % 100, columnNumber: 0 },
+      children: id <= depth ? [id + 1] : [],
+    });
   }
   const samples = everyDepth ? Array.from({ length: depth }, (_, i) => i + 2) : [depth + 1, depth + 1, depth + 1];
   return JSON.stringify({ nodes, startTime: 0, endTime: samples.length, samples, timeDeltas: samples.map(() => 1) });
@@ -71,11 +75,36 @@ interface Case {
 
 const cases: Case[] = [
   { name: '485-byte pprof: 100,000 inlined lines x 1,000', file: 'inline-bomb.pb.gz', args: (f) => ['report', f], make: (f) => writeFileSync(f, inlineBomb()) },
-  { name: '50,000-deep chain .cpuprofile, 3 samples -> pprof', file: 'chain.cpuprofile', args: (f) => ['convert', f, '-o', `${f}.pb.gz`], make: (f) => writeFileSync(f, chain(50_000, false)) },
-  { name: '50,000-deep chain, a sample at every depth -> folded', file: 'chain-every.cpuprofile', args: (f) => ['convert', f, '-o', `${f}.folded`], make: (f) => writeFileSync(f, chain(50_000, true)) },
-  { name: '50,000-deep chain, a sample at every depth: report', file: 'chain-every2.cpuprofile', args: (f) => ['report', f], make: (f) => writeFileSync(f, chain(50_000, true)) },
-  { name: 'evented speedscope, 100,000 opens deep', file: 'deep.speedscope.json', args: (f) => ['report', f], make: (f) => writeFileSync(f, deepEvented(100_000)) },
-  { name: 'evented speedscope, 99,000 opens deep', file: 'deep99.speedscope.json', args: (f) => ['report', f], make: (f) => writeFileSync(f, deepEvented(99_000)) },
+  {
+    name: '50,000-deep chain .cpuprofile, 3 samples -> pprof',
+    file: 'chain.cpuprofile',
+    args: (f) => ['convert', f, '-o', `${f}.pb.gz`],
+    make: (f) => writeFileSync(f, chain(50_000, false)),
+  },
+  {
+    name: '50,000-deep chain, a sample at every depth -> folded',
+    file: 'chain-every.cpuprofile',
+    args: (f) => ['convert', f, '-o', `${f}.folded`],
+    make: (f) => writeFileSync(f, chain(50_000, true)),
+  },
+  {
+    name: '50,000-deep chain, a sample at every depth: report',
+    file: 'chain-every2.cpuprofile',
+    args: (f) => ['report', f],
+    make: (f) => writeFileSync(f, chain(50_000, true)),
+  },
+  {
+    name: 'evented speedscope, 100,000 opens deep',
+    file: 'deep.speedscope.json',
+    args: (f) => ['report', f],
+    make: (f) => writeFileSync(f, deepEvented(100_000)),
+  },
+  {
+    name: 'evented speedscope, 99,000 opens deep',
+    file: 'deep99.speedscope.json',
+    args: (f) => ['report', f],
+    make: (f) => writeFileSync(f, deepEvented(99_000)),
+  },
   { name: 'folded, 100 MB', file: 'f100.folded', args: (f) => ['report', f, '--top', '3'], make: (f) => largeFolded(f, 100) },
   { name: 'folded, 1 GB', file: 'f1000.folded', args: (f) => ['report', f, '--top', '3'], make: (f) => largeFolded(f, 1024) },
 ];
@@ -86,9 +115,17 @@ for (const test of cases) {
   const file = join(work, test.file);
   test.make(file);
   const size = statSync(file).size;
-  const run = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, tsprof, ...test.args(file)], { encoding: 'utf8', timeout: 600_000, maxBuffer: 1 << 26 });
+  const run = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, tsprof, ...test.args(file)], {
+    encoding: 'utf8',
+    timeout: 600_000,
+    maxBuffer: 1 << 26,
+  });
   const time = /TIME ([\d.]+) (\d+)\s*$/.exec(run.stderr);
-  const said = run.stderr.replace(/TIME .*$/s, '').replace(/Command exited with non-zero status \d+\n/, '').trim().split('\n');
+  const said = run.stderr
+    .replace(/TIME .*$/s, '')
+    .replace(/Command exited with non-zero status \d+\n/, '')
+    .trim()
+    .split('\n');
   const outcome = run.status === 0 ? 'read' : `exit ${run.status}: ${said.at(-1)?.replace(/^tsprof: error: \S+?: /, '') ?? ''}`;
   const sizeText = size < 2 ** 20 ? `${(size / 1024).toFixed(1)} KB` : `${(size / 2 ** 20).toFixed(0)} MB`;
   console.log(`| ${test.name} | ${sizeText} | ${outcome} | ${time ? `${time[1]} s` : '?'} | ${time ? `${Math.round(Number(time[2]) / 1024)} MB` : '?'} |`);

@@ -60,7 +60,8 @@ function prepare(): Workload[] {
   for (let i = 1; i <= 4; i++) {
     writeFileSync(
       join(vitestDir, `work${i}.test.js`),
-      `import { test } from 'vitest';\nfunction vitestWork${i}(ms) { const end = Date.now() + ms; let s = 0; while (Date.now() < end) s += Math.sqrt(Math.random()); return s; }\ntest('w', () => { vitestWork${i}(700); });\n`,
+      `import { test } from 'vitest';\nfunction vitestWork${i}(ms) { const end = Date.now() + ms; let s = 0; while (Date.now() < end) s += ` +
+        `Math.sqrt(Math.random()); return s; }\ntest('w', () => { vitestWork${i}(700); });\n`,
     );
   }
   writeFileSync(join(vitestDir, 'vitest.config.mjs'), 'export default { test: { include: ["*.test.js"] } };\n');
@@ -69,7 +70,13 @@ function prepare(): Workload[] {
     join(pkgs, 'fastify-server.cjs'),
     `const fastify = require('fastify')();
 const { spawn } = require('node:child_process');
-function priceOrder(id) { const items = []; for (let i = 0; i < 40; i++) items.push({ sku: 'sku-' + id + '-' + i, q: (id + i) % 5, p: Math.sqrt(i + id) * 3.1 }); let t = 0; for (const x of items) t += x.q * x.p; return { id, items, t }; }
+function priceOrder(id) {
+  const items = [];
+  for (let i = 0; i < 40; i++) items.push({ sku: 'sku-' + id + '-' + i, q: (id + i) % 5, p: Math.sqrt(i + id) * 3.1 });
+  let t = 0;
+  for (const x of items) t += x.q * x.p;
+  return { id, items, t };
+}
 let next = 0;
 fastify.get('/order', async () => priceOrder(next++));
 fastify.listen({ port: 0, host: '127.0.0.1' }).then(() => {
@@ -80,12 +87,32 @@ fastify.listen({ port: 0, host: '127.0.0.1' }).then(() => {
 `,
   );
   return [
-    { name: 'tsc (type-checking)', command: ['node', 'node_modules/typescript/lib/tsc.js', '-p', 'tsconfig.bench.json'], expect: ['checkSourceFile'], compare: true },
-    { name: 'prettier --check', command: ['node', 'node_modules/prettier/bin/prettier.cjs', '--check', 'prettier-input'], expect: ['printAstToDoc'], compare: true },
+    {
+      name: 'tsc (type-checking)',
+      command: ['node', 'node_modules/typescript/lib/tsc.js', '-p', 'tsconfig.bench.json'],
+      expect: ['checkSourceFile'],
+      compare: true,
+    },
+    {
+      name: 'prettier --check',
+      command: ['node', 'node_modules/prettier/bin/prettier.cjs', '--check', 'prettier-input'],
+      expect: ['printAstToDoc'],
+      compare: true,
+    },
     { name: 'fastify under autocannon', command: ['node', 'fastify-server.cjs'], expect: ['onSendEnd'], compare: true },
     { name: 'piscina (4 workers)', command: ['node', join(root, 'fixtures', 'programs', 'piscina', 'main.js'), '3'], expect: ['poolTask'], compare: true },
-    { name: 'vitest --pool=threads', command: ['node', 'node_modules/vitest/vitest.mjs', 'run', '--root', 'vitest-project', '--pool=threads'], expect: [1, 2, 3, 4].map((i) => `vitestWork${i}`), compare: false },
-    { name: 'vitest --pool=forks', command: ['node', 'node_modules/vitest/vitest.mjs', 'run', '--root', 'vitest-project', '--pool=forks'], expect: [1, 2, 3, 4].map((i) => `vitestWork${i}`), compare: false },
+    {
+      name: 'vitest --pool=threads',
+      command: ['node', 'node_modules/vitest/vitest.mjs', 'run', '--root', 'vitest-project', '--pool=threads'],
+      expect: [1, 2, 3, 4].map((i) => `vitestWork${i}`),
+      compare: false,
+    },
+    {
+      name: 'vitest --pool=forks',
+      command: ['node', 'node_modules/vitest/vitest.mjs', 'run', '--root', 'vitest-project', '--pool=forks'],
+      expect: [1, 2, 3, 4].map((i) => `vitestWork${i}`),
+      compare: false,
+    },
     { name: 'node --test', command: ['node', '--test', join(root, 'fixtures', 'programs', 'node-test')], expect: ['testWork'], compare: false },
   ];
 }
@@ -160,7 +187,9 @@ for (const workload of prepare()) {
         const run = timed(['node', tsprof, 'record', '-r', String(RATE), '--no-source-maps', '-o', out, '--', ...workload.command]);
         cost.tsprofCpu.push(run.userSys);
         cost.tsprofWall.push(run.wall);
-        const names = new Set((JSON.parse(readFileSync(out, 'utf8')) as { nodes: { callFrame: { functionName: string } }[] }).nodes.map((n) => n.callFrame.functionName));
+        const names = new Set(
+          (JSON.parse(readFileSync(out, 'utf8')) as { nodes: { callFrame: { functionName: string } }[] }).nodes.map((n) => n.callFrame.functionName),
+        );
         const missing = workload.expect.filter((name) => !names.has(name));
         const lost = run.stderr.split('\n').filter((line) => /no samples arrived|ended without its final chunk|could not be read/.test(line));
         const own = run.stderr.split('\n').filter((line) => /dist\/preload|tsprof-agent-call/.test(line));
@@ -187,19 +216,26 @@ for (const workload of prepare()) {
     spreads.push(largestDifference(theirs, again).points);
   }
   const verdictRow = workload.compare
-    ? `| ${workload.name} | ${presence} | ${fmt(median(differences))} (${worst[differences.indexOf(median(differences))]}) | ${fmt(median(spreads))} | ${fmt(median(differences) - median(spreads))} |`
+    ? `| ${workload.name} | ${presence} | ${fmt(median(differences))} (${worst[differences.indexOf(median(differences))]}) | ${fmt(median(spreads))} | ` +
+      `${fmt(median(differences) - median(spreads))} |`
     : `| ${workload.name} | ${presence} | – | – | – |`;
   rows.push(verdictRow);
   if (workload.compare) {
     const cpu = median(cost.tsprofCpu) / median(cost.cpuProfCpu) - 1;
     const wall = median(cost.tsprofWall) / median(cost.cpuProfWall) - 1;
-    costRows.push(`| ${workload.name} | ${fmt(median(cost.tsprofCpu), 2)} s | ${fmt(median(cost.cpuProfCpu), 2)} s | ${cpu >= 0 ? '+' : ''}${fmt(100 * cpu)}% | ${fmt(median(cost.tsprofWall), 2)} s | ${fmt(median(cost.cpuProfWall), 2)} s | ${wall >= 0 ? '+' : ''}${fmt(100 * wall)}% |`);
+    costRows.push(
+      `| ${workload.name} | ${fmt(median(cost.tsprofCpu), 2)} s | ${fmt(median(cost.cpuProfCpu), 2)} s | ${cpu >= 0 ? '+' : ''}${fmt(100 * cpu)}% | ` +
+        `${fmt(median(cost.tsprofWall), 2)} s | ${fmt(median(cost.cpuProfWall), 2)} s | ${wall >= 0 ? '+' : ''}${fmt(100 * wall)}% |`,
+    );
   }
   process.stderr.write(`${rows[rows.length - 1]}\n`);
 }
 
 console.log(`rounds: ${rounds}, ${RATE} Hz, Node ${process.version}\n`);
-console.log('| workload | every process and thread present, nothing lost, no tsprof frame | largest self-share difference vs --cpu-prof, points (function) | spread of two --cpu-prof runs, points | beyond the spread |');
+console.log(
+  '| workload | every process and thread present, nothing lost, no tsprof frame | largest self-share difference vs --cpu-prof, points (function) | ' +
+    'spread of two --cpu-prof runs, points | beyond the spread |',
+);
 console.log('| --- | --- | --- | --- | --- |');
 for (const row of rows) console.log(row);
 console.log('\n| workload | user+sys, tsprof record | user+sys, --cpu-prof | difference | wall, tsprof record | wall, --cpu-prof | difference |');

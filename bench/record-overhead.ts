@@ -60,9 +60,18 @@ try {
       : ['--max-old-space-size=4096', join(root, 'bench', 'workloads', 'typecheck-repeat.cjs'), String(typeChecks)];
   const variants: Variant[] = [
     { name: 'unprofiled', run: () => ({ command: process.execPath, args: workload }) },
-    { name: 'tsprof record -r 500', run: (r) => ({ command: process.execPath, args: [tsprof, 'record', '-r', '500', '-o', join(work, `t${r}.html`), '--', process.execPath, ...workload] }) },
-    { name: 'node --cpu-prof (2000 us)', run: (r) => ({ command: process.execPath, args: ['--cpu-prof', '--cpu-prof-interval', '2000', '--cpu-prof-dir', join(work, `cp${r}`), ...workload] }) },
-    { name: '0x --collect-only', run: (r) => ({ command: process.execPath, args: [zeroX, '--collect-only', '-D', join(work, `0x${r}`), '--', process.execPath, ...workload] }) },
+    {
+      name: 'tsprof record -r 500',
+      run: (r) => ({ command: process.execPath, args: [tsprof, 'record', '-r', '500', '-o', join(work, `t${r}.html`), '--', process.execPath, ...workload] }),
+    },
+    {
+      name: 'node --cpu-prof (2000 us)',
+      run: (r) => ({ command: process.execPath, args: ['--cpu-prof', '--cpu-prof-interval', '2000', '--cpu-prof-dir', join(work, `cp${r}`), ...workload] }),
+    },
+    {
+      name: '0x --collect-only',
+      run: (r) => ({ command: process.execPath, args: [zeroX, '--collect-only', '-D', join(work, `0x${r}`), '--', process.execPath, ...workload] }),
+    },
   ];
   const times = new Map(variants.map((v) => [v.name, [] as number[]]));
   const rates: number[] = [];
@@ -91,22 +100,36 @@ try {
   for (const variant of variants) {
     const values = times.get(variant.name)!;
     const ratios = values.map((value, i) => value / base[i]! - 1);
-    console.log(`| ${variant.name} | ${(median(values) / 1000).toFixed(2)} s | ${variant.name === 'unprofiled' ? '-' : `${(median(ratios) * 100).toFixed(1)}%`} |`);
+    console.log(
+      `| ${variant.name} | ${(median(values) / 1000).toFixed(2)} s | ${variant.name === 'unprofiled' ? '-' : `${(median(ratios) * 100).toFixed(1)}%`} |`,
+    );
   }
-  console.log(`achieved sampling rate on this workload, 500 Hz requested: tsprof median ${median(rates)} Hz (${((median(rates) / 500) * 100).toFixed(0)}%; runs ${rates.join(', ')}); node --cpu-prof median ${median(cpuProfRates)} Hz (runs ${cpuProfRates.join(', ')})`);
+  console.log(
+    `achieved sampling rate on this workload, 500 Hz requested: tsprof median ${median(rates)} Hz (${((median(rates) / 500) * 100).toFixed(0)}%; runs ` +
+      `${rates.join(', ')}); node --cpu-prof median ${median(cpuProfRates)} Hz (runs ${cpuProfRates.join(', ')})`,
+  );
 
   // The same on purely compute-bound code (no allocation, so no GC pauses in which V8 cannot sample).
   const hot = join(root, 'fixtures', 'programs', 'hot-function.js');
   const hotRates = [0, 1, 2].map((r) => {
-    const result = spawnSync(process.execPath, [tsprof, 'record', '-r', '500', '-o', join(work, `hot${r}.html`), '--', process.execPath, hot, '600'], { cwd: work, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [tsprof, 'record', '-r', '500', '-o', join(work, `hot${r}.html`), '--', process.execPath, hot, '600'], {
+      cwd: work,
+      encoding: 'utf8',
+    });
     return Number(/sampling rate (\d+) Hz achieved/.exec(result.stderr)?.[1]);
   });
-  console.log(`achieved sampling rate on compute-bound code (fixtures/programs/hot-function.js 600, ~4 s), 500 Hz requested: median ${median(hotRates)} Hz (${((median(hotRates) / 500) * 100).toFixed(0)}%; runs ${hotRates.join(', ')})`);
+  console.log(
+    `achieved sampling rate on compute-bound code (fixtures/programs/hot-function.js 600, ~4 s), 500 Hz requested: median ${median(hotRates)} Hz ` +
+      `(${((median(hotRates) / 500) * 100).toFixed(0)}%; runs ${hotRates.join(', ')})`,
+  );
 
   // Exit to written page, for a recording of `recordingSeconds` seconds.
   const loop = join(root, 'bench', 'workloads', 'typecheck-loop.cjs');
   const out = join(work, 'long.html');
-  const result = spawnSync(process.execPath, [tsprof, 'record', '-r', '500', '-o', out, '--', process.execPath, loop, String(recordingSeconds)], { cwd: work, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [tsprof, 'record', '-r', '500', '-o', out, '--', process.execPath, loop, String(recordingSeconds)], {
+    cwd: work,
+    encoding: 'utf8',
+  });
   const finished = Date.now();
   const exitedAt = Number(/exited-at (\d+)/.exec(result.stderr)?.[1]);
   const samples = /([\d,]+) samples in/.exec(result.stderr)?.[1];

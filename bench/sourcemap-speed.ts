@@ -31,12 +31,19 @@ try {
   for (let f = 0; f < files; f++) {
     const body = Array.from({ length: perFile }, (_, i) => {
       const n = f * perFile + i;
-      return `export function fn${n}(x: number): number {\n  let sum: number = x;\n  for (let i = 0; i < 3; i++) sum += Math.sqrt(i + ${n});\n  return sum;\n}\n`;
+      return (
+        `export function fn${n}(x: number): number {\n  let sum: number = x;\n  for (let i = 0; i < 3; i++) sum += Math.sqrt(i + ${n});\n  return ` +
+        `sum;\n}\n`
+      );
     });
     writeFileSync(join(dir, 'src', `part${f}.ts`), body.join('\n'));
   }
   writeFileSync(join(dir, 'src', 'main.ts'), Array.from({ length: files }, (_, f) => `export * from './part${f}';`).join('\n'));
-  execFileSync(join(root, 'node_modules', '.bin', 'esbuild'), ['src/main.ts', '--bundle', '--format=cjs', '--platform=node', '--sourcemap', '--outfile=dist/bundle.js'], { cwd: dir });
+  execFileSync(
+    join(root, 'node_modules', '.bin', 'esbuild'),
+    ['src/main.ts', '--bundle', '--format=cjs', '--platform=node', '--sourcemap', '--outfile=dist/bundle.js'],
+    { cwd: dir },
+  );
 
   // Where each function starts in the bundle, 1-based line and V8's column (at the parameter list).
   const bundlePath = join(dir, 'dist', 'bundle.js');
@@ -55,7 +62,11 @@ try {
   ];
   for (const position of positions) {
     const parent = Math.floor(random() * nodes.length);
-    nodes.push({ id: nodes.length + 1, callFrame: { functionName: position.name, scriptId: '1', url, lineNumber: position.line, columnNumber: position.column }, children: [] });
+    nodes.push({
+      id: nodes.length + 1,
+      callFrame: { functionName: position.name, scriptId: '1', url, lineNumber: position.line, columnNumber: position.column },
+      children: [],
+    });
     nodes[parent]!.children.push(nodes.length);
   }
   const sampleIds = Array.from({ length: samples }, () => 2 + Math.floor(random() ** 2 * (nodes.length - 1)));
@@ -89,10 +100,14 @@ try {
   const withMaps = convertTimes([]);
   const withoutMaps = convertTimes(['--no-source-maps']);
 
-  console.log(`${samples.toLocaleString('en-US')} samples, ${profile.frames.length.toLocaleString('en-US')} distinct frames, one bundle of ${positions.length} functions from ${files + 1} sources (map ${(readFileSync(`${bundlePath}.map`).length / 1e6).toFixed(1)} MB)`);
+  console.log(
+    `${samples.toLocaleString('en-US')} samples, ${profile.frames.length.toLocaleString('en-US')} distinct frames, one bundle of ${positions.length} ` +
+      `functions from ${files + 1} sources (map ${(readFileSync(`${bundlePath}.map`).length / 1e6).toFixed(1)} MB)`,
+  );
   console.log(`| step | median of ${runs} | min-max |`);
   console.log('|---|---|---|');
-  const row = (name: string, times: number[]) => console.log(`| ${name} | ${median(times).toFixed(0)} ms | ${Math.min(...times).toFixed(0)}-${Math.max(...times).toFixed(0)} ms |`);
+  const row = (name: string, times: number[]) =>
+    console.log(`| ${name} | ${median(times).toFixed(0)} ms | ${Math.min(...times).toFixed(0)}-${Math.max(...times).toFixed(0)} ms |`);
   row(`applySourceMaps (${result!.mapped} frames mapped, ${result!.unmapped} without map)`, mapTimes);
   row('tsprof convert -o out.folded', withMaps);
   row('tsprof convert -o out.folded --no-source-maps', withoutMaps);

@@ -27,7 +27,12 @@ export function syntheticCpuprofile(samples: number, nodes: number, seed = 1): s
     const parent = Math.max(0, tree.length - 1 - Math.floor(random() ** 3 * tree.length));
     if (depth[parent]! > 60) continue;
     const fn = names[Math.floor(random() * names.length)]!;
-    tree.push({ id: tree.length + 1, callFrame: { functionName: fn.name, scriptId: '1', url: fn.url, lineNumber: fn.line, columnNumber: 4 }, hitCount: 0, children: [] });
+    tree.push({
+      id: tree.length + 1,
+      callFrame: { functionName: fn.name, scriptId: '1', url: fn.url, lineNumber: fn.line, columnNumber: 4 },
+      hitCount: 0,
+      children: [],
+    });
     tree[parent]!.children.push(tree.length);
     depth.push(depth[parent]! + 1);
   }

@@ -32,7 +32,12 @@ async function startCollector(): Promise<Collector> {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      collector.requests.push({ url: new URL(request.url!, 'http://x'), body: Buffer.concat(chunks), contentType: request.headers['content-type'] ?? '', at: Date.now() });
+      collector.requests.push({
+        url: new URL(request.url!, 'http://x'),
+        body: Buffer.concat(chunks),
+        contentType: request.headers['content-type'] ?? '',
+        at: Date.now(),
+      });
       setTimeout(() => response.writeHead(collector.status).end(), collector.delayMs);
     });
   });
@@ -63,11 +68,13 @@ async function work(ms: number): Promise<void> {
   }
 }
 
-
 /** The pprof inside a multipart form's `profile` part. */
 function multipartProfile(body: Buffer, contentType: string): Buffer {
   const boundary = /boundary=(.+)$/.exec(contentType)![1]!;
-  const part = body.toString('latin1').split(`--${boundary}`).find((chunk) => chunk.includes('name="profile"'))!;
+  const part = body
+    .toString('latin1')
+    .split(`--${boundary}`)
+    .find((chunk) => chunk.includes('name="profile"'))!;
   const content = part.slice(part.indexOf('\r\n\r\n') + 4, part.lastIndexOf('\r\n'));
   return Buffer.from(content, 'latin1');
 }
@@ -138,10 +145,19 @@ describe('startProfiling: continuous profiling inside the process', () => {
           server.close(() => resolve());
         }),
     });
-    const profiler = startProfiling({ service: 'trickle', profefe: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, every: 0.3, seconds: 0.1, onError: () => {} });
+    const profiler = startProfiling({
+      service: 'trickle',
+      profefe: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      every: 0.3,
+      seconds: 0.1,
+      onError: () => {},
+    });
     await waitFor(() => pushes >= 1, 10_000, 'a push to the trickling collector');
     expect(pushes).toBeGreaterThanOrEqual(1);
-    const outcome = await Promise.race([profiler.stop().then(() => 'stopped'), new Promise((resolve) => setTimeout(resolve, 20_000, 'still waiting')).then(String)]);
+    const outcome = await Promise.race([
+      profiler.stop().then(() => 'stopped'),
+      new Promise((resolve) => setTimeout(resolve, 20_000, 'still waiting')).then(String),
+    ]);
     expect(outcome).toBe('stopped');
   });
 
@@ -154,7 +170,14 @@ describe('startProfiling: continuous profiling inside the process', () => {
     const count = (kind: string) => process.getActiveResourcesInfo().filter((name) => name === kind).length;
     const timersBefore = count('Timeout');
     const socketsBefore = count('TCPSocketWrap');
-    const profiler = startProfiling({ service: 'flaky', push: failing.url, profefe: [slow.url, 'http://127.0.0.1:1'], every: 0.4, seconds: 0.1, onError: (error) => errors.push(error.message) });
+    const profiler = startProfiling({
+      service: 'flaky',
+      push: failing.url,
+      profefe: [slow.url, 'http://127.0.0.1:1'],
+      every: 0.4,
+      seconds: 0.1,
+      onError: (error) => errors.push(error.message),
+    });
     await work(2500);
     expect(failing.requests.length).toBeGreaterThanOrEqual(2); // a retry came
     expect(errors.some((message) => message.includes('answered 503'))).toBe(true);
@@ -186,7 +209,15 @@ describe('startProfiling: continuous profiling inside the process', () => {
     const child = spawn(process.execPath, ['--require', 'tsprof/agent', fixture('programs', 'long-running.js'), 'busy'], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_OPTIONS: '', TSPROF_SERVICE: 'checkout', TSPROF_LABELS: 'version=2.0.1,region=eu', TSPROF_PROFEFE: collector.url, TSPROF_EVERY: '0.5', TSPROF_SECONDS: '0.2' },
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '',
+        TSPROF_SERVICE: 'checkout',
+        TSPROF_LABELS: 'version=2.0.1,region=eu',
+        TSPROF_PROFEFE: collector.url,
+        TSPROF_EVERY: '0.5',
+        TSPROF_SECONDS: '0.2',
+      },
     });
     open.push({ close: async () => void child.kill('SIGKILL') });
     await waitFor(() => collector.requests.length > 0, 8000, 'a push');
@@ -195,7 +226,11 @@ describe('startProfiling: continuous profiling inside the process', () => {
     expect(stored.url.searchParams.get('labels')).toBe(`host=${hostname()},pid=${child.pid},version=2.0.1,region=eu`);
     expect(functionTable(decode(stored.body))[0]!.frame.name).toBe('hotLoop');
 
-    const unset = spawnSync(process.execPath, ['--require', 'tsprof/agent', '-e', 'console.log("app ran")'], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', TSPROF_SERVICE: '' } });
+    const unset = spawnSync(process.execPath, ['--require', 'tsprof/agent', '-e', 'console.log("app ran")'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '', TSPROF_SERVICE: '' },
+    });
     expect(unset.status).toBe(0);
     expect(unset.stdout).toBe('app ran\n');
     expect(unset.stderr).toBe('tsprof agent: TSPROF_SERVICE is not set; not profiling\n');

@@ -70,7 +70,11 @@ describe('finding the ports a process listens on, through /proc', () => {
     const ours = createServer().listen(0, '127.0.0.1');
     await new Promise((resolve) => ours.once('listening', resolve));
     try {
-      const { child, match } = await start(process.execPath, ['--inspect=127.0.0.1:0', '-e', 'setInterval(() => {}, 1000)'], /Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//);
+      const { child, match } = await start(
+        process.execPath,
+        ['--inspect=127.0.0.1:0', '-e', 'setInterval(() => {}, 1000)'],
+        /Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//,
+      );
       const sockets = listeningSockets(child.pid!);
       expect(sockets).toContainEqual({ address: '127.0.0.1', port: Number(match[1]) });
       const ourPort = (ours.address() as { port: number }).port;

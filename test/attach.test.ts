@@ -42,7 +42,9 @@ describe('tsprof record --pid', () => {
     const roots = [...rootsOf(readText(out)).keys()];
     expect(roots.filter((root) => root.startsWith('worker ')).length).toBe(2);
     // The main thread only idles: it shows only if V8 caught it busy (GC, say), never with tsprof's own calls.
-    expect(roots.filter((root) => !root.startsWith('worker '))).toEqual(roots.includes(`node ${target.pid} long-running.js workers`) ? [`node ${target.pid} long-running.js workers`] : []);
+    expect(roots.filter((root) => !root.startsWith('worker '))).toEqual(
+      roots.includes(`node ${target.pid} long-running.js workers`) ? [`node ${target.pid} long-running.js workers`] : [],
+    );
     const folded = readText(out);
     expect(folded).not.toMatch(/\(tsprof\)|tsprof-agent-call/);
     const workerLines = folded.split('\n').filter((line) => line.startsWith('worker '));
@@ -77,7 +79,10 @@ describe('tsprof record --pid', () => {
     expect(isAlive(target.pid)).toBe(true);
   });
 
-  it.each([['record', '--pid'], ['top', '--pid']])('an inspector tsprof opened closes itself when `tsprof %s` is killed with SIGKILL', async (...command) => {
+  it.each([
+    ['record', '--pid'],
+    ['top', '--pid'],
+  ])('an inspector tsprof opened closes itself when `tsprof %s` is killed with SIGKILL', async (...command) => {
     const target = await startTarget(['busy'], FREE_PORT);
     const recording = startTsprof([...command, String(target.pid)]);
     // Attached and sampling: record says so on stderr, top (without a terminal) prints its first snapshot.
@@ -118,15 +123,18 @@ describe('tsprof record --pid', () => {
     }
   });
 
-  it.each([['--inspect-port=0.0.0.0:0'], ['--inspect-port', '0.0.0.0:0'], ['--debug-port', '0.0.0.0:0']])('refuses a process whose inspector would listen beyond the loopback (%s ...), without signalling it', async (...nodeOptions) => {
-    const target = await startTarget(['busy'], nodeOptions);
-    const result = await startTsprof(['record', '--pid', String(target.pid), '-d', '1']).done;
-    expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/would open its inspector on 0\.0\.0\.0:0, beyond the loopback/);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(portsOf(target.pid)).toEqual([]);
-    expect(target.stderr()).toBe(''); // no SIGUSR1 reached it: Node would have announced an inspector
-  });
+  it.each([['--inspect-port=0.0.0.0:0'], ['--inspect-port', '0.0.0.0:0'], ['--debug-port', '0.0.0.0:0']])(
+    'refuses a process whose inspector would listen beyond the loopback (%s ...), without signalling it',
+    async (...nodeOptions) => {
+      const target = await startTarget(['busy'], nodeOptions);
+      const result = await startTsprof(['record', '--pid', String(target.pid), '-d', '1']).done;
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(/would open its inspector on 0\.0\.0\.0:0, beyond the loopback/);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(portsOf(target.pid)).toEqual([]);
+      expect(target.stderr()).toBe(''); // no SIGUSR1 reached it: Node would have announced an inspector
+    },
+  );
 
   it('refuses a process that rewrote its command line (--title), whose inspector options cannot be read, without signalling it', async () => {
     const target = await startTarget(['busy'], ['--title', 'my-service', '--inspect-port', '0.0.0.0:0']);
@@ -176,7 +184,6 @@ describe('tsprof record --pid', () => {
     expect(killAfter.stderr).toMatch(/--kill-after: only for a command that tsprof starts/);
   });
 });
-
 
 /** The 1-based line of the fixture marked STUCK-HERE, where stuckInLoop spins. */
 function stuckLine(): number {
@@ -297,7 +304,11 @@ describe('tsprof top', () => {
     const command = `node ${binPath} top -- node ${fixture('programs', 'long-running.js')} busy`;
     // `script` gives tsprof a pseudo-terminal; the keys arrive on it after the view has had time to fill.
     const keys = `sleep 2.5; printf t; sleep 1.3; printf q`;
-    const result = spawnSync('sh', ['-c', `(${keys}) | script -qefc '${command}' /dev/null`], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } });
+    const result = spawnSync('sh', ['-c', `(${keys}) | script -qefc '${command}' /dev/null`], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     expect(result.stdout).toContain('\u001b[?1049h'); // the alternate screen was used...
     expect(result.stdout).toContain('\u001b[?1049l'); // ...and left
     expect(result.stdout).toContain('sorted by total');

@@ -12,7 +12,10 @@ const cpuprofile = fixture('profiles', 'hot-function.cpuprofile');
 /** Profiles the hot-function fixture with `node --cpu-prof`, here and now, and returns the profile's path. */
 function recordHotFunction(): string {
   const profileDir = join(dir, 'cpu-prof');
-  const run = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profileDir, fixture('programs', 'hot-function.js'), '40'], { encoding: 'utf8', timeout: 60_000 });
+  const run = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profileDir, fixture('programs', 'hot-function.js'), '40'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   expect(run.status).toBe(0);
   return join(profileDir, readdirSync(profileDir)[0]!);
 }
@@ -66,7 +69,16 @@ describe('bad input: one line naming the file, exit status 2, no stack trace, no
     ['zero.folded', 'main;work 0\n', /zero\.folded: the profile contains no samples/],
     ['garbage.bin', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0xff, 0xfe, 0x00]), /garbage\.bin: the file (is binary data|contains NUL bytes)/],
     ['other.json', '{"hello": "world"}', /other\.json: the file is JSON but neither a V8 \.cpuprofile nor a speedscope profile/],
-    ['cycle.cpuprofile', JSON.stringify({ nodes: [{ id: 1, callFrame: { functionName: 'a', url: '' }, children: [2] }, { id: 2, callFrame: { functionName: 'b', url: '' }, children: [1] }] }), /cycle\.cpuprofile: the node tree has a cycle/],
+    [
+      'cycle.cpuprofile',
+      JSON.stringify({
+        nodes: [
+          { id: 1, callFrame: { functionName: 'a', url: '' }, children: [2] },
+          { id: 2, callFrame: { functionName: 'b', url: '' }, children: [1] },
+        ],
+      }),
+      /cycle\.cpuprofile: the node tree has a cycle/,
+    ],
   ];
 
   for (const [name, content, message] of cases) {
@@ -105,11 +117,16 @@ describe('bad input: one line naming the file, exit status 2, no stack trace, no
   });
 
   it('a sampling rate V8 cannot deliver is refused, with the limit, before anything runs', () => {
-    for (const args of [['record', '-r', '100000', '--', process.execPath, '-e', 'console.log("ran")'], ['top', '-r', '10000000', '--', process.execPath, '-e', '0']]) {
+    for (const args of [
+      ['record', '-r', '100000', '--', process.execPath, '-e', 'console.log("ran")'],
+      ['top', '-r', '10000000', '--', process.execPath, '-e', '0'],
+    ]) {
       const result = runCli(args);
       expect(result.status).toBe(2);
       expect(result.stdout).toBe('');
-      expect(result.stderr.split('\n')[0]).toMatch(/^tsprof: error: option '-r, --rate <hz>' argument '\d+' is invalid\. expected a whole number of samples per second from 1 to 10,000 \(V8 cannot sample faster\) \(run with --help for usage\)$/);
+      expect(result.stderr.split('\n')[0]).toMatch(
+        /^tsprof: error: option '-r, --rate <hz>' argument '\d+' is invalid\. expected a whole number of samples per second from 1 to 10,000 \(V8 cannot sample faster\) \(run with --help for usage\)$/,
+      );
     }
   });
 });
@@ -126,7 +143,11 @@ describe('tsprof report', () => {
 
   it('orders by total with --by total', () => {
     const result = runCli(['report', cpuprofile, '--by', 'total', '--top', '5']);
-    const totals = result.stdout.trimEnd().split('\n').slice(2).map((line) => Number(line.trim().split(/\s+/)[1]!.replace('%', '')));
+    const totals = result.stdout
+      .trimEnd()
+      .split('\n')
+      .slice(2)
+      .map((line) => Number(line.trim().split(/\s+/)[1]!.replace('%', '')));
     expect(totals).toEqual([...totals].sort((a, b) => b - a));
   });
 
@@ -305,7 +326,11 @@ describe('outputs that grow with depth times stacks', () => {
     const depth = 20_000;
     const nodes = [{ id: 1, callFrame: { functionName: '(root)', scriptId: '0', url: '', lineNumber: -1, columnNumber: -1 }, children: [2] }];
     for (let id = 2; id <= depth + 1; id++) {
-      nodes.push({ id, callFrame: { functionName: 'recurse', scriptId: '1', url: 'file:///app.js', lineNumber: 1, columnNumber: 0 }, children: id <= depth ? [id + 1] : [] });
+      nodes.push({
+        id,
+        callFrame: { functionName: 'recurse', scriptId: '1', url: 'file:///app.js', lineNumber: 1, columnNumber: 0 },
+        children: id <= depth ? [id + 1] : [],
+      });
     }
     const samples = nodes.slice(1).map((node) => node.id);
     const input = join(dir, 'recursion.cpuprofile');
@@ -313,7 +338,9 @@ describe('outputs that grow with depth times stacks', () => {
     for (const output of ['x.folded', 'x.pb.gz', 'x.speedscope.json']) {
       const result = runCli(['convert', input, '-o', join(dir, output)]);
       expect(result.status, output).toBe(2);
-      expect(result.stderr).toMatch(/^tsprof: error: \S+x\.\S+: \w+ output would hold 200,010,000 frames \(20,000 sampled stacks, up to 20,000 deep\); write \.cpuprofile or the HTML page/);
+      expect(result.stderr).toMatch(
+        /^tsprof: error: \S+x\.\S+: \w+ output would hold 200,010,000 frames \(20,000 sampled stacks, up to 20,000 deep\); write \.cpuprofile or the HTML page/,
+      );
       expect(existsSync(join(dir, output))).toBe(false);
     }
     for (const output of ['x.cpuprofile', 'x.html']) expect(runCli(['convert', input, '-o', join(dir, output)]).status, output).toBe(0);

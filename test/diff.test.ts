@@ -26,7 +26,12 @@ describe('the significance test', () => {
   it('uses the spread between runs: runs that disagree make the same pooled counts insignificant', () => {
     // Two runs of 1,000 samples a side: the function has 50 then 250 samples before, 140 then 340 after;
     // the same totals as one run of 2,000 samples a side.
-    const side = (counts: number[]) => ({ counts, samples: counts.map(() => 2000 / counts.length), runs: counts.map((_, i) => i), stays: counts.map(() => null) });
+    const side = (counts: number[]) => ({
+      counts,
+      samples: counts.map(() => 2000 / counts.length),
+      runs: counts.map((_, i) => i),
+      stays: counts.map(() => null),
+    });
     const pooledOnly = proportionTest(side([300]), side([480]))!;
     const spreadRuns = proportionTest(side([50, 250]), side([140, 340]))!;
     expect(pooledOnly.before).toBeCloseTo(spreadRuns.before, 10);
@@ -178,7 +183,9 @@ describe('tsprof diff on real recordings of a program with a 30% regression swit
   it('fails a CI gate on the regression, naming the function, and passes when the threshold is above it', () => {
     const gate = runCli(['diff', before, after, '--fail-on-regression', '5']);
     expect(gate.status, gate.stdout).toBe(1);
-    expect(gate.stderr).toMatch(/^tsprof: regression: 1 function significantly slower by more than 5%: computeScore \(\S*regression\.js:\d+\) [\d.]+% -> [\d.]+% \(\+\d+%\)\n$/);
+    expect(gate.stderr).toMatch(
+      /^tsprof: regression: 1 function significantly slower by more than 5%: computeScore \(\S*regression\.js:\d+\) [\d.]+% -> [\d.]+% \(\+\d+%\)\n$/,
+    );
     expect(gate.stdout).toMatch(/regressed +computeScore/);
     expect(runCli(['diff', before, after, '--fail-on-regression', '80']).status).toBe(0);
     expect(runCli(['diff', before, after, '--fail-on-regression', '5', '--min-share', '60']).status).toBe(0);
@@ -231,7 +238,10 @@ describe('tsprof diff matches threads and processes by what they are, not their 
     }
     const names = [...roots.keys()].sort();
     // Workers are named by Node's thread id (tsprof's helper thread takes one too).
-    expect(names.filter((name) => !name.startsWith('node -e ') && !name.startsWith('worker '))).toEqual(['node threads-and-children.js', 'node threads-and-children.js child']);
+    expect(names.filter((name) => !name.startsWith('node -e ') && !name.startsWith('worker '))).toEqual([
+      'node threads-and-children.js',
+      'node threads-and-children.js child',
+    ]);
     expect(names.filter((name) => /^worker \d+ \(node\)$/.test(name))).toHaveLength(2);
     expect(names.filter((name) => name.startsWith('node -e function spawnedTask'))).toHaveLength(1);
     for (const [root, [beforeCount, afterCount]] of roots) {
@@ -286,7 +296,9 @@ describe('tsprof diff -f folded against difffolded.pl', () => {
       .trimEnd()
       .split('\n')
       .filter((line) => !/;(;|\s*\d+$)/.test(line));
-    const afterLines = lines.filter(() => random() > 0.1).map((line) => line.replace(/\d+$/, (n) => String(Math.max(1, Math.round(Number(n) * (0.5 + random() * 1.5))))));
+    const afterLines = lines
+      .filter(() => random() > 0.1)
+      .map((line) => line.replace(/\d+$/, (n) => String(Math.max(1, Math.round(Number(n) * (0.5 + random() * 1.5))))));
     afterLines.push('java;start_thread;brandNewFunction 17', 'java;[unknown];anotherNewOne 4');
     writeFileSync(beforeFile, `${lines.join('\n')}\n`);
     writeFileSync(afterFile, `${afterLines.join('\n')}\n`);

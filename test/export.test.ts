@@ -20,7 +20,13 @@ import { fixture, repoRoot } from './helpers/paths.js';
 import { seededRandom } from './helpers/random.js';
 
 const load = (name: string) => importProfile(readFileSync(fixture('profiles', name)), { fileName: name }).profile;
-const fixtures = ['hot-function.cpuprofile', 'perf-vertx-stacks.collapsed', 'java-inline.collapsed', 'simple-evented.speedscope.json', 'two-sampled.speedscope.json'];
+const fixtures = [
+  'hot-function.cpuprofile',
+  'perf-vertx-stacks.collapsed',
+  'java-inline.collapsed',
+  'simple-evented.speedscope.json',
+  'two-sampled.speedscope.json',
+];
 const reimport = (text: string, fileName: string) => importProfile(Buffer.from(text), { fileName }).profile;
 
 /** Per-thread totals by stack text: what every format must preserve. */
@@ -29,7 +35,10 @@ function weightsByStack(profile: Profile): Record<string, number> {
   for (const line of dumpProfile(profile).split('\n')) {
     const match = /^\s+([\d.]+)\s{2}(.*)$/.exec(line);
     // Writers name nameless frames "(anonymous)"; perf's folded output has a few.
-    const stack = match?.[2]!.split(' > ').map((frame) => (frame === '' || frame.startsWith('@') ? `(anonymous)${frame}` : frame)).join(' > ');
+    const stack = match?.[2]!
+      .split(' > ')
+      .map((frame) => (frame === '' || frame.startsWith('@') ? `(anonymous)${frame}` : frame))
+      .join(' > ');
     if (match) result[stack!] = (result[stack!] ?? 0) + Number(match[1]);
   }
   return result;
@@ -231,7 +240,8 @@ describe('filling the page template', () => {
       '/*{{SCRIPT}}*/': 'drawTheGraph()',
     });
     expect(page).toBe(
-      '<title>record -- node {{DATA}}.js /*{{CSS}}*/</title><style>body{}</style><script>drawTheGraph()</script><script type="json">{"frame":"/*{{SCRIPT}}*/ $& $1"}</script>',
+      '<title>record -- node {{DATA}}.js /*{{CSS}}*/</title><style>body{}</style><script>drawTheGraph()</script><script ' +
+        'type="json">{"frame":"/*{{SCRIPT}}*/ $& $1"}</script>',
     );
   });
 

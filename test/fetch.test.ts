@@ -38,7 +38,10 @@ describe('profiles from a store that answers as profefe does', () => {
   // What the store holds for two versions: a recording of each, as gzipped pprof.
   const stored = new Map<string, Buffer>();
   beforeAll(() => {
-    for (const [version, slow] of [['1.0', []], ['1.1', ['--slow']]] as const) {
+    for (const [version, slow] of [
+      ['1.0', []],
+      ['1.1', ['--slow']],
+    ] as const) {
       const recording = join(dir, `v${version}.cpuprofile`);
       const result = runCli(['record', '-o', recording, '--', process.execPath, fixture('programs', 'regression.js'), '2', ...slow]);
       expect(result.status, result.stderr).toBe(0);
@@ -61,7 +64,8 @@ describe('profiles from a store that answers as profefe does', () => {
       }
       response.writeHead(200, { 'content-type': 'application/octet-stream' }).end(profile);
     });
-    const query = (version: string) => `${base}/api/0/profiles/merge?service=checkout&type=cpu&from=2026-12-01T10:00:00&to=2026-12-01T11:00:00&labels=version=${version},region=eu`;
+    const query = (version: string) =>
+      `${base}/api/0/profiles/merge?service=checkout&type=cpu&from=2026-12-01T10:00:00&to=2026-12-01T11:00:00&labels=version=${version},region=eu`;
     const fetched = await startTsprof(['diff', query('1.0'), query('1.1'), '-f', 'json']).done;
     expect(fetched.status, fetched.stderr).toBe(0);
     const local = await startTsprof(['diff', join(dir, 'v1.0.pb.gz'), join(dir, 'v1.1.pb.gz'), '-f', 'json']).done;
@@ -140,6 +144,8 @@ describe('fetching: every failure is one line naming the address', () => {
       };
       write();
     });
-    await expect(fetchProfile(`${endless}/huge`, { maxBytes: 1_000_000 })).rejects.toThrow(`${endless}/huge: the answer is larger than 1 MB, the most tsprof reads`);
+    await expect(fetchProfile(`${endless}/huge`, { maxBytes: 1_000_000 })).rejects.toThrow(
+      `${endless}/huge: the answer is larger than 1 MB, the most tsprof reads`,
+    );
   });
 });

@@ -16,7 +16,24 @@ import { pick, seededRandom } from './helpers/random.js';
  * uncaught exception, a hang, or memory out of proportion to the input.
  */
 
-const WEIRD_NUMBERS = ['-1', '0', '1e308', '-1e308', '9007199254740993', '1.5', '-0', '4294967296', '2147483648', '1e-320', 'NaN', 'null', '"7"', '[]', '{}', 'true'];
+const WEIRD_NUMBERS = [
+  '-1',
+  '0',
+  '1e308',
+  '-1e308',
+  '9007199254740993',
+  '1.5',
+  '-0',
+  '4294967296',
+  '2147483648',
+  '1e-320',
+  'NaN',
+  'null',
+  '"7"',
+  '[]',
+  '{}',
+  'true',
+];
 
 function mutate(original: string, random: () => number): string {
   let text = original;

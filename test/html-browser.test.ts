@@ -69,7 +69,9 @@ describe.skipIf(!browserAvailable())('the flamegraph page in headless Chromium',
 
     // The tooltip names samples, percent and file:line.
     await frame(page, 'hotLoop').hover();
-    await expect.poll(() => page.locator('.d3-flame-graph-tip').textContent()).toMatch(/hotLoop\s*fixtures\/programs\/hot-function\.js:5|hotLoop\s*\S*hot-function\.js:5/);
+    await expect
+      .poll(() => page.locator('.d3-flame-graph-tip').textContent())
+      .toMatch(/hotLoop\s*fixtures\/programs\/hot-function\.js:5|hotLoop\s*\S*hot-function\.js:5/);
     expect(await page.locator('.d3-flame-graph-tip').textContent()).toMatch(/\d+ samples · \d+\.\d+% of total/);
 
     // A click zooms: the clicked frame takes the whole width; reset brings the root back.
@@ -103,53 +105,60 @@ describe.skipIf(!browserAvailable())('the flamegraph page in headless Chromium',
     expect(await page.locator('g.frame').evaluateAll((gs, name) => gs.filter((g) => g.getAttribute('name') === name).length, INJECTION)).toBe(1);
   });
 
-  it('draws a differential page: widths from after, red regressed, blue improved, noise pale, new and gone frames named, tooltip with both and the verdict', async () => {
-    const before = join(dir, 'diff-before.folded');
-    const after = join(dir, 'diff-after.folded');
-    writeFileSync(before, `main;grows 100\nmain;shrinks 300\nmain;same 200\nmain;gone 100\nmain;${INJECTION} 50\nmain;wobbles 40\n`);
-    writeFileSync(after, `main;grows 300\nmain;shrinks 100\nmain;same 200\nmain;fresh 96\nmain;${INJECTION} 50\nmain;wobbles 44\n`);
-    const html = join(dir, 'diff.html');
-    const result = runCli(['diff', before, after, '-o', html]);
-    expect(result.status, result.stderr).toBe(0);
-    const { page, errors, requests, dialogs } = await open(html);
-    expect(errors).toEqual([]);
-    expect(dialogs).toEqual([]);
-    expect(requests).toEqual([pathToFileURL(html).href]);
-    expect(await page.locator('#title').textContent()).toBe(`tsprof diff: ${before} → ${after}`);
-    expect(await page.locator('#details').textContent()).toMatch(/^before: 1 run · 790 samples \(\S+\) · after: 1 run · 790 samples \(\S+\)$/);
+  it(
+    'draws a differential page: widths from after, red regressed, blue improved, noise pale, new and gone frames named, tooltip with both and the ' + 'verdict',
+    async () => {
+      const before = join(dir, 'diff-before.folded');
+      const after = join(dir, 'diff-after.folded');
+      writeFileSync(before, `main;grows 100\nmain;shrinks 300\nmain;same 200\nmain;gone 100\nmain;${INJECTION} 50\nmain;wobbles 40\n`);
+      writeFileSync(after, `main;grows 300\nmain;shrinks 100\nmain;same 200\nmain;fresh 96\nmain;${INJECTION} 50\nmain;wobbles 44\n`);
+      const html = join(dir, 'diff.html');
+      const result = runCli(['diff', before, after, '-o', html]);
+      expect(result.status, result.stderr).toBe(0);
+      const { page, errors, requests, dialogs } = await open(html);
+      expect(errors).toEqual([]);
+      expect(dialogs).toEqual([]);
+      expect(requests).toEqual([pathToFileURL(html).href]);
+      expect(await page.locator('#title').textContent()).toBe(`tsprof diff: ${before} → ${after}`);
+      expect(await page.locator('#details').textContent()).toMatch(/^before: 1 run · 790 samples \(\S+\) · after: 1 run · 790 samples \(\S+\)$/);
 
-    const fill = async (name: string) => (await frame(page, name).locator('rect').getAttribute('fill'))!;
-    const hue = (color: string) => Number(/^hsl\((\d+),/.exec(color)![1]);
-    expect(hue(await fill('grows'))).toBe(0);
-    expect(await fill('grows')).not.toBe('hsl(0, 0%, 90%)');
-    expect(hue(await fill('shrinks'))).toBe(220);
-    expect(await fill('same')).toBe('hsl(0, 0%, 90%)');
-    // A change the significance test calls noise is pale, whichever way it went; the legend says so.
-    const lightness = (color: string) => Number(/(\d+)%\)$/.exec(color)![1]);
-    expect(lightness(await fill('wobbles'))).toBeGreaterThan(90);
-    expect(lightness(await fill('grows'))).toBeLessThan(75);
-    expect(await page.locator('#legend').textContent()).toContain('regressed: own time grew beyond noise');
-    // Widths from the after profile: grows is three times shrinks.
-    const width = async (name: string) => Number(await frame(page, name).getAttribute('width'));
-    expect((await width('grows')) / (await width('shrinks'))).toBeCloseTo(3, 1);
-    expect(await page.locator('g.frame[name="[new] fresh"]').count()).toBe(1);
-    expect(await page.locator('g.frame[name="gone"], g.frame[name="[gone] gone"]').evaluateAll((gs) => gs.filter((g) => Number(g.getAttribute('width')) > 0).length)).toBe(0);
+      const fill = async (name: string) => (await frame(page, name).locator('rect').getAttribute('fill'))!;
+      const hue = (color: string) => Number(/^hsl\((\d+),/.exec(color)![1]);
+      expect(hue(await fill('grows'))).toBe(0);
+      expect(await fill('grows')).not.toBe('hsl(0, 0%, 90%)');
+      expect(hue(await fill('shrinks'))).toBe(220);
+      expect(await fill('same')).toBe('hsl(0, 0%, 90%)');
+      // A change the significance test calls noise is pale, whichever way it went; the legend says so.
+      const lightness = (color: string) => Number(/(\d+)%\)$/.exec(color)![1]);
+      expect(lightness(await fill('wobbles'))).toBeGreaterThan(90);
+      expect(lightness(await fill('grows'))).toBeLessThan(75);
+      expect(await page.locator('#legend').textContent()).toContain('regressed: own time grew beyond noise');
+      // Widths from the after profile: grows is three times shrinks.
+      const width = async (name: string) => Number(await frame(page, name).getAttribute('width'));
+      expect((await width('grows')) / (await width('shrinks'))).toBeCloseTo(3, 1);
+      expect(await page.locator('g.frame[name="[new] fresh"]').count()).toBe(1);
+      expect(
+        await page
+          .locator('g.frame[name="gone"], g.frame[name="[gone] gone"]')
+          .evaluateAll((gs) => gs.filter((g) => Number(g.getAttribute('width')) > 0).length),
+      ).toBe(0);
 
-    await frame(page, 'grows').hover();
-    await expect.poll(() => page.locator('.d3-flame-graph-tip').textContent()).toContain('self:  before 12.66% → after 37.97% (+25.32 pts)');
-    expect(await page.locator('.d3-flame-graph-tip').textContent()).toMatch(/verdict: regressed, own time \+\d+% \(p < 0\.001\)/);
-    await frame(page, 'wobbles').hover();
-    await expect.poll(() => page.locator('.d3-flame-graph-tip').textContent()).toMatch(/verdict: no significant change \(p = [01]\.\d{3}\)/);
-    // The frame named like a script is text, never code.
-    expect(await page.locator('script').count()).toBe(2);
+      await frame(page, 'grows').hover();
+      await expect.poll(() => page.locator('.d3-flame-graph-tip').textContent()).toContain('self:  before 12.66% → after 37.97% (+25.32 pts)');
+      expect(await page.locator('.d3-flame-graph-tip').textContent()).toMatch(/verdict: regressed, own time \+\d+% \(p < 0\.001\)/);
+      await frame(page, 'wobbles').hover();
+      await expect.poll(() => page.locator('.d3-flame-graph-tip').textContent()).toMatch(/verdict: no significant change \(p = [01]\.\d{3}\)/);
+      // The frame named like a script is text, never code.
+      expect(await page.locator('script').count()).toBe(2);
 
-    // Widths from the before profile show what disappeared.
-    await page.click('#toggle-widths');
-    expect(await page.locator('#toggle-widths').textContent()).toBe('Widths: before');
-    await expect.poll(async () => Number(await page.locator('g.frame[name="[gone] gone"]').getAttribute('width'))).toBeGreaterThan(10);
-    await expect.poll(async () => (await width('shrinks')) / (await width('grows'))).toBeCloseTo(3, 1);
-    expect(errors).toEqual([]);
-  });
+      // Widths from the before profile show what disappeared.
+      await page.click('#toggle-widths');
+      expect(await page.locator('#toggle-widths').textContent()).toBe('Widths: before');
+      await expect.poll(async () => Number(await page.locator('g.frame[name="[gone] gone"]').getAttribute('width'))).toBeGreaterThan(10);
+      await expect.poll(async () => (await width('shrinks')) / (await width('grows'))).toBeCloseTo(3, 1);
+      expect(errors).toEqual([]);
+    },
+  );
 
   it('says how much of a large profile was merged into callers', async () => {
     const lines = ['main;big 100000'];
@@ -160,6 +169,8 @@ describe.skipIf(!browserAvailable())('the flamegraph page in headless Chromium',
     expect(runCli(['convert', folded, '-o', html]).status).toBe(0);
     const { page, errors } = await open(html);
     expect(errors).toEqual([]);
-    expect(await page.locator('#pruned-note').textContent()).toMatch(/^2,000 frames narrower than 0\.05% of the total \(1\.96% of it\) are merged into their callers\.$/);
+    expect(await page.locator('#pruned-note').textContent()).toMatch(
+      /^2,000 frames narrower than 0\.05% of the total \(1\.96% of it\) are merged into their callers\.$/,
+    );
   });
 });

@@ -47,8 +47,10 @@ describe('V8 .cpuprofile', () => {
     const idleId = 999_999;
     const withIdle = {
       ...raw,
-      nodes: [...raw.nodes.map((n: { id: number; children?: number[] }) => (n.id === raw.nodes[0].id ? { ...n, children: [...(n.children ?? []), idleId] } : n)),
-        { id: idleId, callFrame: { functionName: '(idle)', scriptId: '0', url: '', lineNumber: -1, columnNumber: -1 }, hitCount: 3 }],
+      nodes: [
+        ...raw.nodes.map((n: { id: number; children?: number[] }) => (n.id === raw.nodes[0].id ? { ...n, children: [...(n.children ?? []), idleId] } : n)),
+        { id: idleId, callFrame: { functionName: '(idle)', scriptId: '0', url: '', lineNumber: -1, columnNumber: -1 }, hitCount: 3 },
+      ],
       samples: [...raw.samples, idleId, idleId, idleId],
       timeDeltas: [...raw.timeDeltas, 1000, 1000, 1000],
     };
@@ -68,7 +70,10 @@ describe('V8 .cpuprofile', () => {
   it('reads old profiles that have hit counts but no samples array', () => {
     const { samples: _s, timeDeltas: _t, ...counts } = raw;
     const { profile } = importProfile(Buffer.from(JSON.stringify(counts)));
-    const hits = raw.nodes.reduce((sum: number, n: { hitCount: number; callFrame: { functionName: string } }) => sum + (n.callFrame.functionName === '(idle)' ? 0 : n.hitCount), 0);
+    const hits = raw.nodes.reduce(
+      (sum: number, n: { hitCount: number; callFrame: { functionName: string } }) => sum + (n.callFrame.functionName === '(idle)' ? 0 : n.hitCount),
+      0,
+    );
     expect(profile.samples.weight.reduce((a, b) => a + b, 0)).toBe(hits);
   });
 });

@@ -34,7 +34,10 @@ function sourceFiles(dir: string): string[] {
   );
 }
 /** The top-level folder (or file) of src/ a path is in, `.js`/`.cjs` imports named by their sources. */
-const partOf = (path: string) => relative(src, path).split('/')[0]!.replace(/\.c?js$/, '.ts');
+const partOf = (path: string) =>
+  relative(src, path)
+    .split('/')[0]!
+    .replace(/\.c?js$/, '.ts');
 
 const imports = sourceFiles(src).flatMap((file) =>
   [...readFileSync(file, 'utf8').matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s+'(\.[^']+)'|\bimport\(\s*'(\.[^']+)'\s*\)/g)].map((match) => ({

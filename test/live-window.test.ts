@@ -11,7 +11,15 @@ function chunk(leaves: string[], timesUs: number[]): unknown {
     callFrame: { functionName, scriptId: '1', url: functionName.startsWith('(') ? '' : 'file:///app.js', lineNumber: id, columnNumber: 0 },
     children,
   });
-  const nodes = [node(1, '(root)', [2]), node(2, 'main', names.map((_, i) => 3 + i)), ...names.map((name, i) => node(3 + i, name))];
+  const nodes = [
+    node(1, '(root)', [2]),
+    node(
+      2,
+      'main',
+      names.map((_, i) => 3 + i),
+    ),
+    ...names.map((name, i) => node(3 + i, name)),
+  ];
   const samples = leaves.map((leaf) => 3 + names.indexOf(leaf));
   const timeDeltas = timesUs.map((t, i) => t - (i === 0 ? timesUs[0]! : timesUs[i - 1]!));
   return { nodes, startTime: timesUs[0], endTime: timesUs[timesUs.length - 1], samples, timeDeltas };

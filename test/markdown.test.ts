@@ -81,7 +81,10 @@ describe('diff -f markdown', () => {
     mkdirSync(before);
     mkdirSync(after);
     for (let run = 1; run <= 3; run++) {
-      for (const [side, slow] of [[before, []], [after, ['--slow=60']]] as const) {
+      for (const [side, slow] of [
+        [before, []],
+        [after, ['--slow=60']],
+      ] as const) {
         const result = runCli(['record', '-o', join(side, `run${run}.cpuprofile`), '--', process.execPath, fixture('programs', 'regression.js'), '2', ...slow]);
         expect(result.status, result.stderr).toBe(0);
       }

@@ -57,7 +57,10 @@ describe('SessionMerger', () => {
 
   it('keeps only the processes the filter names, by command line or pid', () => {
     const dir = sessionDir();
-    for (const [pid, script] of [[21, 'server.js'], [22, 'worker-pool.js']] as const) {
+    for (const [pid, script] of [
+      [21, 'server.js'],
+      [22, 'worker-pool.js'],
+    ] as const) {
       writeFileSync(join(dir, `${pid}.process.json`), JSON.stringify({ pid, ppid: 1, argv: ['node', `/app/${script}`], cwd: '/app', startTime: 0 }));
       writeFileSync(join(dir, `${pid}-0-0-1-final.cpuprofile`), chunk([1_002_000], script));
     }
@@ -66,7 +69,11 @@ describe('SessionMerger', () => {
     const { profile } = merger.finish();
     expect(profile.threads.map((t) => t.pid)).toEqual([21]);
     const byPid = new SessionMerger({ ...options, processFilter: '22' });
-    for (const [pid, script] of [[21, 'server.js'], [22, 'worker-pool.js']] as const) writeFileSync(join(dir, `${pid}-0-0-1-final.cpuprofile`), chunk([1_002_000], script));
+    for (const [pid, script] of [
+      [21, 'server.js'],
+      [22, 'worker-pool.js'],
+    ] as const)
+      writeFileSync(join(dir, `${pid}-0-0-1-final.cpuprofile`), chunk([1_002_000], script));
     byPid.poll(dir);
     expect(byPid.finish().profile.threads.map((t) => t.pid)).toEqual([22]);
   });

@@ -83,7 +83,16 @@ describe('the pprof HTTP endpoint', () => {
       expect(status).toBe(0);
       const saved = spawnSync('ls', [dir], { encoding: 'utf8' }).stdout;
       expect(saved).toMatch(/pprof\.samples\.cpu\.\d+\.pb\.gz/);
-      expect([...pprofTop(join(dir, saved.split('\n').find((name) => name.startsWith('pprof.samples'))!)).keys()][0]).toBe('hotLoop');
+      expect(
+        [
+          ...pprofTop(
+            join(
+              dir,
+              saved.split('\n').find((name) => name.startsWith('pprof.samples'))!,
+            ),
+          ).keys(),
+        ][0],
+      ).toBe('hotLoop');
       expect(stdout).toMatch(/hotLoop/);
     });
   });
@@ -113,9 +122,43 @@ function rawRequest(base: string, head: string): Promise<string> {
 
 /** Request targets a client can send: the ones that threw `Invalid URL` into the app, and random noise. */
 function hostileTargets(count: number, seed: number): string[] {
-  const known = ['//[', 'http://[', 'http://a:99999/', '//a:b@/', '/debug/pprof/profile?%', '/debug/pprof/profile?seconds=%zz', '/debug/pprof/profile?seconds=1e999', '/debug/pprof/profile?seconds=-1&format=%00'];
+  const known = [
+    '//[',
+    'http://[',
+    'http://a:99999/',
+    '//a:b@/',
+    '/debug/pprof/profile?%',
+    '/debug/pprof/profile?seconds=%zz',
+    '/debug/pprof/profile?seconds=1e999',
+    '/debug/pprof/profile?seconds=-1&format=%00',
+  ];
   const random = seededRandom(seed);
-  const alphabet = ['/', '?', '&', '=', '%', '[', ']', '@', ':', '#', '\\', '..', 'debug', 'pprof', 'profile', 'seconds', 'format', 'http://', '%00', '%ff', '\u00e9', '1', '0.001', 'x'];
+  const alphabet = [
+    '/',
+    '?',
+    '&',
+    '=',
+    '%',
+    '[',
+    ']',
+    '@',
+    ':',
+    '#',
+    '\\',
+    '..',
+    'debug',
+    'pprof',
+    'profile',
+    'seconds',
+    'format',
+    'http://',
+    '%00',
+    '%ff',
+    '\u00e9',
+    '1',
+    '0.001',
+    'x',
+  ];
   const targets = [...known];
   while (targets.length < count) {
     let target = pick(random, ['/', '//', 'http://', '/debug/pprof/profile?', '']);
@@ -138,7 +181,9 @@ describe('hostile requests never throw into the app', () => {
     const targets = hostileTargets(2000, 13);
     const statuses: string[] = [];
     for (let i = 0; i < targets.length; i += 50) {
-      const batch = targets.slice(i, i + 50).map((target) => rawRequest(base, `${pick(seededRandom(i), ['GET', 'POST', 'HEAD'])} ${target} HTTP/1.1\r\nHost: x\r\n\r\n`));
+      const batch = targets
+        .slice(i, i + 50)
+        .map((target) => rawRequest(base, `${pick(seededRandom(i), ['GET', 'POST', 'HEAD'])} ${target} HTTP/1.1\r\nHost: x\r\n\r\n`));
       statuses.push(...(await Promise.all(batch)));
     }
     // Each got an HTTP answer (400 from Node for what is not HTTP, 400/404/405 or the app's 200), none a crash.

@@ -47,7 +47,9 @@ describe('pprof', () => {
   });
 
   it('writes pprof to stdout with -f pprof -o -, which reads back from stdin', () => {
-    const written = spawnSync(process.execPath, [binPath, 'convert', fixture('profiles', 'hot-function.cpuprofile'), '-o', '-', '-f', 'pprof'], { timeout: 60_000 });
+    const written = spawnSync(process.execPath, [binPath, 'convert', fixture('profiles', 'hot-function.cpuprofile'), '-o', '-', '-f', 'pprof'], {
+      timeout: 60_000,
+    });
     expect(written.status).toBe(0);
     expect([...written.stdout.subarray(0, 2)]).toEqual([0x1f, 0x8b]);
     const report = runCli(['report', '-', '-n', '1'], { input: written.stdout });

@@ -99,7 +99,7 @@ describe('worker threads that never turn their event loop', () => {
     expect(folded).not.toMatch(/blocking-waits|dist\/preload/);
   });
 
-  it("Atomics.wait returns to the app what it returns without tsprof: not-equal, timed-out after its timeout, ok when notified", async () => {
+  it('Atomics.wait returns to the app what it returns without tsprof: not-equal, timed-out after its timeout, ok when notified', async () => {
     const program = fixture('programs', 'atomics-wait.js');
     const plain = spawnSync(process.execPath, [program], { encoding: 'utf8', timeout: 30_000 });
     const result = await startTsprof(['record', '-o', output(), '--', 'node', program]).done;
@@ -138,16 +138,25 @@ describe('weights across the idle time left out', () => {
     expect(runCli(['convert', recorded, '-o', folded]).status).toBe(0);
     expect(runCli(['convert', recorded, '-o', speedscope]).status).toBe(0);
 
-    const bySamples = readText(folded).trim().split('\n').map((line) => ({
-      stack: line.slice(0, line.lastIndexOf(' ')).split(';').map((label) => label.replace(/ \(.*$/, '')),
-      weight: Number(line.slice(line.lastIndexOf(' ') + 1)),
-    }));
+    const bySamples = readText(folded)
+      .trim()
+      .split('\n')
+      .map((line) => ({
+        stack: line
+          .slice(0, line.lastIndexOf(' '))
+          .split(';')
+          .map((label) => label.replace(/ \(.*$/, '')),
+        weight: Number(line.slice(line.lastIndexOf(' ') + 1)),
+      }));
     const samplesShare = share(bySamples, 'burn');
     expect(samplesShare).toBeGreaterThan(60); // the work is most of the busy samples
 
     // speedscope weighs each sample by its "weights" entry.
     const file = JSON.parse(readText(speedscope)) as { shared: { frames: { name: string }[] }; profiles: { samples: number[][]; weights: number[] }[] };
-    const bySpeedscope = file.profiles[0]!.samples.map((stack, i) => ({ stack: stack.map((f) => file.shared.frames[f]!.name), weight: file.profiles[0]!.weights[i]! }));
+    const bySpeedscope = file.profiles[0]!.samples.map((stack, i) => ({
+      stack: stack.map((f) => file.shared.frames[f]!.name),
+      weight: file.profiles[0]!.weights[i]!,
+    }));
     expect(Math.abs(share(bySpeedscope, 'burn') - samplesShare)).toBeLessThan(5);
 
     // DevTools and speedscope weigh a .cpuprofile sample by the time to the next one; idle samples apart.
@@ -173,14 +182,17 @@ describe('weights across the idle time left out', () => {
 });
 
 describe('processes the agent cannot profile are named, with the reason', () => {
-  it("node --test (the real runner, which Node starts without an inspector): the runner is named as not profiled, the test file's process is profiled", async () => {
-    const out = output();
-    const result = await startTsprof(['record', '-o', out, '--', 'node', '--test', fixture('programs', 'node-test')]).done;
-    expect(result.status).toBe(0);
-    expect(result.stderr).toMatch(/warning: node \d+ .*: not profiled: Node started it without an inspector/);
-    expect(result.stderr).not.toMatch(/killed before its first chunk/);
-    expect(selfByFunction(readText(out)).get('testWork')).toBeGreaterThan(50);
-  });
+  it(
+    "node --test (the real runner, which Node starts without an inspector): the runner is named as not profiled, the test file's process is " + 'profiled',
+    async () => {
+      const out = output();
+      const result = await startTsprof(['record', '-o', out, '--', 'node', '--test', fixture('programs', 'node-test')]).done;
+      expect(result.status).toBe(0);
+      expect(result.stderr).toMatch(/warning: node \d+ .*: not profiled: Node started it without an inspector/);
+      expect(result.stderr).not.toMatch(/killed before its first chunk/);
+      expect(selfByFunction(readText(out)).get('testWork')).toBeGreaterThan(50);
+    },
+  );
 
   it('a process whose working folder was deleted before it started is profiled', async () => {
     const out = output();
@@ -198,12 +210,29 @@ describe('processes the agent cannot profile are named, with the reason', () => 
       return i === parts.length - 1 ? (mode & 0o004) !== 0 : (mode & 0o001) !== 0;
     });
   const canSwitchUser =
-    process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0 && readableByAll(join(repoRoot, 'dist', 'preload', 'preload.cjs')) && readableByAll(fixture('programs', 'hot-function.js'));
+    process.getuid?.() === 0 &&
+    spawnSync('setpriv', ['--version']).status === 0 &&
+    readableByAll(join(repoRoot, 'dist', 'preload', 'preload.cjs')) &&
+    readableByAll(fixture('programs', 'hot-function.js'));
   it.skipIf(!canSwitchUser)('a process that runs as another user is named, and why (needs root, setpriv and a checkout all may read)', async () => {
-    const result = await startTsprof(['record', '-o', output(), '--', 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'node', fixture('programs', 'hot-function.js'), '20']).done;
+    const result = await startTsprof([
+      'record',
+      '-o',
+      output(),
+      '--',
+      'setpriv',
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      'node',
+      fixture('programs', 'hot-function.js'),
+      '20',
+    ]).done;
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('done true'); // the program ran as without tsprof
-    expect(result.stderr).toMatch(/warning: node \d+ hot-function\.js 20: not profiled: it may not write to tsprof's session folder \(it runs as another user\)/);
+    expect(result.stderr).toMatch(
+      /warning: node \d+ hot-function\.js 20: not profiled: it may not write to tsprof's session folder \(it runs as another user\)/,
+    );
     expect(result.stderr).not.toMatch(/no Node\.js process ran/);
   });
 });
@@ -221,7 +250,7 @@ describe('stacks deeper than V8 records', () => {
     expect(result.stderr).toMatch(/warning: [\d,]+ of [\d,]+ samples have stacks deeper than V8 records \(255 frames\)/);
   });
 
-  it("a shallow recursion is left as it is", async () => {
+  it('a shallow recursion is left as it is', async () => {
     const out = output();
     const result = await startTsprof(['record', '-o', out, '--', 'node', fixture('programs', 'deep-recursion.js'), '100', '400']).done;
     expect(result.status).toBe(0);
@@ -235,7 +264,9 @@ describe('one definition of samples and rate, the same figures everywhere', () =
     const recorded = output('cpuprofile');
     const result = await startTsprof(['record', '-o', recorded, '--', 'node', fixture('programs', 'bursts.js'), '4']).done;
     expect(result.status).toBe(0);
-    const summary = /tsprof: ([\d,]+) samples in .*\(and [\d,]+ idle samples, left out; --idle keeps them\)\n.*sampling rate (\d+) Hz achieved/.exec(result.stderr);
+    const summary = /tsprof: ([\d,]+) samples in .*\(and [\d,]+ idle samples, left out; --idle keeps them\)\n.*sampling rate (\d+) Hz achieved/.exec(
+      result.stderr,
+    );
     expect(summary, result.stderr).not.toBeNull();
     const [, samples, rate] = summary!;
 
@@ -257,11 +288,22 @@ describe('one definition of samples and rate, the same figures everywhere', () =
   });
 });
 
-describe("node --cpu-prof under tsprof record", () => {
+describe('node --cpu-prof under tsprof record', () => {
   it("both profiles are made, and nothing of tsprof's reaches the program's stderr or its --cpu-prof folder", async () => {
     const cpuProfDir = join(dir, `cpu-prof-${++counter}`);
     const out = output();
-    const result = await startTsprof(['record', '-o', out, '--', 'node', '--cpu-prof', '--cpu-prof-dir', cpuProfDir, fixture('programs', 'hot-function.js'), '300']).done;
+    const result = await startTsprof([
+      'record',
+      '-o',
+      out,
+      '--',
+      'node',
+      '--cpu-prof',
+      '--cpu-prof-dir',
+      cpuProfDir,
+      fixture('programs', 'hot-function.js'),
+      '300',
+    ]).done;
     expect(result.status).toBe(0);
     expect(result.stderr).not.toMatch(/Cannot retrieve id/);
     expect(result.stderr.split('\n').filter((line) => line && !line.startsWith('tsprof: '))).toEqual([]);

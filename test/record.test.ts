@@ -53,7 +53,7 @@ describe.each(SAMPLERS)('tsprof record --sampler %s', (name) => {
     sampler = name;
   });
 
-  describe('a profile and the program\'s own exit status, however it ends', () => {
+  describe("a profile and the program's own exit status, however it ends", () => {
     it.each([
       ['natural', 0],
       ['exit', 3],
@@ -86,7 +86,7 @@ describe.each(SAMPLERS)('tsprof record --sampler %s', (name) => {
       expect(result.busyWorkShare).toBeGreaterThan(0.5);
     });
 
-    it("a program with its own SIGTERM handler: the handler runs and decides (exit 42), profile kept", async () => {
+    it('a program with its own SIGTERM handler: the handler runs and decides (exit 42), profile kept', async () => {
       const result = await recordExitPath('own-handler', ({ program }) => after(500, () => process.kill(program, 'SIGTERM')));
       expect(result.stdout).toContain('own handler ran');
       expect(result.status).toBe(42);
@@ -108,7 +108,8 @@ describe.each(SAMPLERS)('tsprof record --sampler %s', (name) => {
 
     it('a V8 out-of-memory crash (SIGABRT, no exit event) keeps all but the last chunk', async () => {
       const out = output();
-      const result = await startTsprof(['record', '--sampler', sampler, '-f', 'folded', '-o', out, '--', 'node', '--max-old-space-size=64', exitPaths, 'oom']).done;
+      const result = await startTsprof(['record', '--sampler', sampler, '-f', 'folded', '-o', out, '--', 'node', '--max-old-space-size=64', exitPaths, 'oom'])
+        .done;
       expect(result.status).toBe(134);
       expect(result.stderr).toMatch(/heap out of memory/);
       expect(selfByFunction(readText(out)).get('busyWork')).toBeGreaterThan(100);
@@ -144,7 +145,8 @@ describe.each(SAMPLERS)('tsprof record --sampler %s', (name) => {
 
     it('a 70/30 split of work shows as 70/30 within a few points', async () => {
       const out = output();
-      const result = await startTsprof(['record', '--sampler', sampler, '-r', '1000', '-o', out, '--', 'node', fixture('programs', 'split-70-30.js'), '150']).done;
+      const result = await startTsprof(['record', '--sampler', sampler, '-r', '1000', '-o', out, '--', 'node', fixture('programs', 'split-70-30.js'), '150'])
+        .done;
       expect(result.status).toBe(0);
       const folded = readText(out);
       const share = totalOf(folded, 'seventyPercent') / (totalOf(folded, 'seventyPercent') + totalOf(folded, 'thirtyPercent'));
@@ -176,9 +178,19 @@ describe.each(SAMPLERS)('tsprof record --sampler %s', (name) => {
       expect(names.filter((n) => n.startsWith('node '))).toHaveLength(4);
     });
 
-    it('--no-subprocesses profiles only the command\'s own process (and its threads)', async () => {
+    it("--no-subprocesses profiles only the command's own process (and its threads)", async () => {
       const out = output();
-      const result = await startTsprof(['record', '--sampler', sampler, '--no-subprocesses', '-o', out, '--', 'node', fixture('programs', 'threads-and-children.js')]).done;
+      const result = await startTsprof([
+        'record',
+        '--sampler',
+        sampler,
+        '--no-subprocesses',
+        '-o',
+        out,
+        '--',
+        'node',
+        fixture('programs', 'threads-and-children.js'),
+      ]).done;
       expect(result.status).toBe(0);
       const folded = readText(out);
       // Present, as in the test above (the tasks spin for a wall-clock time, so a loaded machine samples less).
@@ -190,7 +202,18 @@ describe.each(SAMPLERS)('tsprof record --sampler %s', (name) => {
 
     it('--process-filter keeps only the processes whose command line matches, with their threads', async () => {
       const out = output();
-      const result = await startTsprof(['record', '--sampler', sampler, '--process-filter', 'children.js child', '-o', out, '--', 'node', fixture('programs', 'threads-and-children.js')]).done;
+      const result = await startTsprof([
+        'record',
+        '--sampler',
+        sampler,
+        '--process-filter',
+        'children.js child',
+        '-o',
+        out,
+        '--',
+        'node',
+        fixture('programs', 'threads-and-children.js'),
+      ]).done;
       expect(result.status).toBe(0);
       const folded = readText(out);
       expect(totalOf(folded, 'childTask')).toBeGreaterThan(5);
@@ -199,7 +222,8 @@ describe.each(SAMPLERS)('tsprof record --sampler %s', (name) => {
 
     it('a worker ended by terminate() keeps its whole profile, final chunk included', async () => {
       const out = output();
-      const result = await startTsprof(['record', '--sampler', sampler, '-o', out, '--', 'node', fixture('programs', 'threads-and-children.js'), 'terminate']).done;
+      const result = await startTsprof(['record', '--sampler', sampler, '-o', out, '--', 'node', fixture('programs', 'threads-and-children.js'), 'terminate'])
+        .done;
       expect(result.status).toBe(0);
       expect(result.stdout).toContain('worker terminated');
       expect(totalOf(readText(out), 'workerTask')).toBeGreaterThan(100);
@@ -209,8 +233,14 @@ describe.each(SAMPLERS)('tsprof record --sampler %s', (name) => {
     it('npm run, and a shell script that calls node, are followed to the node process', async () => {
       const project = join(dir, 'npm-project');
       mkdirSync(project, { recursive: true });
-      writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'p', version: '1.0.0', scripts: { start: `node ${fixture('programs', 'hot-function.js')} 100` } }));
-      for (const command of [['npm', 'run', 'start', '--silent'], ['sh', '-c', `node ${fixture('programs', 'hot-function.js')} 100; exit 6`]]) {
+      writeFileSync(
+        join(project, 'package.json'),
+        JSON.stringify({ name: 'p', version: '1.0.0', scripts: { start: `node ${fixture('programs', 'hot-function.js')} 100` } }),
+      );
+      for (const command of [
+        ['npm', 'run', 'start', '--silent'],
+        ['sh', '-c', `node ${fixture('programs', 'hot-function.js')} 100; exit 6`],
+      ]) {
         const out = output();
         const result = await startTsprof(['record', '--sampler', sampler, '-o', out, '--', ...command], { cwd: project }).done;
         expect(result.status, command.join(' ')).toBe(command[0] === 'npm' ? 0 : 6);
@@ -229,7 +259,6 @@ describe.each(SAMPLERS)('tsprof record --sampler %s', (name) => {
       expect(readText(out)).toMatch(/hotLoop \(fixtures\/programs\/hot-function\.ts:\d+\)/);
     });
   });
-
 });
 
 describe('tsprof record: leaves the program alone', () => {
@@ -246,7 +275,7 @@ describe('tsprof record: leaves the program alone', () => {
     for (const line of ours) expect(line).toMatch(/^tsprof: /);
   });
 
-  it('-o - streams folded text to stdout and moves the program\'s stdout to stderr', async () => {
+  it("-o - streams folded text to stdout and moves the program's stdout to stderr", async () => {
     const result = await startTsprof(['record', '-f', 'folded', '-o', '-', '--', 'node', fixture('programs', 'hot-function.js'), '40']).done;
     expect(result.status).toBe(0);
     for (const line of result.stdout.trimEnd().split('\n')) expect(line).toMatch(/^\S.* \d+$/);
@@ -258,7 +287,11 @@ describe('tsprof record: leaves the program alone', () => {
     const cwd = join(dir, 'default-name');
     spawnSync('mkdir', ['-p', cwd]);
     const result = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
-      const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'tsprof.js'), 'record', '--', 'node', fixture('programs', 'hot-function.js'), '20'], { cwd, encoding: 'utf8', timeout: 30_000 });
+      const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'tsprof.js'), 'record', '--', 'node', fixture('programs', 'hot-function.js'), '20'], {
+        cwd,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
       resolve({ status: r.status, stderr: r.stderr });
     });
     expect(result.status).toBe(0);
@@ -293,7 +326,12 @@ describe('tsprof record: leaves the program alone', () => {
     for (const result of [first, second]) expect(written).toContain(/wrote (\S+)/.exec(result.stderr)![1]);
     // And a name already taken gets the next one.
     const taken = written[0]!;
-    const third = spawnSync(process.execPath, [join(repoRoot, 'bin', 'tsprof.js'), ...command], { cwd, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } });
+    const third = spawnSync(process.execPath, [join(repoRoot, 'bin', 'tsprof.js'), ...command], {
+      cwd,
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     expect(third.status).toBe(0);
     expect(readdirSync(cwd)).toHaveLength(3);
     expect(readText(join(cwd, taken)).length).toBeGreaterThan(0);
@@ -320,17 +358,22 @@ describe('tsprof record: leaves the program alone', () => {
     const opened = join(dir, 'opened.txt');
     const browser = join(dir, 'fake-browser.sh');
     writeFileSync(browser, `#!/bin/sh\necho "$@" >> ${opened}\n`, { mode: 0o755 });
-    const result = await startTsprof(['record', '--open', '-o', out, '--', 'node', fixture('programs', 'hot-function.js'), '10'], { env: { BROWSER: browser } }).done;
+    const result = await startTsprof(['record', '--open', '-o', out, '--', 'node', fixture('programs', 'hot-function.js'), '10'], { env: { BROWSER: browser } })
+      .done;
     expect(result.status).toBe(0);
     await expect.poll(() => (existsSync(opened) ? readText(opened).trim() : ''), { timeout: 10_000 }).toBe(out);
   });
 
   it('--open says so when nothing could open the page (a machine without a browser)', async () => {
     const out = output('html');
-    const result = await startTsprof(['record', '--open', '-o', out, '--', 'node', fixture('programs', 'hot-function.js'), '10'], { env: { BROWSER: 'false', XDG_CURRENT_DESKTOP: '', DISPLAY: '', WAYLAND_DISPLAY: '' } }).done;
+    const result = await startTsprof(['record', '--open', '-o', out, '--', 'node', fixture('programs', 'hot-function.js'), '10'], {
+      env: { BROWSER: 'false', XDG_CURRENT_DESKTOP: '', DISPLAY: '', WAYLAND_DISPLAY: '' },
+    }).done;
     expect(result.status).toBe(0);
     expect(existsSync(out)).toBe(true);
-    expect(result.stderr).toMatch(new RegExp(`^tsprof: warning: could not open ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(.+\\); open it in a browser yourself$`, 'm'));
+    expect(result.stderr).toMatch(
+      new RegExp(`^tsprof: warning: could not open ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(.+\\); open it in a browser yourself$`, 'm'),
+    );
   });
 
   it('a command that does not exist is a clear error with status 127', async () => {
@@ -396,16 +439,21 @@ describe('tsprof record: where its session files go', () => {
     mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', small]).status === 0;
     if (!mounted) context.skip(); // a container without the right to mount
     writeFileSync(join(small, 'fill'), Buffer.alloc(12 * 1024)); // leaves room for the session folder only
-    const full = await startTsprof(['record', '-o', output(), '--', 'node', fixture('programs', 'hot-function.js'), '60'], { env: { TSPROF_TMPDIR: small } }).done;
+    const full = await startTsprof(['record', '-o', output(), '--', 'node', fixture('programs', 'hot-function.js'), '60'], { env: { TSPROF_TMPDIR: small } })
+      .done;
     expect(full.status).toBe(0);
     expect(full.stdout).toContain('done true');
-    expect(full.stderr).toMatch(/warning: the folder for tsprof's session files \(.*small-device.*\) is on a full device, .* choose another with --tmp-dir or TSPROF_TMPDIR/);
+    expect(full.stderr).toMatch(
+      /warning: the folder for tsprof's session files \(.*small-device.*\) is on a full device, .* choose another with --tmp-dir or TSPROF_TMPDIR/,
+    );
     expect(full.stderr).not.toMatch(/killed/);
 
     const out = output();
     const elsewhere = join(dir, 'session-files');
     mkdirSync(elsewhere);
-    const chosen = await startTsprof(['record', '--tmp-dir', elsewhere, '-o', out, '--', 'node', fixture('programs', 'hot-function.js'), '60'], { env: { TSPROF_TMPDIR: small } }).done;
+    const chosen = await startTsprof(['record', '--tmp-dir', elsewhere, '-o', out, '--', 'node', fixture('programs', 'hot-function.js'), '60'], {
+      env: { TSPROF_TMPDIR: small },
+    }).done;
     expect(chosen.status).toBe(0);
     expect(selfByFunction(readText(out)).get('hotLoop')).toBeGreaterThan(20);
     expect(readdirSync(elsewhere)).toEqual([]); // cleaned up after
@@ -414,6 +462,8 @@ describe('tsprof record: where its session files go', () => {
   it('a --tmp-dir that cannot hold the session folder is one clear error, exit 2', async () => {
     const result = await startTsprof(['record', '--tmp-dir', join(dir, 'no-such-folder'), '--', 'node', '-e', '0']).done;
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/^tsprof: error: .*no-such-folder: cannot create tsprof's session folder there \(no such folder\); choose another with --tmp-dir or TSPROF_TMPDIR\n$/);
+    expect(result.stderr).toMatch(
+      /^tsprof: error: .*no-such-folder: cannot create tsprof's session folder there \(no such folder\); choose another with --tmp-dir or TSPROF_TMPDIR\n$/,
+    );
   });
 });

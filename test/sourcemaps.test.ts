@@ -51,7 +51,12 @@ function record(cwd: string, command: string[], ...flags: string[]): { folded: s
 
 /** Every `warmHelper (...)` frame (a small function: sampled a few times, if at all) is at its .ts line. */
 function expectWarmMapped(folded: string): void {
-  const locations = new Set(folded.split(/[;\n]/).filter((frame) => frame.startsWith('warmHelper (')).map((frame) => frame.replace(/ \d+$/, '')));
+  const locations = new Set(
+    folded
+      .split(/[;\n]/)
+      .filter((frame) => frame.startsWith('warmHelper ('))
+      .map((frame) => frame.replace(/ \d+$/, '')),
+  );
   for (const location of locations) expect(location).toBe(label(WARM));
 }
 
@@ -109,7 +114,10 @@ describe('source maps: compiled TypeScript shows the source the user wrote', () 
     // 400 KB of comment in a source: its sourcesContent makes the inline map's one line about 550 KB long.
     writeFileSync(join(dir, 'src', 'hot.ts'), `${readFileSync(join(dir, 'src', 'hot.ts'), 'utf8')}\n${'// padding padding padding\n'.repeat(15_000)}`);
     run(esbuild, ['src/main.ts', '--bundle', '--platform=node', '--sourcemap=inline', '--outfile=dist/bundle.js'], dir);
-    const lastLine = readFileSync(join(dir, 'dist', 'bundle.js'), 'utf8').trimEnd().split('\n').pop()!;
+    const lastLine = readFileSync(join(dir, 'dist', 'bundle.js'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .pop()!;
     expect(lastLine.length).toBeGreaterThan(256 * 1024);
     expect(hottest(record(dir, [process.execPath, 'dist/bundle.js']).folded)).toBe(label(HOT));
   });

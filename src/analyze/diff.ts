@@ -147,7 +147,7 @@ function summarize(profiles: readonly Profile[], samples: number): SideSummary {
   return {
     runs: profiles.length,
     samples: Math.round(samples),
-    ...(durations.every((d) => d !== undefined) ? { durationUs: durations.reduce((a, b) => a! + b!, 0) } : {}),
+    ...(durations.every((d) => d !== undefined) ? { durationUs: durations.reduce((a, b) => (a ?? 0) + (b ?? 0), 0) } : {}),
     ...(rated.length === runs.length && ratedSamples > 0 ? { rateHz: rated.reduce((sum, run) => sum + run.rateHz! * run.sampleCount, 0) / ratedSamples } : {}),
   };
 }
@@ -171,5 +171,7 @@ export interface RegressionGate {
  * (not inclusive) so the message names the function that got slower rather than all its callers.
  */
 export function significantRegressions(diff: ProfileDiff, gate: RegressionGate): FunctionChange[] {
-  return diff.self.filter((row) => row.verdict === 'regressed' && (row.relative === null || row.relative > gate.minRelative) && row.afterShare >= gate.minShare);
+  return diff.self.filter(
+    (row) => row.verdict === 'regressed' && (row.relative === null || row.relative > gate.minRelative) && row.afterShare >= gate.minShare,
+  );
 }

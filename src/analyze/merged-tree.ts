@@ -47,7 +47,16 @@ function addTree(into: MergedNode, tree: CallTreeNode, side: 0 | 1, cwd: string)
       const label = foldedSafe(isThread ? name : frameLabel(child.frame, cwd));
       let target = merged.children.get(label);
       if (!target) {
-        target = { label, name, location, kind: isThread ? 'thread' : frameKind(child.frame), ...(isThread ? {} : { frame: child.frame }), self: [0, 0], total: [0, 0], children: new Map() };
+        target = {
+          label,
+          name,
+          location,
+          kind: isThread ? 'thread' : frameKind(child.frame),
+          ...(isThread ? {} : { frame: child.frame }),
+          self: [0, 0],
+          total: [0, 0],
+          children: new Map(),
+        };
         merged.children.set(label, target);
       }
       pending.push([child, target]);

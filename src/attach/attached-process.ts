@@ -44,7 +44,8 @@ export class AttachedProcess {
     try {
       // Reads only: the process's own view of itself, and proof that this inspector belongs to `pid`.
       info = (await connection.main.evaluate(
-        '({ pid: process.pid, ppid: process.ppid, argv: process.argv, execArgv: process.execArgv, cwd: process.cwd(), startTime: Date.now() - process.uptime() * 1000 })',
+        '({ pid: process.pid, ppid: process.ppid, argv: process.argv, execArgv: process.execArgv, cwd: process.cwd(), startTime: Date.now() - ' +
+          'process.uptime() * 1000 })',
       )) as ProcessInfo;
     } catch (error) {
       await closeInspector(endpoint, connection);
@@ -97,7 +98,9 @@ export class AttachedProcess {
     let warning: string | undefined;
     await this.watchdog?.remove();
     if (this.endpoint.openedByUs && !(await closeInspector(this.endpoint, this.connection))) {
-      warning = `could not close the inspector tsprof opened in process ${this.pid}: it still listens on ${this.endpoint.address}:${this.endpoint.port} (loopback only) until the process ends or the app calls inspector.close()`;
+      warning =
+        `could not close the inspector tsprof opened in process ${this.pid}: it still listens on ` +
+        `${this.endpoint.address}:${this.endpoint.port} (loopback only) until the process ends or the app calls inspector.close()`;
     }
     this.connection.close();
     return warning;

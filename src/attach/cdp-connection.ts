@@ -52,7 +52,7 @@ export class CdpConnection {
     socket.on('error', () => {
       // 'close' follows and settles everything
     });
-    socket.on('message', (data) => this.receive(String(data)));
+    socket.on('message', (data: Buffer) => this.receive(data.toString('utf8')));
   }
 
   static async connect(url: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<CdpConnection> {
@@ -116,7 +116,13 @@ export class CdpConnection {
   }
 
   private receive(text: string, fromWorker?: string): void {
-    let message: { id?: number; method?: string; params?: Record<string, unknown>; result?: Record<string, unknown>; error?: { message: string; code?: number } };
+    let message: {
+      id?: number;
+      method?: string;
+      params?: Record<string, unknown>;
+      result?: Record<string, unknown>;
+      error?: { message: string; code?: number };
+    };
     try {
       message = JSON.parse(text) as typeof message;
     } catch {

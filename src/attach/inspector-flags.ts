@@ -68,7 +68,6 @@ function commandLineRewritten(pid: number, argv: string[], procRoot: string): bo
   return argv.length === 0 || basename(argv[0]!.trimEnd()) !== executable;
 }
 
-
 /** The options given to Node itself: everything before the script (or the end of `-e code`). */
 function nodeOptionsOf(args: string[]): string[] {
   const options: string[] = [];
@@ -88,7 +87,9 @@ export function parseInspectorFlags(options: string[]): InspectorFlags {
   const flags: InspectorFlags = { openAtStart: false, host: '127.0.0.1', port: 9229 };
   for (let i = 0; i < options.length; i++) {
     const option = options[i]!;
-    let [name, value] = option.includes('=') ? [option.slice(0, option.indexOf('=')), option.slice(option.indexOf('=') + 1)] : [option, undefined];
+    const equals = option.indexOf('=');
+    const name = equals === -1 ? option : option.slice(0, equals);
+    let value = equals === -1 ? undefined : option.slice(equals + 1);
     const opens = OPENING_FLAGS.includes(name);
     if (!opens && !PORT_FLAGS.includes(name)) continue;
     if (opens) flags.openAtStart = true;

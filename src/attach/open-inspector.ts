@@ -30,7 +30,8 @@ export async function openInspector(pid: number): Promise<InspectorEndpoint> {
   const flags = readInspectorFlags(pid);
   if (!isLoopbackHost(flags.host)) {
     throw new AttachError(
-      `process ${pid} would open its inspector on ${flags.host}:${flags.port}, beyond the loopback (its --inspect-port or --inspect option); tsprof only opens inspectors on 127.0.0.1, so it left ${pid} untouched`,
+      `process ${pid} would open its inspector on ${flags.host}:${flags.port}, beyond the loopback (its --inspect-port or --inspect option); tsprof ` +
+        `only opens inspectors on 127.0.0.1, so it left ${pid} untouched`,
     );
   }
   // The configured port first: asking an app's own server whether it is an inspector is a last resort.
@@ -41,7 +42,8 @@ export async function openInspector(pid: number): Promise<InspectorEndpoint> {
   }
   if (flags.commandLineRewritten) {
     throw new AttachError(
-      `process ${pid} rewrote its command line (process.title), so tsprof cannot check where SIGUSR1 would open its inspector, and left it untouched; start it with --inspect=127.0.0.1:0 (tsprof then uses that inspector) or under tsprof record`,
+      `process ${pid} rewrote its command line (process.title), so tsprof cannot check where SIGUSR1 would open its inspector, and left it untouched; ` +
+        `start it with --inspect=127.0.0.1:0 (tsprof then uses that inspector) or under tsprof record`,
     );
   }
 
@@ -59,11 +61,13 @@ export async function openInspector(pid: number): Promise<InspectorEndpoint> {
   if (existing) return existing;
   if (flags.port !== 0 && portInUse(flags.port)) {
     throw new AttachError(
-      `process ${pid} could not open its inspector: port ${flags.port} is taken by another process. Start the app with --inspect-port=0 (any free port) to profile it while that port is in use`,
+      `process ${pid} could not open its inspector: port ${flags.port} is taken by another process. Start the app with --inspect-port=0 (any free ` +
+        `port) to profile it while that port is in use`,
     );
   }
   throw new AttachError(
-    `process ${pid} did not open its inspector within ${OPEN_TIMEOUT_MS / 1000} s of SIGUSR1 (does the app handle SIGUSR1 itself, or run with --disable-sigusr1?)`,
+    `process ${pid} did not open its inspector within ${OPEN_TIMEOUT_MS / 1000} s of SIGUSR1 (does the app handle SIGUSR1 itself, or run with ` +
+      `--disable-sigusr1?)`,
   );
 }
 
@@ -110,16 +114,23 @@ async function findInspector(pid: number, candidates: ListeningSocket[], options
     const targets = await getJson(`http://${host}:${socket.port}/json/list`);
     if (!Array.isArray(targets)) continue;
     const main = targets.find((t: { type?: string; webSocketDebuggerUrl?: string }) => t.type === 'node' && typeof t.webSocketDebuggerUrl === 'string') as
-      | { webSocketDebuggerUrl: string }
-      | undefined;
+      { webSocketDebuggerUrl: string } | undefined;
     if (!main) continue;
     // Connect to the address we checked, whatever host name the inspector put in its URL.
     const path = new URL(main.webSocketDebuggerUrl).pathname;
-    const endpoint: InspectorEndpoint = { pid, address: socket.address, port: socket.port, webSocketUrl: `ws://${host}:${socket.port}${path}`, openedByUs: options.openedByUs ?? false };
+    const endpoint: InspectorEndpoint = {
+      pid,
+      address: socket.address,
+      port: socket.port,
+      webSocketUrl: `ws://${host}:${socket.port}${path}`,
+      openedByUs: options.openedByUs ?? false,
+    };
     if (!isLoopback(socket.address)) {
       // The app asked for a wildcard address through some route we did not see: close what we opened, refuse.
       if (endpoint.openedByUs) await closeInspector(endpoint);
-      throw new AttachError(`process ${pid} opened its inspector on ${socket.address}:${socket.port}, beyond the loopback; tsprof closed it again and will not use it`);
+      throw new AttachError(
+        `process ${pid} opened its inspector on ${socket.address}:${socket.port}, beyond the loopback; tsprof closed it again and will not use it`,
+      );
     }
     return endpoint;
   }
@@ -142,4 +153,3 @@ function loopbackHostFor(address: string): string {
   if (address === '::') return '[::1]';
   return address.includes(':') ? `[${address}]` : address;
 }
-

@@ -71,7 +71,8 @@ export class RemoteSampler {
     await this.process.watchWorkers(
       (worker) => {
         this.options.onWorker?.(worker.threadId);
-        if (!this.stopping) void this.startThread(worker).catch((error: Error) => this.options.onProblem(`worker ${worker.threadId}: not sampled (${error.message})`));
+        if (!this.stopping)
+          void this.startThread(worker).catch((error: Error) => this.options.onProblem(`worker ${worker.threadId}: not sampled (${error.message})`));
       },
       (worker) => {
         // Gone without handing over its last chunk (e.g. terminate()): nothing more will come from it.
@@ -82,7 +83,7 @@ export class RemoteSampler {
         }
       },
     );
-    this.timer = setInterval(() => void this.rotateAll(), this.options.flushMs);
+    this.timer = setInterval(() => this.rotateAll(), this.options.flushMs);
   }
 
   /**
@@ -132,16 +133,16 @@ export class RemoteSampler {
     return `${this.prefix}${thread.target.threadId}-${thread.seq}`;
   }
 
-  private async rotateAll(): Promise<void> {
+  private rotateAll(): void {
     for (const thread of this.threads.values()) {
       if (thread.ended || thread.current === undefined) continue;
       const previous = thread.current;
       const next = this.nextTitle(thread);
       thread.current = next;
       // One evaluation: the next profile starts before the previous ends, so they overlap by a sample or two.
-      thread.target
-        .evaluate(`profile(${JSON.stringify(next)}), profileEnd(${JSON.stringify(previous)})`, { commandLineAPI: true })
-        .catch(() => undefined); // the thread is going away; its exit hands over what it has
+      // A failure means the thread is going away; its exit hands over what it has.
+      const expression = `profile(${JSON.stringify(next)}), profileEnd(${JSON.stringify(previous)})`;
+      thread.target.evaluate(expression, { commandLineAPI: true }).catch(() => undefined);
     }
   }
 
@@ -192,7 +193,11 @@ function nameOwnCalls(profile: unknown): unknown {
   for (const node of nodes) {
     if (node.callFrame.url !== '' || node.callFrame.functionName !== '') continue;
     const children = (node.children ?? []).map((id) => byId.get(id));
-    if (children.some((child) => child && child.callFrame.url === '' && (child.callFrame.functionName === 'profile' || child.callFrame.functionName === 'profileEnd'))) {
+    if (
+      children.some(
+        (child) => child && child.callFrame.url === '' && (child.callFrame.functionName === 'profile' || child.callFrame.functionName === 'profileEnd'),
+      )
+    ) {
       node.callFrame.functionName = '(tsprof)';
     }
   }

@@ -8,7 +8,8 @@ import type { CdpTarget } from './cdp-connection.js';
  * the event loop has nothing to stop: V8 would pause at its next JavaScript call, whenever that comes. So
  * right after the pause tsprof evaluates a one-statement probe script of its own: an idle thread runs the
  * probe and pauses in it with nothing else on its stack, which says "idle" at once, while a busy thread
- * pauses where it is (with the probe on top when the inspector ran it first, by interrupt). Either way the thread is resumed and the debugger disabled again before this returns.
+ * pauses where it is (with the probe on top when the inspector ran it first, by interrupt). Either way the
+ * thread is resumed and the debugger disabled again before this returns.
  */
 export interface StackFrame {
   functionName: string;
@@ -33,13 +34,16 @@ interface PausedEvent {
   callFrames: { functionName: string; location: { scriptId: string; lineNumber: number; columnNumber: number } }[];
 }
 
-export async function captureStack(target: CdpTarget, on: (method: string, handler: (params: Record<string, unknown>, from: CdpTarget) => void) => () => void): Promise<ThreadStack> {
+export async function captureStack(
+  target: CdpTarget,
+  on: (method: string, handler: (params: Record<string, unknown>, from: CdpTarget) => void) => () => void,
+): Promise<ThreadStack> {
   const scripts = new Map<string, string>();
   let onPaused: (event: PausedEvent) => void = () => undefined;
   const paused = new Promise<PausedEvent>((resolve) => (onPaused = resolve));
   const unsubscribe = [
     on('Debugger.scriptParsed', (params, from) => {
-      if (from === target) scripts.set(String(params.scriptId), String(params.url ?? ''));
+      if (from === target) scripts.set(String(params.scriptId), typeof params.url === 'string' ? params.url : '');
     }),
     on('Debugger.paused', (params, from) => {
       if (from === target) onPaused(params as unknown as PausedEvent);
@@ -58,7 +62,9 @@ export async function captureStack(target: CdpTarget, on: (method: string, handl
     pausedByUs = true;
     await target.send('Debugger.pause');
     // No await: while the thread is paused the probe cannot answer.
-    const probe = target.send('Runtime.evaluate', { expression: `void 0\n//# sourceURL=${PROBE_URL}`, silent: true }, PAUSE_TIMEOUT_MS * 2).catch(() => undefined);
+    const probe = target
+      .send('Runtime.evaluate', { expression: `void 0\n//# sourceURL=${PROBE_URL}`, silent: true }, PAUSE_TIMEOUT_MS * 2)
+      .catch(() => undefined);
     const event = await Promise.race([paused, sleep(PAUSE_TIMEOUT_MS, undefined, { ref: false })]);
     if (!event) return { state: 'unknown', reason: `it did not pause within ${PAUSE_TIMEOUT_MS / 1000} s` };
     await target.send('Debugger.resume').catch(() => undefined);

@@ -56,7 +56,10 @@ function formatRows(rows: readonly FunctionChange[], options: DiffTableOptions, 
   const [headerLine, ...rowLines] = alignColumns([header, ...cells], { rightAligned: 4, capped: 5, cap: 40 });
   const lines = [colors.bold(headerLine!), ...shown.map((row, i) => colorOf[row.verdict](rowLines[i]!))];
   const hidden = rows.length - shown.length;
-  if (hidden > 0) lines.push(colors.dim(`… ${hidden} more function${hidden === 1 ? '' : 's'}, all noise (under --min-share ${options.minShare}% or beyond --top ${options.top})`));
+  if (hidden > 0)
+    lines.push(
+      colors.dim(`… ${hidden} more function${hidden === 1 ? '' : 's'}, all noise (under --min-share ${options.minShare}% or beyond --top ${options.top})`),
+    );
   return lines;
 }
 

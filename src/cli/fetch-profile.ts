@@ -73,7 +73,9 @@ export async function fetchProfile(address: string, options: FetchOptions = {}):
       () => '',
     );
     const detail = visible(text.trim().split('\n')[0]!.slice(0, 200));
-    throw new UserError(`${name}: the server answered ${response.status}${response.statusText ? ` ${visible(response.statusText)}` : ''}${detail ? ` (${detail})` : ''}`);
+    throw new UserError(
+      `${name}: the server answered ${response.status}${response.statusText ? ` ${visible(response.statusText)}` : ''}${detail ? ` (${detail})` : ''}`,
+    );
   }
   try {
     return await readLimited(response, maxBytes);
@@ -112,7 +114,8 @@ function formatMegabytes(bytes: number): string {
 function describeFetchError(error: unknown, timeoutMs: number): string {
   const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
   const code = cause?.code ?? (error as NodeJS.ErrnoException).code;
-  if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') return `no complete answer within ${Number((timeoutMs / 1000).toFixed(1))} s`;
+  if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError')
+    return `no complete answer within ${Number((timeoutMs / 1000).toFixed(1))} s`;
   switch (code) {
     case 'ECONNREFUSED':
       return 'connection refused (is the service running, and listening on that port?)';

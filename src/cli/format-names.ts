@@ -34,7 +34,7 @@ export function parseOutputFormat(value: string): OutputFormat {
 export function chooseOutputFormat(path: string, explicit: OutputFormat | undefined): OutputFormat {
   if (explicit) return explicit;
   if (path === '-') return 'folded';
-  const format = formatOfName(path, 'output') as OutputFormat | undefined;
+  const format = formatOfName(path, 'output');
   if (!format) throw new UserError(`${path}: cannot tell the output format from the file name; add -f ${OUTPUT_FORMATS.join('|')}`);
   return format;
 }

@@ -32,7 +32,11 @@ export interface ProfileInputOptions {
  * Reads a profile named on the command line: a file, `-` for stdin, or an http(s) address to fetch (a pprof
  * endpoint, a profile store's query). Warnings name the input.
  */
-export async function readProfileInput(input: string, options: ProfileInputOptions, warn: (message: string) => void): Promise<{ profile: Profile; format: InputFormat }> {
+export async function readProfileInput(
+  input: string,
+  options: ProfileInputOptions,
+  warn: (message: string) => void,
+): Promise<{ profile: Profile; format: InputFormat }> {
   const read: ReadOptions = {
     keepIdle: options.idle ?? false,
     skipBadLines: options.skipBadLines ?? false,

@@ -84,7 +84,11 @@ function withProfileInputOptions(command: Command): Command {
     .option('--idle', "keep V8's (idle) samples (time the event loop waited)")
     .option('--skip-bad-lines', 'skip folded lines that do not parse, with a warning, instead of failing')
     .option('--no-source-maps', 'show compiled JavaScript frames as they ran, not mapped back to their sources')
-    .option('-H, --header <header>', 'for inputs that are http(s) addresses: a request header, "Name: value" (repeatable; TSPROF_TOKEN is sent as a bearer token)', (value: string, all: string[] = []) => [...all, value]);
+    .option(
+      '-H, --header <header>',
+      'for inputs that are http(s) addresses: a request header, "Name: value" (repeatable; TSPROF_TOKEN is sent as a bearer token)',
+      (value: string, all: string[] = []) => [...all, value],
+    );
 }
 
 export function buildProgram(warn: (message: string) => void, stderrColors: ChalkInstance): Command {
@@ -124,7 +128,11 @@ Run tsprof <command> --help for a command's options.`,
     .option('--open', 'open the written file (the flamegraph page) when done')
     .option('--no-subprocesses', 'profile only the process the command starts, not the processes it starts')
     .option('--process-filter <text>', 'keep only the processes whose command line (or pid) contains this text')
-    .addOption(new Option('--sampler <sampler>', 'what drives V8\'s profiler: node:inspector, or the optional v8-profiler-next addon').choices(['inspector', 'v8-profiler-next']).default('inspector'))
+    .addOption(
+      new Option('--sampler <sampler>', "what drives V8's profiler: node:inspector, or the optional v8-profiler-next addon")
+        .choices(['inspector', 'v8-profiler-next'])
+        .default('inspector'),
+    )
     .option('--no-source-maps', 'show compiled JavaScript frames as they ran, not mapped back to TypeScript (or other) sources')
     .option('--tmp-dir <dir>', "folder for tsprof's session files while recording (default: $TSPROF_TMPDIR, else the system's temp folder)")
     .addHelpText(
@@ -144,28 +152,57 @@ command's own status, or 128 + the signal that ended it. The command's output is
 With --pid, tsprof opens the process's inspector (SIGUSR1, on 127.0.0.1 only), samples every thread until
 --duration, Ctrl-C or the process's end, and closes the inspector again (one that was open already stays open).`,
     )
-    .action(async (command: string[], options: { pid?: number; rate: number; output?: string; format?: string; duration?: number; killAfter?: boolean; idle?: boolean; open?: boolean; subprocesses: boolean; processFilter?: string; sampler: SamplerName; sourceMaps: boolean; tmpDir?: string }) => {
-      const { format, pid, ...rest } = options;
-      if (pid !== undefined) {
-        if (command.length > 0) throw new UserError('give either --pid or a command after --, not both');
-        const spawnOnly = [rest.killAfter && '--kill-after', !rest.subprocesses && '--no-subprocesses', rest.processFilter !== undefined && '--process-filter', rest.sampler !== 'inspector' && '--sampler', rest.tmpDir !== undefined && '--tmp-dir'].filter(Boolean);
-        if (spawnOnly.length > 0) throw new UserError(`${spawnOnly.join(', ')}: only for a command that tsprof starts, not with --pid`);
-        const { recordPidCommand } = await import('./commands/record-pid.js');
-        const { rate, output, duration, idle, open, sourceMaps } = rest;
-        process.exitCode = await recordPidCommand(
-          pid,
-          { rate, sourceMaps, ...(output !== undefined ? { output } : {}), ...(duration !== undefined ? { duration } : {}), ...(idle ? { idle } : {}), ...(open ? { open } : {}), ...(format ? { format: parseOutputFormat(format) } : {}) },
-          { colors: stderrColors, warn },
-        );
-        return;
-      }
-      const { recordCommand } = await import('./commands/record.js');
-      process.exitCode = await recordCommand(
-        command,
-        { ...rest, ...(format ? { format: parseOutputFormat(format) } : {}) },
-        { colors: stderrColors, warn },
-      );
-    });
+    .action(
+      async (
+        command: string[],
+        options: {
+          pid?: number;
+          rate: number;
+          output?: string;
+          format?: string;
+          duration?: number;
+          killAfter?: boolean;
+          idle?: boolean;
+          open?: boolean;
+          subprocesses: boolean;
+          processFilter?: string;
+          sampler: SamplerName;
+          sourceMaps: boolean;
+          tmpDir?: string;
+        },
+      ) => {
+        const { format, pid, ...rest } = options;
+        if (pid !== undefined) {
+          if (command.length > 0) throw new UserError('give either --pid or a command after --, not both');
+          const spawnOnly = [
+            rest.killAfter && '--kill-after',
+            !rest.subprocesses && '--no-subprocesses',
+            rest.processFilter !== undefined && '--process-filter',
+            rest.sampler !== 'inspector' && '--sampler',
+            rest.tmpDir !== undefined && '--tmp-dir',
+          ].filter(Boolean);
+          if (spawnOnly.length > 0) throw new UserError(`${spawnOnly.join(', ')}: only for a command that tsprof starts, not with --pid`);
+          const { recordPidCommand } = await import('./commands/record-pid.js');
+          const { rate, output, duration, idle, open, sourceMaps } = rest;
+          process.exitCode = await recordPidCommand(
+            pid,
+            {
+              rate,
+              sourceMaps,
+              ...(output !== undefined ? { output } : {}),
+              ...(duration !== undefined ? { duration } : {}),
+              ...(idle ? { idle } : {}),
+              ...(open ? { open } : {}),
+              ...(format ? { format: parseOutputFormat(format) } : {}),
+            },
+            { colors: stderrColors, warn },
+          );
+          return;
+        }
+        const { recordCommand } = await import('./commands/record.js');
+        process.exitCode = await recordCommand(command, { ...rest, ...(format ? { format: parseOutputFormat(format) } : {}) }, { colors: stderrColors, warn });
+      },
+    );
 
   program
     .command('top')
@@ -196,7 +233,7 @@ up the keyboard is tsprof's, so a started command reads an empty stdin.`,
 
   program
     .command('dump')
-    .description("print the JavaScript stack each thread of a running Node.js process is in right now")
+    .description('print the JavaScript stack each thread of a running Node.js process is in right now')
     .requiredOption('-p, --pid <pid>', 'the Node.js process', positiveInteger)
     .addHelpText(
       'after',
@@ -218,12 +255,27 @@ goes on running; an inspector tsprof had to open (SIGUSR1, on 127.0.0.1) is clos
       .description('compare two profiles: which functions got slower or faster, and is it beyond sampling noise')
       .argument('<before>', 'profile (or folder of profiles: several runs) of the old version')
       .argument('<after>', 'profile (or folder of profiles) of the new version')
-      .addOption(new Option('-f, --format <format>', 'table, folded (stack before after, for flamegraph.pl), html (differential flamegraph), json or markdown (for a pull request or CI summary) (default: from -o, else table)').choices(DIFF_FORMAT_NAMES))
+      .addOption(
+        new Option(
+          '-f, --format <format>',
+          'table, folded (stack before after, for flamegraph.pl), html (differential flamegraph), json or markdown (for a pull request or CI summary) ' +
+            '(default: from -o, else table)',
+        ).choices(DIFF_FORMAT_NAMES),
+      )
       .option('-o, --output <file>', 'file to write (- for stdout)', '-')
-      .option('--fail-on-regression <percent>', 'exit with status 1 when a function\'s share of own time grew significantly by more than this many percent', nonNegativeNumber)
-      .option('--min-share <percent>', 'leave out functions with less than this share of the samples in both profiles (table and --fail-on-regression)', nonNegativeNumber, 0.5)
+      .option(
+        '--fail-on-regression <percent>',
+        "exit with status 1 when a function's share of own time grew significantly by more than this many percent",
+        nonNegativeNumber,
+      )
+      .option(
+        '--min-share <percent>',
+        'leave out functions with less than this share of the samples in both profiles (table and --fail-on-regression)',
+        nonNegativeNumber,
+        0.5,
+      )
       .option('-n, --top <count>', 'rows per table (regressed and improved functions are always shown)', positiveInteger, 15)
-      .option('--no-normalize', 'folded: keep raw counts instead of scaling the before counts to the after total')
+      .option('--no-normalize', 'folded: keep raw counts instead of scaling the before counts to the after total'),
   )
     .addHelpText(
       'after',
@@ -242,11 +294,33 @@ change is beyond noise: a two-proportion test whose variance allows for bursts a
 runs, corrected for testing every function at once (Holm, 5% chance of any false finding). Folders of 3 or
 more runs per side find much smaller changes than one run each.`,
     )
-    .action(async (before: string, after: string, options: { format?: string; output: string; failOnRegression?: number; minShare: number; top: number; normalize: boolean; idle?: boolean; skipBadLines?: boolean; sourceMaps: boolean; header?: string[] }) => {
-      const { diffCommand } = await import('./commands/diff.js');
-      const { format, ...rest } = options;
-      process.exitCode = await diffCommand(before, after, { ...rest, ...(format ? { format: format as DiffFormatName } : {}) }, { colors: colorsFor(process.stdout), stderrColors, warn });
-    });
+    .action(
+      async (
+        before: string,
+        after: string,
+        options: {
+          format?: string;
+          output: string;
+          failOnRegression?: number;
+          minShare: number;
+          top: number;
+          normalize: boolean;
+          idle?: boolean;
+          skipBadLines?: boolean;
+          sourceMaps: boolean;
+          header?: string[];
+        },
+      ) => {
+        const { diffCommand } = await import('./commands/diff.js');
+        const { format, ...rest } = options;
+        process.exitCode = await diffCommand(
+          before,
+          after,
+          { ...rest, ...(format ? { format: format as DiffFormatName } : {}) },
+          { colors: colorsFor(process.stdout), stderrColors, warn },
+        );
+      },
+    );
 
   withProfileInputOptions(
     program
@@ -255,7 +329,11 @@ more runs per side find much smaller changes than one run each.`,
       .argument('<input>', 'profile to read: .cpuprofile, speedscope JSON, folded stacks or pprof (- for stdin)')
       .option('-n, --top <count>', 'how many functions to show', positiveInteger, 20)
       .addOption(new Option('--by <column>', 'order by own time (self) or inclusive time (total)').choices(['self', 'total']).default('self'))
-      .addOption(new Option('-f, --format <format>', 'table, or markdown (for a pull request, a CI job summary or an assistant: with the hottest paths)').choices(REPORT_FORMAT_NAMES).default('table'))
+      .addOption(
+        new Option('-f, --format <format>', 'table, or markdown (for a pull request, a CI job summary or an assistant: with the hottest paths)')
+          .choices(REPORT_FORMAT_NAMES)
+          .default('table'),
+      ),
   )
     .addHelpText(
       'after',
@@ -265,10 +343,23 @@ Examples:
   $ tsprof report app.cpuprofile --by total --top 10
   $ tsprof report app.cpuprofile -f markdown >> "$GITHUB_STEP_SUMMARY"`,
     )
-    .action(async (input: string, options: { format: ReportFormatName; top: number; by: 'self' | 'total'; idle?: boolean; skipBadLines?: boolean; sourceMaps: boolean; header?: string[] }) => {
-      const { reportCommand } = await import('./commands/report.js');
-      await reportCommand(input, options, colorsFor(process.stdout), warn);
-    });
+    .action(
+      async (
+        input: string,
+        options: {
+          format: ReportFormatName;
+          top: number;
+          by: 'self' | 'total';
+          idle?: boolean;
+          skipBadLines?: boolean;
+          sourceMaps: boolean;
+          header?: string[];
+        },
+      ) => {
+        const { reportCommand } = await import('./commands/report.js');
+        await reportCommand(input, options, colorsFor(process.stdout), warn);
+      },
+    );
 
   withProfileInputOptions(
     program
@@ -276,7 +367,7 @@ Examples:
       .description('convert a profile to another format (flamegraph HTML, folded, speedscope, cpuprofile, pprof)')
       .argument('<input>', 'profile to read: .cpuprofile, speedscope JSON, folded stacks or pprof (- for stdin)')
       .requiredOption('-o, --output <file>', 'file to write (- for stdout); required')
-      .addOption(new Option('-f, --format <format>', 'output format (default: from the output file name)').choices(OUTPUT_FORMATS))
+      .addOption(new Option('-f, --format <format>', 'output format (default: from the output file name)').choices(OUTPUT_FORMATS)),
   )
     .addHelpText(
       'after',
@@ -287,11 +378,13 @@ Examples:
   $ tsprof convert app.cpuprofile -o - | flamegraph.pl > app.svg
   $ tsprof convert py-spy.folded -o profile.speedscope.json`,
     )
-    .action(async (input: string, options: { output: string; format?: string; idle?: boolean; skipBadLines?: boolean; sourceMaps: boolean; header?: string[] }) => {
-      const { convertCommand } = await import('./commands/convert.js');
-      const { format, ...rest } = options;
-      await convertCommand(input, { ...rest, ...(format ? { format: parseOutputFormat(format) } : {}) }, warn);
-    });
+    .action(
+      async (input: string, options: { output: string; format?: string; idle?: boolean; skipBadLines?: boolean; sourceMaps: boolean; header?: string[] }) => {
+        const { convertCommand } = await import('./commands/convert.js');
+        const { format, ...rest } = options;
+        await convertCommand(input, { ...rest, ...(format ? { format: parseOutputFormat(format) } : {}) }, warn);
+      },
+    );
 
   return program;
 }

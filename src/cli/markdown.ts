@@ -30,13 +30,15 @@ const PATH_FRAMES = 12;
  * characters that only mean something there (`-`, `+`, `1.`, `>`) stay as they are.
  */
 export function markdownText(text: string): string {
-  return visible(text)
-    .replace(/[\\`*_[\]|~#@]/g, (c) => `\\${c}`)
-    // GitHub turns bare addresses into links: `http://`, `www.` and e-mail addresses (the `@` above).
-    .replace(/:\/\//g, '\\://')
-    .replace(/\bwww\./gi, (www) => `${www.slice(0, 3)}\\.`)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;');
+  return (
+    visible(text)
+      .replace(/[\\`*_[\]|~#@]/g, (c) => `\\${c}`)
+      // GitHub turns bare addresses into links: `http://`, `www.` and e-mail addresses (the `@` above).
+      .replace(/:\/\//g, '\\://')
+      .replace(/\bwww\./gi, (www) => `${www.slice(0, 3)}\\.`)
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+  );
 }
 
 function table(header: string[], align: ('l' | 'r')[], rows: string[][]): string[] {
@@ -74,7 +76,10 @@ export function reportMarkdown(profile: Profile, rows: readonly FunctionStats[],
   const lines = [
     `## tsprof report: ${markdownText(options.name)}`,
     '',
-    hottest ? `**Hottest function: ${markdownText(frameName(hottest.frame))}**, ${percent(hottest.selfPercent)} of the samples in its own code (${markdownText(frameLocation(hottest.frame, options.cwd)) || 'no file'}).` : '**No samples.**',
+    hottest
+      ? `**Hottest function: ${markdownText(frameName(hottest.frame))}**, ${percent(hottest.selfPercent)} of the samples in its own code ` +
+        `(${markdownText(frameLocation(hottest.frame, options.cwd)) || 'no file'}).`
+      : '**No samples.**',
     '',
     markdownText(summary.facts.join(' · ')),
     '',
@@ -83,7 +88,13 @@ export function reportMarkdown(profile: Profile, rows: readonly FunctionStats[],
     ...foldedTable(
       ['self', 'total', 'self samples', 'function', 'location'],
       ['r', 'r', 'r', 'l', 'l'],
-      rows.map((row) => [percent(row.selfPercent), percent(row.totalPercent), formatCount(row.self), markdownText(frameName(row.frame)), markdownText(frameLocation(row.frame, options.cwd))]),
+      rows.map((row) => [
+        percent(row.selfPercent),
+        percent(row.totalPercent),
+        formatCount(row.self),
+        markdownText(frameName(row.frame)),
+        markdownText(frameLocation(row.frame, options.cwd)),
+      ]),
       'functions',
     ),
     '',
@@ -111,7 +122,8 @@ function hotPaths(profile: Profile, cwd: string): { share: number; frames: strin
     .slice(0, HOT_PATHS)
     .map(([stack, weight]) => {
       const labels = stackFrameIds(profile, stack).map((id) => frameLabel(profile.frames[id]!, cwd));
-      const frames = labels.length > PATH_FRAMES ? [...labels.slice(0, 3), `… ${labels.length - PATH_FRAMES + 1} frames …`, ...labels.slice(-(PATH_FRAMES - 4))] : labels;
+      const frames =
+        labels.length > PATH_FRAMES ? [...labels.slice(0, 3), `… ${labels.length - PATH_FRAMES + 1} frames …`, ...labels.slice(-(PATH_FRAMES - 4))] : labels;
       return { share: all > 0 ? (100 * weight) / all : 0, frames };
     });
 }
@@ -136,8 +148,11 @@ export function diffMarkdown(diff: ProfileDiff, options: MarkdownDiffOptions): s
     `- before: ${markdownText(describeSide(diff.before))} (${markdownText(options.beforeName)})`,
     `- after: ${markdownText(describeSide(diff.after))} (${markdownText(options.afterName)})`,
     '',
-    `A function is regressed or improved when its share of the samples changed beyond noise: a test that allows for bursts and for the spread between runs, Holm-corrected over ${diff.tests} tests (${100 * diff.alpha}% chance of any false finding).` +
-      (diff.before.runs === 1 || diff.after.runs === 1 ? ' With one run on a side only large changes stand out; a folder of 3 or more runs per side finds smaller ones.' : ''),
+    `A function is regressed or improved when its share of the samples changed beyond noise: a test that allows for bursts and for the spread between ` +
+      `runs, Holm-corrected over ${diff.tests} tests (${100 * diff.alpha}% chance of any false finding).` +
+      (diff.before.runs === 1 || diff.after.runs === 1
+        ? ' With one run on a side only large changes stand out; a folder of 3 or more runs per side finds smaller ones.'
+        : ''),
   ];
   for (const [title, rows] of [
     ['Own time', diff.self],
@@ -185,7 +200,10 @@ function short(row: FunctionChange): string {
 
 function describeChanges(rows: readonly FunctionChange[], word: string): string[] {
   if (rows.length === 0) return [];
-  return [`**${word}:** ${rows.map((row) => `${markdownText(frameName(row.frame))} ${percent(row.beforeShare)} → ${percent(row.afterShare)} (${row.relative === null ? 'new' : `${signed(row.relative, 0)}%`}, ${formatP(row.p, true)})`).join('; ')}`, ''];
+  const change = (row: FunctionChange) =>
+    `${markdownText(frameName(row.frame))} ${percent(row.beforeShare)} → ${percent(row.afterShare)} ` +
+    `(${row.relative === null ? 'new' : `${signed(row.relative, 0)}%`}, ${formatP(row.p, true)})`;
+  return [`**${word}:** ${rows.map(change).join('; ')}`, ''];
 }
 
 function formatP(p: number | null, named = false): string {

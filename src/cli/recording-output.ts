@@ -20,11 +20,21 @@ export interface RecordingOutput {
   alternatives?: (attempt: number) => string;
 }
 
-export async function writeRecording(merged: MergeResult, target: RecordingOutput, format: OutputFormat, options: { rate: number; open?: boolean; sourceMaps: boolean; idle?: boolean }, reporter: Reporter): Promise<void> {
+export async function writeRecording(
+  merged: MergeResult,
+  target: RecordingOutput,
+  format: OutputFormat,
+  options: { rate: number; open?: boolean; sourceMaps: boolean; idle?: boolean },
+  reporter: Reporter,
+): Promise<void> {
   const { colors, warn } = reporter;
   for (const problem of merged.problems) warn(problem);
   if (merged.profile.samples.length === 0) {
-    warn(merged.processCount === 0 && merged.problems.length === 0 ? 'no Node.js process ran, so there is nothing to profile (is the command a Node program?)' : 'no samples were recorded; nothing written');
+    warn(
+      merged.processCount === 0 && merged.problems.length === 0
+        ? 'no Node.js process ran, so there is nothing to profile (is the command a Node program?)'
+        : 'no samples were recorded; nothing written',
+    );
     return;
   }
   const [{ writeOutput }, { applySourceMaps }, { ScriptMaps }, { renderProfile }, { describeProfile }] = await Promise.all([
@@ -44,7 +54,8 @@ export async function writeRecording(merged: MergeResult, target: RecordingOutpu
   const seconds = (merged.profile.meta.durationUs ?? 0) / 1e6;
   const idleLeftOut = options.idle ? 0 : merged.sampleCount - sampleCount;
   const lines = [
-    `${counted(sampleCount, 'sample')} in ${seconds.toFixed(2)} s from ${counted(merged.processCount, 'process', 'processes')}, ${counted(merged.threadCount, 'thread')}${idleLeftOut > 0 ? ` (and ${counted(idleLeftOut, 'idle sample')}, left out; --idle keeps them)` : ''}`,
+    `${counted(sampleCount, 'sample')} in ${seconds.toFixed(2)} s from ${counted(merged.processCount, 'process', 'processes')}, ` +
+      `${counted(merged.threadCount, 'thread')}${idleLeftOut > 0 ? ` (and ${counted(idleLeftOut, 'idle sample')}, left out; --idle keeps them)` : ''}`,
     rateHz !== undefined
       ? `sampling rate ${Math.round(rateHz)} Hz achieved of ${options.rate} Hz requested (samples per second of the time they stand for, per thread)`
       : `sampling rate: no samples to measure it`,
@@ -99,4 +110,3 @@ async function openInBrowser(path: string): Promise<string | undefined> {
     return (error as Error).message;
   }
 }
-

@@ -21,7 +21,10 @@ export async function startCommand(command: string[], env: NodeJS.ProcessEnv, op
     return await startTarget(command, env, options);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `${command[0]}: command not found` : `${command[0]}: cannot start (${(error as Error).message})`, code === 'ENOENT' ? 127 : 126);
+    throw new UserError(
+      code === 'ENOENT' ? `${command[0]}: command not found` : `${command[0]}: cannot start (${(error as Error).message})`,
+      code === 'ENOENT' ? 127 : 126,
+    );
   }
 }
 

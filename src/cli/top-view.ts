@@ -24,7 +24,8 @@ export function renderTop(snapshot: LiveSnapshot, options: TopViewOptions, color
   const busy = samples - idle;
   const lines = [
     colors.bold(`tsprof top · ${options.title}`),
-    `last ${seconds} s · ${counted(samples, 'sample')} · ${threads} thread${threads === 1 ? '' : 's'} · busy ${percent(busy)}, idle ${percent(idle)} · sorted by ${options.by}${options.keys ? ' · keys: s self, t total, q quit' : ''}`,
+    `last ${seconds} s · ${counted(samples, 'sample')} · ${threads} thread${threads === 1 ? '' : 's'} · busy ${percent(busy)}, idle ${percent(idle)} · ` +
+      `sorted by ${options.by}${options.keys ? ' · keys: s self, t total, q quit' : ''}`,
     '',
     colors.inverse(`${'%Self'.padStart(7)} ${'%Total'.padStart(7)} ${'Self'.padStart(8)} ${'Total'.padStart(8)}  Function (file:line)`),
   ];

@@ -14,7 +14,11 @@ const env = process.env;
 const say = (message: string) => {
   if (isMainThread) process.stderr.write(message);
 };
-const list = (value: string | undefined) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 const number = (value: string | undefined) => (value !== undefined && value.trim() !== '' && Number(value) > 0 ? Number(value) : undefined);
 
 const service = env.TSPROF_SERVICE?.trim();
@@ -26,7 +30,11 @@ if (!service) {
 } else if (push.length === 0 && profefe.length === 0 && !dir) {
   say('tsprof agent: none of TSPROF_PUSH, TSPROF_PROFEFE or TSPROF_DIR is set; not profiling\n');
 } else {
-  const labels = Object.fromEntries(list(env.TSPROF_LABELS).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]).filter(([key]) => key));
+  const labels = Object.fromEntries(
+    list(env.TSPROF_LABELS)
+      .map((pair): [string, string] => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])
+      .filter(([key]) => key),
+  );
   const every = number(env.TSPROF_EVERY);
   const seconds = number(env.TSPROF_SECONDS);
   const rate = number(env.TSPROF_RATE);

@@ -123,5 +123,8 @@ let warnedOpen = false;
 function warnOpenToNetwork(host: string): void {
   if (warnedOpen) return;
   warnedOpen = true;
-  process.stderr.write(`tsprof: warning: the pprof endpoint listens on ${host} without a token: anyone who can reach this port can profile the process; pass a token or listen on 127.0.0.1\n`);
+  process.stderr.write(
+    `tsprof: warning: the pprof endpoint listens on ${host} without a token: anyone who can reach this port can profile the process; pass a token or ` +
+      `listen on 127.0.0.1\n`,
+  );
 }

@@ -58,10 +58,7 @@ export function startProfiling(options: ProfilingOptions): Profiler {
   };
   // Started in a worker thread too (a --require preload runs in every thread), each thread sends its own.
   const labels = { host: hostname(), pid: String(process.pid), ...(isMainThread ? {} : { thread: `worker ${threadId}` }), ...options.labels };
-  const sinks: Sink[] = [
-    ...list(options.push).map(pyroscopeSink),
-    ...list(options.profefe).map(profefeSink),
-  ];
+  const sinks: Sink[] = [...list(options.push).map(pyroscopeSink), ...list(options.profefe).map(profefeSink)];
   if (options.dir) {
     mkdirSync(options.dir, { recursive: true });
     sinks.push(folderSink(options.dir, options.maxFolderBytes ?? 100 * 1024 * 1024));
@@ -169,10 +166,13 @@ class SendQueue {
             this.waiting.shift();
             return;
           }
-          this.retryTimer = setTimeout(() => {
-            this.retryTimer = undefined;
-            this.pump();
-          }, FIRST_RETRY_MS * 2 ** (next.attempts - 1));
+          this.retryTimer = setTimeout(
+            () => {
+              this.retryTimer = undefined;
+              this.pump();
+            },
+            FIRST_RETRY_MS * 2 ** (next.attempts - 1),
+          );
           this.retryTimer.unref();
         },
       )

@@ -60,7 +60,9 @@ export function pyroscopeSink(baseUrl: string): Sink {
   return {
     name: `Pyroscope ${baseUrl}`,
     send: async (profile) => {
-      const labels = Object.entries(profile.labels).map(([key, value]) => `${key}=${value}`).join(',');
+      const labels = Object.entries(profile.labels)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(',');
       const url = new URL('/ingest', baseUrl);
       url.searchParams.set('name', `${profile.service}.cpu{${labels}}`);
       url.searchParams.set('from', String(Math.floor(profile.from / 1000)));
@@ -70,7 +72,9 @@ export function pyroscopeSink(baseUrl: string): Sink {
       url.searchParams.set('spyName', 'tsprof');
       const boundary = `tsprof-${randomBytes(12).toString('hex')}`;
       const body = Buffer.concat([
-        Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="profile"; filename="profile.pprof"\r\ncontent-type: application/octet-stream\r\n\r\n`),
+        Buffer.from(
+          `--${boundary}\r\ncontent-disposition: form-data; name="profile"; filename="profile.pprof"\r\ncontent-type: application/octet-stream\r\n\r\n`,
+        ),
         profile.pprof,
         Buffer.from(`\r\n--${boundary}--\r\n`),
       ]);
@@ -87,7 +91,12 @@ export function profefeSink(baseUrl: string): Sink {
       const url = new URL('/api/0/profiles', baseUrl);
       url.searchParams.set('service', profile.service);
       url.searchParams.set('type', 'cpu');
-      url.searchParams.set('labels', Object.entries(profile.labels).map(([key, value]) => `${key}=${value}`).join(','));
+      url.searchParams.set(
+        'labels',
+        Object.entries(profile.labels)
+          .map(([key, value]) => `${key}=${value}`)
+          .join(','),
+      );
       await post(url, profile.pprof, 'application/octet-stream');
     },
   };
@@ -104,14 +113,21 @@ export const PUSH_DEADLINE_MS = 10_000;
 function post(url: URL, body: Uint8Array, contentType: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const request = send(url, { method: 'POST', agent: false, headers: { 'content-type': contentType, 'content-length': body.length, connection: 'close' } }, (response) => {
-      const status = response.statusCode ?? 0;
-      clearTimeout(deadline);
-      request.destroy(); // the status is all we need
-      if (status >= 200 && status < 300) resolve();
-      else reject(new Error(`${url.origin}${url.pathname} answered ${status}`));
-    });
-    const deadline = setTimeout(() => request.destroy(new Error(`${url.origin}${url.pathname} did not answer within ${PUSH_DEADLINE_MS / 1000} s`)), PUSH_DEADLINE_MS);
+    const request = send(
+      url,
+      { method: 'POST', agent: false, headers: { 'content-type': contentType, 'content-length': body.length, connection: 'close' } },
+      (response) => {
+        const status = response.statusCode ?? 0;
+        clearTimeout(deadline);
+        request.destroy(); // the status is all we need
+        if (status >= 200 && status < 300) resolve();
+        else reject(new Error(`${url.origin}${url.pathname} answered ${status}`));
+      },
+    );
+    const deadline = setTimeout(
+      () => request.destroy(new Error(`${url.origin}${url.pathname} did not answer within ${PUSH_DEADLINE_MS / 1000} s`)),
+      PUSH_DEADLINE_MS,
+    );
     deadline.unref();
     request.on('error', (error) => {
       clearTimeout(deadline);

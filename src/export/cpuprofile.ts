@@ -29,7 +29,13 @@ export function toCpuprofile(profile: Profile): string {
   const addNode = (parent: CpuprofileNode | undefined, name: string, url = '', line?: number, col?: number): CpuprofileNode => {
     const node: CpuprofileNode = {
       id: nodes.length + 1,
-      callFrame: { functionName: name, scriptId: scriptIdOf(url), url, lineNumber: line !== undefined ? line - 1 : -1, columnNumber: col !== undefined ? col - 1 : -1 },
+      callFrame: {
+        functionName: name,
+        scriptId: scriptIdOf(url),
+        url,
+        lineNumber: line !== undefined ? line - 1 : -1,
+        columnNumber: col !== undefined ? col - 1 : -1,
+      },
       hitCount: 0,
       children: [],
     };
@@ -81,7 +87,7 @@ export function toCpuprofile(profile: Profile): string {
       const next = order[k + 1];
       if (next !== undefined && time[next]! - time[i]! > durations[i]!) {
         let idleNode = idleNodes.get(thread[i]!);
-        if (!idleNode) idleNodes.set(thread[i]!, (idleNode = addNode(threadRoots[thread[i]!]!, '(idle)')));
+        if (!idleNode) idleNodes.set(thread[i]!, (idleNode = addNode(threadRoots[thread[i]!], '(idle)')));
         idleNode.hitCount++;
         samples.push(idleNode.id);
         timeDeltas.push(durations[i]!);

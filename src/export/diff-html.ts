@@ -51,7 +51,11 @@ export function diffPageData(tree: MergedNode, options: DiffHtmlOptions): PageDa
     diff.verdict.push(indexOf(node.frame && options.verdictOf(node.frame)));
     for (const child of node.children.values()) {
       if (Math.max(child.total[1], child.total[0] * scale) >= minValue) pending.push([child, index]);
-      else writer.prune(countNodes(child, (n) => n.children.values()), child.total[1]);
+      else
+        writer.prune(
+          countNodes(child, (n) => n.children.values()),
+          child.total[1],
+        );
     }
   }
   return writer.data;

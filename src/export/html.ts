@@ -46,7 +46,7 @@ export function pageData(profile: Profile, options: HtmlOptions): PageData {
   const writer = pageDataWriter({ title: options.title ?? profile.meta.command ?? 'tsprof profile', details: summary.facts, unit: profile.unit });
   const minValue = root.total * PRUNE_SHARE;
   // One location per frame, not per call-tree node: a frame sits in many nodes, and resolving a path is slow.
-  const locations: (string | undefined)[] = new Array(profile.frames.length);
+  const locations = new Array<string | undefined>(profile.frames.length);
   const locationOf = (node: CallTreeNode) => (locations[node.frameId] ??= frameLocation(node.frame, options.cwd));
   const pending: [CallTreeNode, number][] = [[root, -1]];
   while (pending.length > 0) {
@@ -60,7 +60,11 @@ export function pageData(profile: Profile, options: HtmlOptions): PageData {
     });
     for (const child of node.children) {
       if (child.total >= minValue) pending.push([child, index]);
-      else writer.prune(countNodes(child, (n) => n.children), child.total);
+      else
+        writer.prune(
+          countNodes(child, (n) => n.children),
+          child.total,
+        );
     }
   }
   return writer.data;
@@ -76,7 +80,16 @@ export interface PageDataWriter {
 
 /** An empty page's data, and the one way nodes are added to it (the normal page and the diff page). */
 export function pageDataWriter(head: Pick<PageData, 'title' | 'details' | 'unit'> & Pick<Partial<PageData>, 'diff'>): PageDataWriter {
-  const data: PageData = { ...head, strings: [], parent: [], name: [], location: [], value: [], kind: [], pruned: { nodes: 0, weight: 0, minShare: PRUNE_SHARE } };
+  const data: PageData = {
+    ...head,
+    strings: [],
+    parent: [],
+    name: [],
+    location: [],
+    value: [],
+    kind: [],
+    pruned: { nodes: 0, weight: 0, minShare: PRUNE_SHARE },
+  };
   const stringIndex = new Map<string, number>();
   const intern = (text: string) => {
     let index = stringIndex.get(text);

@@ -27,7 +27,8 @@ export function checkStacksWritten(profile: Profile, format: string): void {
   }
   if (frames > MAX_FRAMES_WRITTEN) {
     throw new OutputTooLargeError(
-      `${format} output would hold ${formatCount(frames)} frames (${formatCount(sampled.size)} sampled stacks, up to ${formatCount(deepest)} deep); write .cpuprofile or the HTML page, which hold the call tree once`,
+      `${format} output would hold ${formatCount(frames)} frames (${formatCount(sampled.size)} sampled stacks, up to ${formatCount(deepest)} deep); ` +
+        `write .cpuprofile or the HTML page, which hold the call tree once`,
     );
   }
 }

@@ -73,7 +73,8 @@ export function importFolded(text: string | Uint8Array, options: ImportOptions =
       options.onWarning?.(`skipped ${problem}`);
       continue;
     }
-    if (parsed.count > Number.MAX_SAFE_INTEGER) throw new ProfileFormatError(`line ${lineNumber}: the count ${preview(String(parsed.count))} is beyond 2^53`, lineNumber);
+    if (parsed.count > Number.MAX_SAFE_INTEGER)
+      throw new ProfileFormatError(`line ${lineNumber}: the count ${preview(String(parsed.count))} is beyond 2^53`, lineNumber);
     total += parsed.count;
     if (total > Number.MAX_SAFE_INTEGER) throw new ProfileFormatError(`line ${lineNumber}: the counts add up to more than 2^53`, lineNumber);
     if (parsed.count === 0) continue;

@@ -83,8 +83,12 @@ function sniffLargeText(bytes: Uint8Array): Sniffed {
   const head = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(0, 64 * 1024));
   const start = head.search(/\S/);
   const megabytes = formatCount(bytes.length / 2 ** 20);
-  if (head[start] === '{' || head[start] === '[') throw new ProfileFormatError(`the file is ${megabytes} MB of JSON; tsprof reads JSON profiles of up to ${LARGE_TEXT_BYTES / 2 ** 20} MB (folded text and pprof of any size)`);
-  if (!looksLikeFolded(head)) throw new ProfileFormatError('the file is not a profile tsprof reads (.cpuprofile, speedscope JSON, folded "frame;frame COUNT" lines or pprof)');
+  if (head[start] === '{' || head[start] === '[')
+    throw new ProfileFormatError(
+      `the file is ${megabytes} MB of JSON; tsprof reads JSON profiles of up to ${LARGE_TEXT_BYTES / 2 ** 20} MB (folded text and pprof of any size)`,
+    );
+  if (!looksLikeFolded(head))
+    throw new ProfileFormatError('the file is not a profile tsprof reads (.cpuprofile, speedscope JSON, folded "frame;frame COUNT" lines or pprof)');
   return { format: 'folded', text: '', bytes };
 }
 

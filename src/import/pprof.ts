@@ -27,7 +27,8 @@ export function importPprof(pprof: PprofProfile): Profile {
   // A file cut short still decodes as protobuf, with its tables missing: references into them say so.
   const text = (index: number | bigint) => {
     const at = Number(index);
-    if (at >= strings.length || at < 0) throw new ProfileFormatError(`string ${at} is beyond the string table (${strings.length} strings): the file is cut short or damaged`);
+    if (at >= strings.length || at < 0)
+      throw new ProfileFormatError(`string ${at} is beyond the string table (${strings.length} strings): the file is cut short or damaged`);
     return strings[at]!;
   };
   const types = pprof.sampleType.map((type) => ({ type: text(type.type), unit: text(type.unit) }));
@@ -53,7 +54,10 @@ export function importPprof(pprof: PprofProfile): Profile {
     // Lines are innermost first; a stack is root first.
     const ids = [...location.line].reverse().map((line) => {
       const fn = functions.get(Number(line.functionId));
-      if (!fn && Number(line.functionId) !== 0) throw new ProfileFormatError(`location ${location.id} names function ${line.functionId}, which the profile does not have: the file is cut short or damaged`);
+      if (!fn && Number(line.functionId) !== 0)
+        throw new ProfileFormatError(
+          `location ${location.id} names function ${line.functionId}, which the profile does not have: the file is cut short or damaged`,
+        );
       const frame: Frame = { name: fn ? text(fn.name) || text(fn.systemName) : `0x${location.address.toString(16)}` };
       const file = fn ? text(fn.filename) : '';
       if (file) Object.assign(frame, { file });
@@ -78,7 +82,8 @@ export function importPprof(pprof: PprofProfile): Profile {
       const ids = framesOfLocation.get(Number(sample.locationId[i]));
       if (!ids) throw new ProfileFormatError(`a sample names location ${sample.locationId[i]}, which the profile does not have`);
       // Checked before the stack is built: a few locations of many inlined lines can ask for billions of frames.
-      if (frameIds.length + ids.length > MAX_STACK_DEPTH) throw new ProfileFormatError(`a sample's stack is deeper than ${formatCount(MAX_STACK_DEPTH)} frames`);
+      if (frameIds.length + ids.length > MAX_STACK_DEPTH)
+        throw new ProfileFormatError(`a sample's stack is deeper than ${formatCount(MAX_STACK_DEPTH)} frames`);
       for (const id of ids) frameIds.push(id);
     }
     const threadLabel = threadKey > 0 ? sample.label.find((l) => Number(l.key) === threadKey) : undefined;

@@ -42,12 +42,18 @@ export function importCpuprofile(json: unknown, options: ImportOptions = {}): Pr
 
 /** What the user is told once when positions were dropped. */
 export function describeDroppedPositions(count: number): string {
-  return `${count} line or column number${count === 1 ? '' : 's'} out of range (as V8 writes for vm code with a negative column offset) left out; their samples are kept`;
+  return (
+    `${count} line or column number${count === 1 ? '' : 's'} out of range (as V8 writes for vm code with a negative column offset) left out; ` +
+    `their samples are kept`
+  );
 }
 
 /** What the user is told when V8 cut stacks short. */
 export function describeTruncatedSamples(truncated: number, of: number): string {
-  return `${formatCount(truncated)} of ${formatCount(of)} samples have stacks deeper than V8 records (255 frames): their outer frames are missing, and they are shown under ${TRUNCATED_STACK}`;
+  return (
+    `${formatCount(truncated)} of ${formatCount(of)} samples have stacks deeper than V8 records (255 frames): their outer frames are missing, and ` +
+    `they are shown under ${TRUNCATED_STACK}`
+  );
 }
 
 export interface AppendOptions {

@@ -27,7 +27,7 @@ export function weightByThreadStack(profile: Profile): Map<number, Map<number, n
   const { stack, weight, thread, length } = profile.samples;
   for (let i = 0; i < length; i++) {
     let byStack = byThread.get(thread[i]!);
-    if (!byStack) byThread.set(thread[i]!, (byStack = new Map()));
+    if (!byStack) byThread.set(thread[i]!, (byStack = new Map<number, number>()));
     byStack.set(stack[i]!, (byStack.get(stack[i]!) ?? 0) + weight[i]!);
   }
   return byThread;

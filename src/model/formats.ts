@@ -25,7 +25,14 @@ interface FormatFacts {
 export const FORMATS = {
   html: { description: 'flamegraph page', endings: ['.html', '.htm'], written: '.html', reads: false, writes: true },
   folded: { description: 'folded stacks', endings: ['.folded', '.collapsed', '.stacks', '.txt'], written: '.folded', reads: true, writes: true },
-  speedscope: { description: 'speedscope JSON', endings: ['.speedscope.json', '.speedscope'], outputEndings: ['.json'], written: '.speedscope.json', reads: true, writes: true },
+  speedscope: {
+    description: 'speedscope JSON',
+    endings: ['.speedscope.json', '.speedscope'],
+    outputEndings: ['.json'],
+    written: '.speedscope.json',
+    reads: true,
+    writes: true,
+  },
   cpuprofile: { description: 'V8 .cpuprofile', endings: ['.cpuprofile'], written: '.cpuprofile', reads: true, writes: true },
   pprof: { description: 'pprof (profile.proto)', endings: ['.pb.gz', '.pb', '.pprof'], written: '.pb.gz', reads: true, writes: true },
 } as const satisfies Record<string, FormatFacts>;

@@ -61,5 +61,8 @@ export function frameKind(frame: Frame): FrameKind {
  * text binary to every reader (tsprof's included), so it becomes U+FFFD.
  */
 export function foldedSafe(label: string): string {
-  return label.replace(/;/g, ',').replace(/[\r\n]+/g, ' ').replace(/\u0000/g, '\ufffd');
+  return label
+    .replace(/;/g, ',')
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/\u0000/g, '\ufffd');
 }

@@ -29,7 +29,17 @@ function buildTree(d: PageData, widths: 'after' | 'before' = 'after'): TreeNode 
     kind: d.kind[i]!,
     location: d.location[i]! >= 0 ? d.strings[d.location[i]!]! : '',
     children: [],
-    ...(d.diff ? { diff: { before: d.diff.before[i]!, after: d.value[i]!, selfBefore: d.diff.selfBefore[i]!, selfAfter: d.diff.selfAfter[i]!, verdict: d.diff.verdicts[d.diff.verdict[i]!] } } : {}),
+    ...(d.diff
+      ? {
+          diff: {
+            before: d.diff.before[i]!,
+            after: d.value[i]!,
+            selfBefore: d.diff.selfBefore[i]!,
+            selfAfter: d.diff.selfAfter[i]!,
+            verdict: d.diff.verdicts[d.diff.verdict[i]!],
+          },
+        }
+      : {}),
   }));
   d.parent.forEach((parent, i) => {
     if (parent >= 0) nodes[parent]!.children.push(nodes[i]!);
@@ -127,7 +137,9 @@ function points(change: number): string {
 // Diff pages: strong red or blue only where the significance test calls the function's own time regressed
 // or improved, stronger for larger changes (relative to the largest such change on the page), as
 // flamegraph.pl draws difffolded.pl's output; a change the test calls noise (or cannot test) is pale.
-const largestSelfChange = data.diff ? data.diff.selfAfter.reduce((largest, after, i) => Math.max(largest, Math.abs(after - data.diff!.selfBefore[i]!)), 1e-9) : 1;
+const largestSelfChange = data.diff
+  ? data.diff.selfAfter.reduce((largest, after, i) => Math.max(largest, Math.abs(after - data.diff!.selfBefore[i]!)), 1e-9)
+  : 1;
 const UNCHANGED = 'hsl(0, 0%, 90%)';
 const PALE_GREW = 'hsl(0, 30%, 93%)';
 const PALE_SHRANK = 'hsl(220, 30%, 93%)';
@@ -185,7 +197,8 @@ byId('legend').replaceChildren(
         legendItem('hsl(220, 85%, 55%)', 'improved: own time shrank beyond noise'),
         legendItem(PALE_GREW, 'grew or shrank within noise (or too few samples to test)'),
         legendItem(UNCHANGED, 'unchanged'),
-        `Verdicts by function, from the significance test (family-wise error ${data.diff.alpha}, Holm-corrected; the tooltip gives p) · [new] only in the after profile · [gone] only in the before profile (widths: before) · shares compared, before scaled to the after total`,
+        `Verdicts by function, from the significance test (family-wise error ${data.diff.alpha}, Holm-corrected; the tooltip gives p) · [new] only in ` +
+          `the after profile · [gone] only in the before profile (widths: before) · shares compared, before scaled to the after total`,
       ]
     : KIND_LABELS.map(([kind, label]) => legendItem(colorOf(kind, label), label))),
 );

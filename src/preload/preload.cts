@@ -84,8 +84,8 @@ function startInMainThread(config: AgentConfig): void {
     const index = SIGNALS_RELAYED.indexOf(event as (typeof SIGNALS_RELAYED)[number]);
     if (index >= 0) Atomics.store(shared, 1 + index, process.listenerCount(event) + delta);
   };
-  process.on('newListener', (event) => track(event, 1));
-  process.on('removeListener', (event) => track(event, 0));
+  process.on('newListener', (event: string | symbol) => track(event, 1));
+  process.on('removeListener', (event: string | symbol) => track(event, 0));
 
   let helper: workerThreads.Worker | undefined;
   // A session from another thread that is still open when the process exits, or when it sends itself
@@ -99,11 +99,11 @@ function startInMainThread(config: AgentConfig): void {
     }
   };
   process.on('exit', finishAndDisconnect);
-  const kill = process.kill;
-  process.kill = function (this: NodeJS.Process, pid: number, signal?: string | number) {
+  const kill = process.kill.bind(process);
+  process.kill = (pid: number, signal?: string | number) => {
     if (Number(pid) === process.pid && (signal === 'SIGKILL' || signal === os.constants.signals.SIGKILL)) finishAndDisconnect();
-    return kill.call(this, pid, signal);
-  } as typeof process.kill;
+    return kill(pid, signal);
+  };
   try {
     helper = new workerThreads.Worker(path.join(__dirname, 'sampler-thread.cjs'), {
       workerData: { [HELPER_MARK]: true, config, shared },
@@ -131,11 +131,11 @@ const TERMINATE_WAIT_MS = 500;
  * TERMINATE_WAIT_MS for the answer.
  */
 function guardTerminate(dir: string): void {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the worker as `this`
   const original = workerThreads.Worker.prototype.terminate;
   workerThreads.Worker.prototype.terminate = function terminate(this: workerThreads.Worker, ...args: []) {
-    const worker = this;
-    const id = worker.threadId;
-    if (id < 0) return original.apply(worker, args); // already exited: nothing to wait for
+    const id = this.threadId;
+    if (id < 0) return original.apply(this, args); // already exited: nothing to wait for
     return new Promise<void>((resolve) => {
       const channel = terminateChannel();
       const done = () => {
@@ -153,7 +153,7 @@ function guardTerminate(dir: string): void {
       } catch {
         // the session is over; the worker's exit hook still writes what it can
       }
-    }).then(() => original.apply(worker, args));
+    }).then(() => original.apply(this, args));
   };
 }
 
@@ -203,7 +203,7 @@ function start(): void {
     profiler.flush();
   };
   setInterval(flushIfDue, config.flushMs).unref();
-  process.on('exit', profiler.finish);
+  process.on('exit', () => profiler.finish());
   // A worker blocked in Atomics.wait (piscina's) runs no timer and hears no message: between the slices of
   // its wait it cuts its chunks, and answers terminate() through the request file guardTerminate leaves.
   const terminateRequest = path.join(config.dir, terminateRequestFileName(process.pid, workerThreads.threadId));

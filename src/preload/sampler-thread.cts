@@ -25,8 +25,7 @@ import {
   type AgentConfig,
 } from './session-files.cjs';
 
-const config = workerData.config as AgentConfig;
-const shared = workerData.shared as Int32Array;
+const { config, shared } = workerData as { config: AgentConfig; shared: Int32Array };
 const session = new inspector.Session();
 
 /** Closes the session and tells the main thread, which may be waiting for it in its exit hook. */
@@ -39,7 +38,11 @@ function disconnect(): void {
 /** Runs `flush` or `finish` of the main thread's profiler, in the main thread, and resolves when it is done. */
 function inMainThread(method: 'flush' | 'finish' | 'abandon'): Promise<void> {
   return new Promise((resolve) =>
-    session.post('Runtime.evaluate', { expression: `globalThis[Symbol.for(${JSON.stringify(AGENT_GLOBAL)})].${method}()\n//# sourceURL=${AGENT_CALL_URL}`, silent: true }, () => resolve()),
+    session.post(
+      'Runtime.evaluate',
+      { expression: `globalThis[Symbol.for(${JSON.stringify(AGENT_GLOBAL)})].${method}()\n//# sourceURL=${AGENT_CALL_URL}`, silent: true },
+      () => resolve(),
+    ),
   );
 }
 

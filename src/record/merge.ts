@@ -197,8 +197,14 @@ export class SessionMerger {
     if (this.truncatedSamples > 0) problems.push(describeTruncatedSamples(this.truncatedSamples, this.sampleCount));
     for (const thread of this.threads.values()) {
       if (!thread.final) {
-        const reason = options.deviceFull ? "its session folder's device is full" : this.options.lostChunkCause === 'ended' ? 'it ended while sampled' : 'killed, e.g. by SIGKILL or the OOM killer';
-        problems.push(`${this.describeThread(thread)}: ended without its final chunk (${reason}); up to its last ${this.options.flushMs / 1000} s of samples are missing`);
+        const reason = options.deviceFull
+          ? "its session folder's device is full"
+          : this.options.lostChunkCause === 'ended'
+            ? 'it ended while sampled'
+            : 'killed, e.g. by SIGKILL or the OOM killer';
+        problems.push(
+          `${this.describeThread(thread)}: ended without its final chunk (${reason}); up to its last ${this.options.flushMs / 1000} s of samples are missing`,
+        );
       }
     }
     const kept = (pid: number) => this.kept(pid);
@@ -223,7 +229,15 @@ export class SessionMerger {
       ...(this.endUs > this.options.originUs ? { durationUs: this.endUs - this.options.originUs } : {}),
     });
     const { processes, threads } = this.counts;
-    return { profile, sourceMaps: this.sourceMaps, sampleCount: this.sampleCount, ownSamples: this.ownSamples, processCount: processes, threadCount: threads, problems };
+    return {
+      profile,
+      sourceMaps: this.sourceMaps,
+      sampleCount: this.sampleCount,
+      ownSamples: this.ownSamples,
+      processCount: processes,
+      threadCount: threads,
+      problems,
+    };
   }
 }
 

@@ -1,7 +1,6 @@
 import { basename, extname } from 'node:path';
 import { FORMATS, type OutputFormat } from '../model/formats.js';
 
-
 /**
  * The file name `record` uses when -o is absent: `tsprof-<program>-<YYYYMMDD>-<HHMMSS>.<ext>`, where the
  * program is the script Node runs (`node app.js` -> app), else the command's own name (`npm` -> npm); the

@@ -1,7 +1,17 @@
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isProcessFileName, isUnprofiledFileName, notesDirOf, parseChunkFileName, parseThreadFileName, signalFileName, STOP_FILE, type ChunkName, type UnprofiledReason } from '../preload/session-files.cjs';
+import {
+  isProcessFileName,
+  isUnprofiledFileName,
+  notesDirOf,
+  parseChunkFileName,
+  parseThreadFileName,
+  signalFileName,
+  STOP_FILE,
+  type ChunkName,
+  type UnprofiledReason,
+} from '../preload/session-files.cjs';
 
 /**
  * The recording's session folder, where the agents (src/preload/) leave their files; see
@@ -53,7 +63,14 @@ export function createSessionDir(base?: string): string {
     dir = mkdtempSync(join(parent, 'tsprof-session-'));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOSPC' ? 'no space left on the device' : code === 'ENOENT' ? 'no such folder' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    const why =
+      code === 'ENOSPC'
+        ? 'no space left on the device'
+        : code === 'ENOENT'
+          ? 'no such folder'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (error as Error).message;
     throw new SessionDirError(`${parent}: cannot create tsprof's session folder there (${why}); choose another with --tmp-dir or TSPROF_TMPDIR`);
   }
   try {
@@ -125,7 +142,8 @@ function readUnprofiled(dir: string): UnprofiledProcess[] {
       if (!isUnprofiledFileName(name)) continue;
       try {
         const note = JSON.parse(readFileSync(join(folder, name), 'utf8')) as Partial<UnprofiledProcess>;
-        const words = (value: unknown) => (Array.isArray(value) ? value.filter((w): w is string => typeof w === 'string').map((w) => w.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')) : []);
+        const words = (value: unknown) =>
+          Array.isArray(value) ? value.filter((w): w is string => typeof w === 'string').map((w) => w.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')) : [];
         const reason = REASONS.includes(note.reason as UnprofiledReason) ? (note.reason as UnprofiledReason) : 'failed';
         found.set(Number.parseInt(name, 10), { pid: Number.parseInt(name, 10), argv: words(note.argv), execArgv: words(note.execArgv), reason });
       } catch {

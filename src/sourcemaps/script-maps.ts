@@ -17,7 +17,6 @@ import { fileURLToPath } from 'node:url';
 /** What is known about one script's map. `declared-missing`: it names a map that cannot be read or parsed. */
 export type ScriptMap = { map: TraceMap } | { status: 'none' | 'declared-missing' };
 
-
 /** Installed packages, whose missing maps the user cannot fix. */
 const DEPENDENCY = /[\\/]node_modules[\\/]/;
 

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
  */
 export function goAvailable(): boolean {
   if (spawnSync('go', ['version'], { encoding: 'utf8' }).status === 0) return true;
-  if (process.env.CI === 'true') throw new Error('CI=true but no `go` on PATH: .ci/run must install Debian\'s golang-go');
+  if (process.env.CI === 'true') throw new Error("CI=true but no `go` on PATH: .ci/run must install Debian's golang-go");
   console.warn('skipping go tool pprof tests: no `go` on PATH (apt-get install golang-go)');
   return false;
 }

@@ -92,7 +92,12 @@ export function totalOf(folded: string, name: string): number {
   return folded
     .trimEnd()
     .split('\n')
-    .filter((line) => line.slice(0, line.lastIndexOf(' ')).split(';').some((frame) => frame === name || frame.startsWith(`${name} (`)))
+    .filter((line) =>
+      line
+        .slice(0, line.lastIndexOf(' '))
+        .split(';')
+        .some((frame) => frame === name || frame.startsWith(`${name} (`)),
+    )
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 

@@ -50,7 +50,11 @@ export async function diffCommand(beforePath: string, afterPath: string, options
   let content: string;
   switch (format) {
     case 'table':
-      content = formatDiffTable(diff, { top: options.top, minShare: options.minShare, cwd, beforeName: beforePath, afterName: afterPath }, options.output === '-' ? context.colors : new Chalk({ level: 0 }));
+      content = formatDiffTable(
+        diff,
+        { top: options.top, minShare: options.minShare, cwd, beforeName: beforePath, afterName: afterPath },
+        options.output === '-' ? context.colors : new Chalk({ level: 0 }),
+      );
       break;
     case 'json':
       content = toDiffJson(diff, { cwd, before: before.files, after: after.files });
@@ -80,9 +84,14 @@ export async function diffCommand(beforePath: string, afterPath: string, options
   if (options.failOnRegression === undefined) return 0;
   const regressions = significantRegressions(diff, { minRelative: options.failOnRegression, minShare: options.minShare });
   if (regressions.length === 0) return 0;
-  const names = regressions.map((row) => `${visible(frameLabel(row.frame, cwd))} ${row.beforeShare.toFixed(1)}% -> ${row.afterShare.toFixed(1)}% (${row.relative === null ? 'new' : `+${row.relative.toFixed(0)}%`})`);
+  const names = regressions.map(
+    (row) =>
+      `${visible(frameLabel(row.frame, cwd))} ${row.beforeShare.toFixed(1)}% -> ${row.afterShare.toFixed(1)}% ` +
+      `(${row.relative === null ? 'new' : `+${row.relative.toFixed(0)}%`})`,
+  );
   process.stderr.write(
-    `${context.stderrColors.red('tsprof: regression:')} ${regressions.length} function${regressions.length === 1 ? '' : 's'} significantly slower by more than ${options.failOnRegression}%: ${names.join('; ')}\n`,
+    `${context.stderrColors.red('tsprof: regression:')} ${regressions.length} function${regressions.length === 1 ? '' : 's'} significantly slower by ` +
+      `more than ${options.failOnRegression}%: ${names.join('; ')}\n`,
   );
   return 1;
 }
@@ -110,10 +119,13 @@ async function readSide(path: string, options: DiffOptions, warn: (message: stri
       throw new UserError(`${path}: no such file or folder`);
     }
     if (isFolder) {
-      const entries = readdirSync(path).filter((name) => !name.startsWith('.')).sort();
+      const entries = readdirSync(path)
+        .filter((name) => !name.startsWith('.'))
+        .sort();
       // Only regular files (after symlinks): a FIFO would hang the read, a link to /dev/zero never end it.
       const notFiles = entries.filter((name) => !isRegularFile(join(path, name)));
-      if (notFiles.length > 0) warn(`${path}: left out ${notFiles.length} entr${notFiles.length === 1 ? 'y that is' : 'ies that are'} not a regular file: ${notFiles.join(', ')}`);
+      if (notFiles.length > 0)
+        warn(`${path}: left out ${notFiles.length} entr${notFiles.length === 1 ? 'y that is' : 'ies that are'} not a regular file: ${notFiles.join(', ')}`);
       const names = entries.filter((name) => !notFiles.includes(name));
       const profiles = names.filter(mayHoldProfile);
       if (profiles.length === 0) throw new UserError(`${path}: the folder holds no profiles (${readableEndings().join(', ')})`);

@@ -21,7 +21,10 @@ export async function dumpCommand(pid: number, colors: ChalkInstance, warn: (mes
     await attached.watchWorkers((worker) => workers.push(worker));
     await new Promise((resolve) => setTimeout(resolve, WORKER_DISCOVERY_MS));
     const version = await attached.main.evaluate('process.version').catch(() => undefined);
-    sections.push(`${colors.bold(`Process ${pid}: ${processThreadName(pid, attached.info).replace(`node ${pid}`, 'node')}`)}\nNode.js ${String(version ?? '(version unknown)')}`);
+    sections.push(
+      `${colors.bold(`Process ${pid}: ${processThreadName(pid, attached.info).replace(`node ${pid}`, 'node')}`)}\nNode.js ` +
+        `${typeof version === 'string' ? version : '(version unknown)'}`,
+    );
     const on = attached.connection.on.bind(attached.connection);
     for (const target of [attached.main, ...workers]) {
       const title = target.threadId === 0 ? 'Main thread' : `Worker ${target.threadId}`;

@@ -85,13 +85,20 @@ export async function recordPidCommand(pid: number, options: RecordPidOptions, r
   const statusTimer = setInterval(() => {
     const { samples, threads } = merger.counts;
     const elapsed = ((Date.now() - startTime) / 1000).toFixed(1);
-    status.show(reporter.colors.dim(`tsprof: recording ${name} · ${elapsed} s · ${counted(samples, 'sample')} · ${threads} thread${threads === 1 ? '' : 's'} · Ctrl-C to stop`));
+    status.show(
+      reporter.colors.dim(
+        `tsprof: recording ${name} · ${elapsed} s · ${counted(samples, 'sample')} · ${threads} thread${threads === 1 ? '' : 's'} · Ctrl-C to stop`,
+      ),
+    );
   }, 500);
 
   let reason: StopReason;
   try {
     const opened = attached.endpoint.openedByUs ? 'opened its inspector on' : 'using its open inspector on';
-    process.stderr.write(`${reporter.colors.cyan('tsprof:')} attached to ${name} (${opened} ${attached.endpoint.address}:${attached.endpoint.port})${options.duration === undefined ? '; Ctrl-C to stop' : ''}\n`);
+    process.stderr.write(
+      `${reporter.colors.cyan('tsprof:')} attached to ${name} (${opened} ` +
+        `${attached.endpoint.address}:${attached.endpoint.port})${options.duration === undefined ? '; Ctrl-C to stop' : ''}\n`,
+    );
     await sampler.start().catch((error: Error) => {
       if (attached.connection.open) throw new UserError(`process ${pid}: cannot start sampling (${error.message})`);
     });
@@ -109,6 +116,12 @@ export async function recordPidCommand(pid: number, options: RecordPidOptions, r
 
   if (reason === 'exited') reporter.warn(`process ${pid} exited while recording; writing the profile gathered until then`);
   if (reason === 'connection lost') reporter.warn(`the connection to process ${pid} was lost (did it end?); writing the profile gathered until then`);
-  await writeRecording(merger.finish(), options.output ? { path: output } : { path: output, alternatives: (n) => defaultOutputName(attached.info.argv, format, new Date(startTime), n) }, format, options, reporter);
+  await writeRecording(
+    merger.finish(),
+    options.output ? { path: output } : { path: output, alternatives: (n) => defaultOutputName(attached.info.argv, format, new Date(startTime), n) },
+    format,
+    options,
+    reporter,
+  );
   return 0;
 }

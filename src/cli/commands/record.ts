@@ -44,7 +44,9 @@ export async function recordCommand(command: string[], options: RecordOptions, r
   const startTime = Date.now();
   const originUs = Number(process.hrtime.bigint() / 1000n); // V8 stamps samples with this same monotonic clock
   const output = options.output ?? defaultOutputName(command, format, new Date(startTime));
-  const recordingOutput: RecordingOutput = options.output ? { path: output } : { path: output, alternatives: (n) => defaultOutputName(command, format, new Date(startTime), n) };
+  const recordingOutput: RecordingOutput = options.output
+    ? { path: output }
+    : { path: output, alternatives: (n) => defaultOutputName(command, format, new Date(startTime), n) };
   checkOutputFolder(output);
 
   if (options.sampler === 'v8-profiler-next') checkAddonSampler();
@@ -85,7 +87,12 @@ export async function recordCommand(command: string[], options: RecordOptions, r
       if (!status.enabled) return; // nothing to show off a terminal: no need to count
       const { samples, processes, threads } = merger.counts;
       const elapsed = ((Date.now() - startTime) / 1000).toFixed(1);
-      status.show(reporter.colors.dim(`tsprof: recording ${elapsed} s · ${counted(samples, 'sample')} · ${processes} process${processes === 1 ? '' : 'es'} · ${threads} thread${threads === 1 ? '' : 's'}`));
+      status.show(
+        reporter.colors.dim(
+          `tsprof: recording ${elapsed} s · ${counted(samples, 'sample')} · ${processes} process${processes === 1 ? '' : 'es'} · ${threads} ` +
+            `thread${threads === 1 ? '' : 's'}`,
+        ),
+      );
     }, 500);
 
     const finish = async (): Promise<void> => {
@@ -96,7 +103,10 @@ export async function recordCommand(command: string[], options: RecordOptions, r
       const deviceFull = sessionDeviceFull(sessionDir);
       const merged = merger.finish({ deviceFull });
       if (deviceFull) {
-        merged.problems.push(`the folder for tsprof's session files (${sessionDir}) is on a full device, so profiles could not be written there; choose another with --tmp-dir or TSPROF_TMPDIR`);
+        merged.problems.push(
+          `the folder for tsprof's session files (${sessionDir}) is on a full device, so profiles could not be written there; choose another with ` +
+            `--tmp-dir or TSPROF_TMPDIR`,
+        );
       }
       await writeRecording(merged, recordingOutput, format, options, reporter);
     };
@@ -148,7 +158,8 @@ function checkAddonSampler(): void {
     createRequire(import.meta.url)('v8-profiler-next');
   } catch (error) {
     throw new UserError(
-      `the v8-profiler-next sampler is not available (${(error as Error).message.split('\n')[0]}); install it next to tsprof with npm install --save-dev tsprof v8-profiler-next (it builds a native addon), or use --sampler inspector (the default)`,
+      `the v8-profiler-next sampler is not available (${(error as Error).message.split('\n')[0]}); install it next to tsprof with npm install ` +
+        `--save-dev tsprof v8-profiler-next (it builds a native addon), or use --sampler inspector (the default)`,
     );
   }
 }

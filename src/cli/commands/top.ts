@@ -46,9 +46,7 @@ export async function topCommand(command: string[], options: TopOptions, reporte
   const window = new LiveWindow(options.window, process.cwd(), isAgentFrame);
   const intervalUs = samplingIntervalUs(options.rate);
   const source =
-    options.pid !== undefined
-      ? await attachSource(options.pid, intervalUs, window, reporter)
-      : await spawnSource(command, intervalUs, window, interactive);
+    options.pid !== undefined ? await attachSource(options.pid, intervalUs, window, reporter) : await spawnSource(command, intervalUs, window, interactive);
 
   let by = options.by;
   let quit!: () => void;
