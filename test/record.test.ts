@@ -337,14 +337,30 @@ describe('tsprof record: leaves the program alone', () => {
     expect(readText(join(cwd, taken)).length).toBeGreaterThan(0);
   });
 
-  it('on a terminal, one status line redraws in place while recording', async () => {
-    // `script` runs tsprof on a pseudo-terminal, as a user's shell would.
+  it('on a terminal, a status line on the bottom row, never mixed with what the program writes', async () => {
+    // `script` runs tsprof on a pseudo-terminal of 24 rows, as a user's shell would. The program prints a
+    // line now and then while the status line redraws.
     const out = output();
-    const command = `${process.execPath} ${join(repoRoot, 'bin', 'tsprof.js')} record -o ${out} -- node ${fixture('programs', 'hot-function.js')} 250`;
-    const result = spawnSync('script', ['-qefc', command, '/dev/null'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
+    const program = 'let n = 0; const t = setInterval(() => { console.log(`tick ${++n}`); if (n === 10) clearInterval(t); }, 400);';
+    const tsprof = `${process.execPath} ${join(repoRoot, 'bin', 'tsprof.js')} record -o ${out} -- node -e '${program}'`;
+    const result = spawnSync('script', ['-qefc', `stty rows 24 cols 120; ${tsprof}`, '/dev/null'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/\r\u001b\[Ktsprof: recording \d+\.\d s · [\d,]+ samples · 1 process · 1 thread/);
-    expect(result.stdout).toMatch(/\r\u001b\[Ktsprof: [\d,]+ samples in/); // the line is cleared before the summary
+    const ESC = '\u001b';
+    // The last row is taken out of scrolling, every status drawn there inside one save-and-restore of the
+    // cursor, and the whole terminal given back to scrolling at the end.
+    expect(result.stdout).toContain(`${ESC}[1;23r`);
+    const statuses = [...result.stdout.matchAll(/\u001b7\u001b\[24;1H\u001b\[2K(.*?)\u001b8/g)].map((match) => match[1]!);
+    // Until the first chunk arrives it says when samples come, then it counts them.
+    expect(statuses[0]).toMatch(/^tsprof: recording \d+\.\d s · first samples within 2 s · 1 process · 1 thread$/);
+    expect(statuses.some((line) => /^tsprof: recording \d+\.\d s · [\d,]+ samples? · 1 process · 1 thread$/.test(line))).toBe(true);
+    expect(result.stdout).toContain(`${ESC}7${ESC}[24;1H${ESC}[2K${ESC}[r${ESC}8`);
+    // Outside those blocks, the program's lines are whole, each on a line of its own.
+    const elsewhere = result.stdout
+      .replace(/\u001b7.*?\u001b8/g, '')
+      .replace(/\u001b\[[\d;]*[A-Za-z]/g, '')
+      .replace(/\r/g, '');
+    for (let n = 1; n <= 10; n++) expect(elsewhere.split('\n')).toContain(`tick ${n}`);
+    expect(elsewhere).toMatch(/^tsprof: [\d,]+ samples? in /m);
   });
 
   it("a profile that cannot be written is reported, and tsprof still exits with the program's status", async () => {

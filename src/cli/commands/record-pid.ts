@@ -5,7 +5,7 @@ import { processThreadName } from '../../model/thread-names.js';
 import { defaultOutputName } from '../../record/output-name.js';
 import { UserError } from '../errors.js';
 import { chooseOutputFormat, type OutputFormat } from '../format-names.js';
-import { StatusLine } from '../status-line.js';
+import { samplesSoFar, StatusLine } from '../status-line.js';
 import { fetchSourceMaps } from '../../attach/remote-source-maps.js';
 import { writeRecording, type Reporter } from '../recording-output.js';
 import { counted } from '../../model/format-count.js';
@@ -85,11 +85,7 @@ export async function recordPidCommand(pid: number, options: RecordPidOptions, r
   const statusTimer = setInterval(() => {
     const { samples, threads } = merger.counts;
     const elapsed = ((Date.now() - startTime) / 1000).toFixed(1);
-    status.show(
-      reporter.colors.dim(
-        `tsprof: recording ${name} · ${elapsed} s · ${counted(samples, 'sample')} · ${threads} thread${threads === 1 ? '' : 's'} · Ctrl-C to stop`,
-      ),
-    );
+    status.show(reporter.colors.dim(`tsprof: recording ${name} · ${elapsed} s · ${samplesSoFar(samples)} · ${counted(threads, 'thread')} · Ctrl-C to stop`));
   }, 500);
 
   let reason: StopReason;

@@ -58,7 +58,7 @@ export async function recordCommand(command: string[], options: RecordOptions, r
     const target = await startCommand(command, env, { stdoutToStderr: output === '-' });
     // What only taking chunks in and writing the profile need is loaded once the command runs: every
     // millisecond before the spawn is one the command waits for.
-    const [{ SessionMerger }, { StatusLine }] = await Promise.all([import('../../record/merge.js'), import('../status-line.js')]);
+    const [{ SessionMerger }, { StatusLine, samplesSoFar }] = await Promise.all([import('../../record/merge.js'), import('../status-line.js')]);
     // tsprof's own work (taking chunks in) must never compete with the program for a core: lower our
     // priority, after the spawn so that the command keeps its own.
     try {
@@ -89,8 +89,7 @@ export async function recordCommand(command: string[], options: RecordOptions, r
       const elapsed = ((Date.now() - startTime) / 1000).toFixed(1);
       status.show(
         reporter.colors.dim(
-          `tsprof: recording ${elapsed} s · ${counted(samples, 'sample')} · ${processes} process${processes === 1 ? '' : 'es'} · ${threads} ` +
-            `thread${threads === 1 ? '' : 's'}`,
+          `tsprof: recording ${elapsed} s · ${samplesSoFar(samples)} · ${counted(processes, 'process', 'processes')} · ${counted(threads, 'thread')}`,
         ),
       );
     }, 500);
