@@ -343,7 +343,8 @@ describe('tsprof record: leaves the program alone', () => {
     const out = output();
     const program = 'let n = 0; const t = setInterval(() => { console.log(`tick ${++n}`); if (n === 10) clearInterval(t); }, 400);';
     const tsprof = `${process.execPath} ${join(repoRoot, 'bin', 'tsprof.js')} record -o ${out} -- node -e '${program}'`;
-    const result = spawnSync('script', ['-qefc', `stty rows 24 cols 120; ${tsprof}`, '/dev/null'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
+    const onTerminal = ['-qefc', `stty rows 24 cols 120; ${tsprof}`, '/dev/null'];
+    const result = spawnSync('script', onTerminal, { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
     expect(result.status).toBe(0);
     const ESC = '\u001b';
     // The last row is taken out of scrolling, every status drawn there inside one save-and-restore of the
