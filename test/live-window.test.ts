@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Chalk } from 'chalk';
 import { LiveWindow } from '../src/analyze/live-window.js';
-import { renderTop } from '../src/cli/top-view.js';
+import { fitLabel, renderTop } from '../src/cli/top-view.js';
 
-/** A V8 cpuprofile whose samples run `leaves[i]` (a function of app.js called by main) at `timesUs[i]`. */
-function chunk(leaves: string[], timesUs: number[]): unknown {
+/** A V8 cpuprofile whose samples run `leaves[i]` (a function of `path`, /app.js, called by main) at `timesUs[i]`. */
+function chunk(leaves: string[], timesUs: number[], path = '/app.js'): unknown {
   const names = [...new Set(leaves)];
   const node = (id: number, functionName: string, children: number[] = []) => ({
     id,
-    callFrame: { functionName, scriptId: '1', url: functionName.startsWith('(') ? '' : 'file:///app.js', lineNumber: id, columnNumber: 0 },
+    callFrame: { functionName, scriptId: '1', url: functionName.startsWith('(') ? '' : `file://${path}`, lineNumber: id, columnNumber: 0 },
     children,
   });
   const nodes = [
@@ -61,5 +61,27 @@ describe('top never lets a frame drive the terminal', () => {
     const lines = renderTop(window.snapshot(11 * S, 'self'), { title: 't', by: 'self', rows: 5, width: 200, keys: false }, new Chalk({ level: 0 }));
     expect(lines.join('\n')).toContain('evil\\x1b]0;pwned\\x07');
     expect(lines.join('\n')).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+  });
+});
+
+describe('top in a narrow terminal', () => {
+  it('fits each row in 80 columns by cutting the middle of the path, never the line number', () => {
+    const path = '/home/user/projects/service/node_modules/@scope/some-library/dist/internal/handlers/request-pipeline.js';
+    const window = new LiveWindow(5, '/elsewhere');
+    window.add('t1', chunk(['handleIncomingRequestWithRetries', 'handleIncomingRequestWithRetries'], [10 * S, 10 * S + 1], path));
+    const lines = renderTop(window.snapshot(11 * S, 'self'), { title: 't', by: 'self', rows: 5, width: 80, keys: true }, new Chalk({ level: 0 }));
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+    const row = lines.find((line) => line.includes('handleIncoming'));
+    expect(row).toMatch(/ handleIncoming\w*… \(…\/request-pipeline\.js:4\)$/);
+    // The caller's shorter name leaves room for more of the path.
+    expect(lines.find((line) => line.includes(' main ('))).toMatch(/ main \(\/home\/user\/\S*…\S*\/request-pipeline\.js:3\)$/);
+    expect(lines).toContain('keys: s sort by self, t sort by total, q quit');
+  });
+
+  it('keeps a label that fits as it is; cuts the path to its file before the name, and the name to 12 at least', () => {
+    expect(fitLabel('main (app.js:3)', 40)).toBe('main (app.js:3)');
+    expect(fitLabel(`${'x'.repeat(60)} (a/b/c.js:12)`, 40)).toBe(`${'x'.repeat(27)}… (…/c.js:12)`);
+    expect(fitLabel(`${'x'.repeat(60)} (a/b/a-very-long-file-name.js:12)`, 30)).toBe(`${'x'.repeat(11)}… (…ile-name.js:12)`);
+    expect(fitLabel('(garbage collector)', 10)).toBe('(garbage …');
   });
 });
