@@ -4,7 +4,7 @@ import { writeOutput } from '../src/cli/io.js';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
-import { fixture, repoRoot, tempDir } from './helpers/paths.js';
+import { binPath, fixture, repoRoot, tempDir } from './helpers/paths.js';
 
 const dir = tempDir();
 const cpuprofile = fixture('profiles', 'hot-function.cpuprofile');
@@ -114,6 +114,13 @@ describe('bad input: one line naming the file, exit status 2, no stack trace, no
   it('an unknown option or format is a usage error (status 2)', () => {
     expect(runCli(['convert', cpuprofile, '-o', '-', '-f', 'svg']).status).toBe(2);
     expect(runCli(['report', cpuprofile, '--bogus']).status).toBe(2);
+  });
+
+  it('a reader that goes away (| head) ends tsprof quietly, with status 0, as other Unix tools', () => {
+    const collapsed = fixture('profiles', 'perf-vertx-stacks.collapsed'); // 260 KB of output: more than a pipe holds
+    const script = `"${process.execPath}" "${binPath}" convert "${collapsed}" -o - | head -c 100 > /dev/null; echo "status \${PIPESTATUS[0]}" >&2`;
+    const result = spawnSync('bash', ['-c', script], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } });
+    expect(result.stderr).toBe('status 0\n');
   });
 
   it('a sampling rate V8 cannot deliver is refused, with the limit, before anything runs', () => {

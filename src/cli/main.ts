@@ -19,9 +19,10 @@ export async function main(argv: string[]): Promise<void> {
   // Messages quote file names, frames and command lines: control characters in them are shown, not obeyed.
   const warn = (message: string) => process.stderr.write(`${stderrColors.yellow('tsprof: warning:')} ${visible(message)}\n`);
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    // The reader of a pipe went away (`tsprof ... | head`): stop quietly, as other Unix tools do.
-    if (error.code === 'EPIPE') process.exit(0);
-    throw error;
+    // The reader of a pipe went away (`tsprof ... | head`): what is left to write goes nowhere, quietly, as
+    // with other Unix tools; the command finishes and exits as usual.
+    if (error.code !== 'EPIPE') throw error;
+    process.stdout.destroy();
   });
 
   const program = buildProgram(warn, stderrColors);

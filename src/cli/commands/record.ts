@@ -129,9 +129,9 @@ export async function recordCommand(command: string[], options: RecordOptions, r
     try {
       await (written ?? finish());
     } catch (error) {
-      // The command's own status stands even when its profile could not be written; say why.
-      if (!(error instanceof UserError)) throw error;
-      process.stderr.write(`${reporter.colors.red('tsprof: error:')} ${error.message}\n`);
+      // The command's own status stands even when its profile could not be written: main says why.
+      if (error instanceof UserError) throw new UserError(error.message, exitStatus(exit));
+      throw error;
     }
     return exitStatus(exit);
   } finally {
