@@ -1,5 +1,6 @@
 import type { Profile } from '../model/profile.js';
 import { sampleDurationsUs } from '../model/sample-durations.js';
+import { stackValues } from '../model/stack-walk.js';
 
 /**
  * V8's `.cpuprofile`, for Chrome DevTools, VS Code and speedscope. Lines and columns go back to 0-based.
@@ -46,23 +47,15 @@ export function toCpuprofile(profile: Profile): string {
 
   const root = addNode(undefined, '(root)');
   const threadRoots = profile.threads.map((info) => (profile.threads.length > 1 ? addNode(root, info.name) : root));
-  const { prefix, frame } = profile.stacks;
-  const nodeOf = new Map<string, CpuprofileNode>();
-  const nodeFor = (thread: number, stackId: number): CpuprofileNode => {
-    const path: number[] = [];
-    let s = stackId;
-    while (s !== -1 && !nodeOf.has(`${thread}:${s}`)) {
-      path.push(s);
-      s = prefix[s]!;
-    }
-    let parent = s === -1 ? threadRoots[thread]! : nodeOf.get(`${thread}:${s}`)!;
-    for (let i = path.length - 1; i >= 0; i--) {
-      const f = profile.frames[frame[path[i]!]!]!;
-      parent = addNode(parent, f.name, f.file ?? '', f.line, f.col);
-      nodeOf.set(`${thread}:${path[i]}`, parent);
-    }
-    return parent;
-  };
+  // Each (thread, stack) pair is one node, made on first use along the stack's path.
+  const { frame } = profile.stacks;
+  const nodeOfThread = threadRoots.map((threadRoot) =>
+    stackValues(profile.stacks, threadRoot, (parent, id) => {
+      const f = profile.frames[frame[id]!]!;
+      return addNode(parent, f.name, f.file ?? '', f.line, f.col);
+    }),
+  );
+  const nodeFor = (thread: number, stackId: number): CpuprofileNode => nodeOfThread[thread]!(stackId);
 
   const samples: number[] = [];
   const timeDeltas: number[] = [];

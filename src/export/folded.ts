@@ -1,6 +1,7 @@
 import { weightByThreadStack } from '../model/call-tree.js';
 import { foldedSafe, frameLabel } from '../model/frame-display.js';
 import type { Profile } from '../model/profile.js';
+import { stackValues } from '../model/stack-walk.js';
 import type { ExportOptions } from './options.js';
 import { checkStacksWritten } from './output-size.js';
 
@@ -14,24 +15,11 @@ export function toFolded(profile: Profile, options: ExportOptions): string {
   checkStacksWritten(profile, 'folded');
   const labels = profile.frames.map((frame) => foldedSafe(frameLabel(frame, options.cwd)));
   const withThreadRoots = profile.threads.length > 1;
-  const { prefix, frame } = profile.stacks;
-  const stackText = new Map<number, string>();
-  const textOf = (stackId: number): string => {
-    // Iterative: stacks can be thousands of frames deep.
-    const path: number[] = [];
-    let s = stackId;
-    while (s !== -1 && !stackText.has(s)) {
-      path.push(s);
-      s = prefix[s]!;
-    }
-    let text = s === -1 ? undefined : stackText.get(s)!;
-    for (let i = path.length - 1; i >= 0; i--) {
-      const label = labels[frame[path[i]!]!]!;
-      text = text === undefined ? label : `${text};${label}`;
-      stackText.set(path[i]!, text);
-    }
-    return text!;
-  };
+  const { frame } = profile.stacks;
+  const textOf = stackValues(profile.stacks, '', (caller, id) => {
+    const label = labels[frame[id]!]!;
+    return caller === '' ? label : `${caller};${label}`;
+  });
 
   const countByLine = new Map<string, number>();
   for (const [thread, byStack] of weightByThreadStack(profile)) {

@@ -1,4 +1,5 @@
 import type { Frame, Profile } from './profile.js';
+import { stackValues } from './stack-walk.js';
 
 /**
  * A call tree derived from a Profile: every distinct call path once, with its own (self) and inclusive
@@ -36,7 +37,7 @@ export function weightByThreadStack(profile: Profile): Map<number, Map<number, n
 export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): CallTreeNode {
   const threadRoots = options.threadRoots ?? profile.threads.length > 1;
   const root: CallTreeNode = { frame: { name: 'all' }, frameId: -1, self: 0, total: 0, children: [] };
-  const { prefix, frame } = profile.stacks;
+  const { frame } = profile.stacks;
 
   for (const [threadIndex, byStack] of [...weightByThreadStack(profile)].sort((a, b) => a[0] - b[0])) {
     let top = root;
@@ -45,25 +46,13 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
       top = { frame: { name: info?.name ?? `thread ${threadIndex}` }, frameId: -1, threadIndex, self: 0, total: 0, children: [] };
       root.children.push(top);
     }
-    // Node for each stack id in this thread, created on first use along the stack's path.
-    const nodeOfStack = new Map<number, CallTreeNode>();
-    for (const [stackId, w] of byStack) {
-      const missing: number[] = [];
-      let s = stackId;
-      while (s !== -1 && !nodeOfStack.has(s)) {
-        missing.push(s);
-        s = prefix[s]!;
-      }
-      let parent = s === -1 ? top : nodeOfStack.get(s)!;
-      for (let i = missing.length - 1; i >= 0; i--) {
-        const id = missing[i]!;
-        const node: CallTreeNode = { frame: profile.frames[frame[id]!]!, frameId: frame[id]!, self: 0, total: 0, children: [] };
-        parent.children.push(node);
-        nodeOfStack.set(id, node);
-        parent = node;
-      }
-      nodeOfStack.get(stackId)!.self += w;
-    }
+    // The node of each stack of this thread, created on first use along the stack's path.
+    const nodeOf = stackValues(profile.stacks, top, (parent, id) => {
+      const node: CallTreeNode = { frame: profile.frames[frame[id]!]!, frameId: frame[id]!, self: 0, total: 0, children: [] };
+      parent.children.push(node);
+      return node;
+    });
+    for (const [stackId, w] of byStack) nodeOf(stackId).self += w;
   }
   computeTotals(root);
   return root;

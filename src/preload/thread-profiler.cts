@@ -8,9 +8,9 @@
  * exit handler. Chunks are V8 profiles with V8's 0-based lines, written atomically to the session folder.
  */
 import * as inspector from 'node:inspector';
-import { findSourceMap } from 'node:module';
+import { heldSourceMap } from './held-source-map.cjs';
 import { isAbsolute } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { chunkFileName, nodeCpuProfActive, SOURCE_MAPS_FIELD, writeFileAtomic, type AgentConfig } from './session-files.cjs';
 
 export interface ThreadProfiler {
@@ -167,12 +167,8 @@ function sourceMapsCollector(): (profile: V8Profile) => Record<string, unknown> 
       const url = node.callFrame.url;
       if (!url || seen.has(url) || url.startsWith('node:')) continue;
       seen.add(url);
-      try {
-        const map = findSourceMap(url) ?? (url.startsWith('file://') ? findSourceMap(fileURLToPath(url)) : undefined);
-        if (map) (maps ??= {})[url] = map.payload;
-      } catch {
-        // no map for this script
-      }
+      const map = heldSourceMap(url);
+      if (map !== undefined) (maps ??= {})[url] = map;
     }
     return maps;
   };

@@ -1,5 +1,4 @@
-import { findSourceMap } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { heldSourceMap } from '../preload/held-source-map.cjs';
 import type { Profile } from '../model/profile.js';
 import { ScriptMaps } from './script-maps.js';
 
@@ -11,12 +10,8 @@ export function inProcessScriptMaps(profile: Profile): ScriptMaps {
   const held = new Map<string, unknown>();
   for (const file of new Set(profile.frames.map((frame) => frame.file))) {
     if (!file || file.startsWith('node:')) continue;
-    try {
-      const map = findSourceMap(file) ?? (file.startsWith('file://') ? findSourceMap(fileURLToPath(file)) : undefined);
-      if (map) held.set(file, map.payload);
-    } catch {
-      // no map for this script
-    }
+    const map = heldSourceMap(file);
+    if (map !== undefined) held.set(file, map);
   }
   return new ScriptMaps(held);
 }
