@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseInspectorFlags, readInspectorFlags } from '../src/attach/inspector-flags.js';
 import { isLoopback, listeningSockets } from '../src/attach/listening-ports.js';
 import { checkTarget } from '../src/attach/target-check.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const started: ChildProcess[] = [];
 afterEach(() => {
@@ -51,7 +52,7 @@ describe('checking a pid before sending it anything', () => {
 
   it('refuses a process that is not Node.js, and leaves it alive', async () => {
     const { child } = await start('sh', ['-c', 'echo up; exec sleep 30'], /up/);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // let sh exec sleep
+    await waitFor(() => /sleep/.test(readlinkSync(`/proc/${child.pid}/exe`)), 10_000, 'sh to exec sleep');
     const check = checkTarget(child.pid!);
     expect(check.ok).toBe(false);
     if (!check.ok) expect(check.reason).toMatch(new RegExp(`process ${child.pid} runs \\S*sleep\\S*, not Node\\.js`));

@@ -124,10 +124,8 @@ describe('importers under seeded mutations', () => {
       const random = seededRandom(0x7590f ^ name.length);
       let errors = 0;
       let profiles = 0;
-      let slowest = 0;
       for (let i = 0; i < count; i++) {
         const input = Buffer.from(mutate(original, random));
-        const started = performance.now();
         let profile: Profile | undefined;
         try {
           profile = importProfile(input, { fileName: name }).profile;
@@ -146,13 +144,12 @@ describe('importers under seeded mutations', () => {
             toCpuprofile(profile);
           }
         }
-        slowest = Math.max(slowest, performance.now() - started);
       }
       // Both outcomes happen, so the mutations really exercise both paths.
       expect(errors).toBeGreaterThan(0);
       expect(profiles).toBeGreaterThan(0);
-      // A generous bound that only a hang or a quadratic blow-up would break.
-      expect(slowest).toBeLessThan(5000);
+      // A hang fails this test by its time limit; how long large and hostile inputs take is measured by
+      // bench/hostile-inputs.ts, not asserted here (a busy machine would fail a time bound).
     });
   }
 });
