@@ -2,9 +2,9 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { ChalkInstance } from 'chalk';
 import { TSPROF_VERSION } from '../version.js';
 import { UserError } from './errors.js';
+import { recordConfig, topConfig, type RecordArguments } from './config.js';
 import { AttachError } from '../attach/attach-error.js';
 import { DIFF_FORMAT_NAMES, OUTPUT_FORMATS, parseOutputFormat, REPORT_FORMAT_NAMES, type DiffFormatName, type ReportFormatName } from './format-names.js';
-import type { SamplerName } from '../record/spawn.js';
 import { colorsFor, visible } from './terminal.js';
 import { DEFAULT_RATE_HZ, MAX_RATE_HZ } from '../model/sampling.js';
 import { formatCount } from '../model/format-count.js';
@@ -153,57 +153,16 @@ command's own status, or 128 + the signal that ended it. The command's output is
 With --pid, tsprof opens the process's inspector (SIGUSR1, on 127.0.0.1 only), samples every thread until
 --duration, Ctrl-C or the process's end, and closes the inspector again (one that was open already stays open).`,
     )
-    .action(
-      async (
-        command: string[],
-        options: {
-          pid?: number;
-          rate: number;
-          output?: string;
-          format?: string;
-          duration?: number;
-          killAfter?: boolean;
-          idle?: boolean;
-          open?: boolean;
-          subprocesses: boolean;
-          processFilter?: string;
-          sampler: SamplerName;
-          sourceMaps: boolean;
-          tmpDir?: string;
-        },
-      ) => {
-        const { format, pid, ...rest } = options;
-        if (pid !== undefined) {
-          if (command.length > 0) throw new UserError('give either --pid or a command after --, not both');
-          const spawnOnly = [
-            rest.killAfter && '--kill-after',
-            !rest.subprocesses && '--no-subprocesses',
-            rest.processFilter !== undefined && '--process-filter',
-            rest.sampler !== 'inspector' && '--sampler',
-            rest.tmpDir !== undefined && '--tmp-dir',
-          ].filter(Boolean);
-          if (spawnOnly.length > 0) throw new UserError(`${spawnOnly.join(', ')}: only for a command that tsprof starts, not with --pid`);
-          const { recordPidCommand } = await import('./commands/record-pid.js');
-          const { rate, output, duration, idle, open, sourceMaps } = rest;
-          process.exitCode = await recordPidCommand(
-            pid,
-            {
-              rate,
-              sourceMaps,
-              ...(output !== undefined ? { output } : {}),
-              ...(duration !== undefined ? { duration } : {}),
-              ...(idle ? { idle } : {}),
-              ...(open ? { open } : {}),
-              ...(format ? { format: parseOutputFormat(format) } : {}),
-            },
-            { colors: stderrColors, warn },
-          );
-          return;
-        }
-        const { recordCommand } = await import('./commands/record.js');
-        process.exitCode = await recordCommand(command, { ...rest, ...(format ? { format: parseOutputFormat(format) } : {}) }, { colors: stderrColors, warn });
-      },
-    );
+    .action(async (command: string[], options: RecordArguments) => {
+      const config = recordConfig(command, options);
+      if (config.target === 'pid') {
+        const { recordPidCommand } = await import('./commands/record-pid.js');
+        process.exitCode = await recordPidCommand(config.pid, config.options, { colors: stderrColors, warn });
+        return;
+      }
+      const { recordCommand } = await import('./commands/record.js');
+      process.exitCode = await recordCommand(config.command, config.options, { colors: stderrColors, warn });
+    });
 
   program
     .command('top')
@@ -228,8 +187,9 @@ ends a command tsprof started as Ctrl-C would; an attached process goes on runni
 up the keyboard is tsprof's, so a started command reads an empty stdin.`,
     )
     .action(async (command: string[], options: { pid?: number; rate: number; by: 'self' | 'total'; window: number; duration?: number }) => {
+      const config = topConfig(command, options);
       const { topCommand } = await import('./commands/top.js');
-      process.exitCode = await topCommand(command, options, { colors: colorsFor(process.stdout), warn });
+      process.exitCode = await topCommand(config.command, config.options, { colors: colorsFor(process.stdout), warn });
     });
 
   program

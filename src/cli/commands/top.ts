@@ -40,8 +40,6 @@ interface SampleSource {
  * terminal a full screen (q or Ctrl-C quits, s and t sort); otherwise a plain snapshot every second.
  */
 export async function topCommand(command: string[], options: TopOptions, reporter: Reporter): Promise<number> {
-  if (options.pid !== undefined && command.length > 0) throw new UserError('give either --pid or a command after --, not both');
-  if (options.pid === undefined && command.length === 0) throw new UserError('give --pid PID, or the command to run after --, e.g. tsprof top -- node app.js');
   const interactive = Boolean(process.stdout.isTTY && process.stdin.isTTY);
   const window = new LiveWindow(options.window, process.cwd(), isAgentFrame);
   const intervalUs = samplingIntervalUs(options.rate);

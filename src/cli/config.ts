@@ -1,0 +1,69 @@
+import type { SamplerName } from '../record/spawn.js';
+import type { RecordPidOptions } from './commands/record-pid.js';
+import type { RecordOptions } from './commands/record.js';
+import type { TopOptions } from './commands/top.js';
+import { UserError } from './errors.js';
+import { parseOutputFormat } from './format-names.js';
+
+/**
+ * The commands that run or attach to programs (record, top), configured as data: commander's options in,
+ * one plain, validated object out, so that every rule about which options go together is here, once, and
+ * is tested without starting a process (test/config.test.ts).
+ */
+
+/** What commander gives `record`, named as the command line spells the options. */
+export interface RecordArguments {
+  pid?: number;
+  rate: number;
+  output?: string;
+  format?: string;
+  duration?: number;
+  killAfter?: boolean;
+  idle?: boolean;
+  open?: boolean;
+  subprocesses: boolean;
+  processFilter?: string;
+  sampler: SamplerName;
+  sourceMaps: boolean;
+  tmpDir?: string;
+}
+
+export type RecordConfig = { target: 'pid'; pid: number; options: RecordPidOptions } | { target: 'command'; command: string[]; options: RecordOptions };
+
+const BOTH_TARGETS = 'give either --pid or a command after --, not both';
+
+export function recordConfig(command: string[], args: RecordArguments): RecordConfig {
+  const { format: formatName, pid, ...rest } = args;
+  const format = formatName !== undefined ? parseOutputFormat(formatName) : undefined;
+  if (pid === undefined) return { target: 'command', command, options: { ...rest, ...(format ? { format } : {}) } };
+  if (command.length > 0) throw new UserError(BOTH_TARGETS);
+  const spawnOnly = [
+    rest.killAfter && '--kill-after',
+    !rest.subprocesses && '--no-subprocesses',
+    rest.processFilter !== undefined && '--process-filter',
+    rest.sampler !== 'inspector' && '--sampler',
+    rest.tmpDir !== undefined && '--tmp-dir',
+  ].filter(Boolean);
+  if (spawnOnly.length > 0) throw new UserError(`${spawnOnly.join(', ')}: only for a command that tsprof starts, not with --pid`);
+  const { rate, output, duration, idle, open, sourceMaps } = rest;
+  return {
+    target: 'pid',
+    pid,
+    options: {
+      rate,
+      sourceMaps,
+      ...(output !== undefined ? { output } : {}),
+      ...(duration !== undefined ? { duration } : {}),
+      ...(idle ? { idle } : {}),
+      ...(open ? { open } : {}),
+      ...(format ? { format } : {}),
+    },
+  };
+}
+
+/** `top` watches a process (--pid) or a command it starts, never both, never neither. */
+export function topConfig(command: string[], options: TopOptions): { command: string[]; options: TopOptions } {
+  if (options.pid !== undefined && command.length > 0) throw new UserError(BOTH_TARGETS);
+  if (options.pid === undefined && command.length === 0) throw new UserError('give --pid PID, or the command to run after --, e.g. tsprof top -- node app.js');
+  return { command, options };
+}
