@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -300,21 +300,26 @@ describe('tsprof top', () => {
     expect(result.status).toBe(130); // the command, ended as Ctrl-C would end it
   });
 
-  it('on a terminal: a full screen that sorts on t and quits on q, leaving the last view behind', () => {
+  it('on a terminal: a full screen that sorts on t and quits on q, leaving the last view behind', async () => {
     const command = `node ${binPath} top -- node ${fixture('programs', 'long-running.js')} busy`;
-    // `script` gives tsprof a pseudo-terminal; the keys arrive on it after the view has had time to fill.
-    const keys = `sleep 2.5; printf t; sleep 1.3; printf q`;
-    const result = spawnSync('sh', ['-c', `(${keys}) | script -qefc '${command}' /dev/null`], {
-      encoding: 'utf8',
-      timeout: 30_000,
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    expect(result.stdout).toContain('\u001b[?1049h'); // the alternate screen was used...
-    expect(result.stdout).toContain('\u001b[?1049l'); // ...and left
-    expect(result.stdout).toContain('sorted by total');
-    const afterScreen = result.stdout.slice(result.stdout.lastIndexOf('\u001b[?1049l')).replace(/\r/g, '');
+    // `script` gives tsprof a pseudo-terminal; each key is typed once the screen shows what it acts on.
+    const terminal = spawn('script', ['-qefc', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, NO_COLOR: '1' } });
+    let output = '';
+    terminal.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => terminal.on('close', (code) => resolve(code)));
+    try {
+      await waitFor(() => /sorted by self/.test(output) && /hotLoop \(/.test(output), 20_000, 'the view sorted by self, with hotLoop');
+      terminal.stdin.write('t');
+      await waitFor(() => output.includes('sorted by total'), 10_000, 'the view sorted by total');
+      terminal.stdin.write('q');
+      expect(await exited).toBe(130);
+    } finally {
+      terminal.kill('SIGKILL');
+    }
+    expect(output).toContain('\u001b[?1049h'); // the alternate screen was used...
+    expect(output).toContain('\u001b[?1049l'); // ...and left
+    const afterScreen = output.slice(output.lastIndexOf('\u001b[?1049l')).replace(/\r/g, '');
     expect(afterScreen).toMatch(/tsprof top · node .*long-running\.js busy/);
     expect(afterScreen).toMatch(/hotLoop \(/);
-    expect(result.status).toBe(130);
   });
 });
