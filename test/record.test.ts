@@ -14,7 +14,7 @@ const output = (ext = 'folded') => join(dir, `out-${++counter}.${ext}`);
 const exitPaths = fixture('programs', 'exit-paths.js');
 
 /**
- * Both samplers run the same suite where the optional addon is installed (a dev dependency here; it builds a
+ * Both samplers run the same suite where the optional addon is installed (`.ci/run` installs it; it builds a
  * native module). CI must have it.
  */
 function addonAvailable(): boolean {
