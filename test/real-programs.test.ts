@@ -42,15 +42,16 @@ describe('code V8 profiles without a plain file position', () => {
     mkdirSync(project);
     writeFileSync(join(project, 'vitest.config.mjs'), 'export default {};\n');
     for (const i of [1, 2]) {
-      const work = `function vitestWork${i}(ms) { const end = Date.now() + ms; let s = 0; while (Date.now() < end) s += Math.sqrt(Math.random()); return s; }`;
-      writeFileSync(join(project, `work${i}.test.js`), `${work}\ntest('works', () => { vitestWork${i}(500); });\n`);
+      // A fixed amount of CPU work (about 0.2 s of CPU), so that a busy machine gives it as many samples.
+      const work = `function vitestWork${i}(n) { let s = 0; for (let k = 0; k < n; k++) s += Math.sqrt(Math.random() * k); return s; }`;
+      writeFileSync(join(project, `work${i}.test.js`), `${work}\ntest('works', () => { vitestWork${i}(15_000_000); });\n`);
     }
     const out = output();
     const vitest = join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs');
     const result = await startTsprof(['record', '-o', out, '--', 'node', vitest, 'run', '--root', project, '--globals', `--pool=${pool}`]).done;
     expect(result.status, result.stdout).toBe(0);
     const self = selfByFunction(readText(out));
-    for (const name of ['vitestWork1', 'vitestWork2']) expect(self.get(name), name).toBeGreaterThan(50);
+    for (const name of ['vitestWork1', 'vitestWork2']) expect(self.get(name), name).toBeGreaterThan(25);
     expect(result.stderr).not.toMatch(/could not be read|no samples arrived|without its final chunk/);
   });
 

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CdpTarget } from './cdp-connection.js';
+import { AGENT_CALL_URL } from '../preload/session-files.cjs';
 
 /**
  * The JavaScript stack a thread is running right now, through the debugger (`tsprof dump`).
@@ -71,8 +72,9 @@ export async function captureStack(
     await probe;
     const frames = framesOf(event, scripts);
     // The probe can also run inside a busy thread, by interrupt, before the pause lands: then it sits on top
-    // of the thread's own frames. Only a probe with nothing under it means idle.
-    const own = frames.filter((frame) => frame.url !== PROBE_URL);
+    // of the thread's own frames. So can the watchdog's heartbeat (AGENT_CALL_URL), on a busy machine. Only
+    // tsprof's own frames with nothing under them mean idle.
+    const own = frames.filter((frame) => frame.url !== PROBE_URL && frame.url !== AGENT_CALL_URL);
     return own.length === 0 ? { state: 'idle' } : { state: 'running', frames: own };
   } finally {
     // Disabling also drops a pause that is still pending, so the thread never stops later on its own.
