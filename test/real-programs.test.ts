@@ -158,7 +158,10 @@ describe('weights across the idle time left out', () => {
       stack: stack.map((f) => file.shared.frames[f]!.name),
       weight: file.profiles[0]!.weights[i]!,
     }));
-    expect(Math.abs(share(bySpeedscope, 'burn') - samplesShare)).toBeLessThan(5);
+    // Time weights and sample counts part a little where a busy machine delays samples (6 points seen with
+    // two busy loops on two cores); the flaw this guards against gave burn 44% of the weight, not 87%.
+    const TOLERANCE = 10;
+    expect(Math.abs(share(bySpeedscope, 'burn') - samplesShare)).toBeLessThan(TOLERANCE);
 
     // DevTools and speedscope weigh a .cpuprofile sample by the time to the next one; idle samples apart.
     const cpuprofile = JSON.parse(readFileSync(recorded, 'utf8')) as {
@@ -178,7 +181,7 @@ describe('weights across the idle time left out', () => {
       .slice(0, -1)
       .map((id, i) => ({ stack: stackOf(id), weight: cpuprofile.timeDeltas[i + 1]! }))
       .filter((sample) => sample.stack[0] !== '(idle)');
-    expect(Math.abs(share(byDevtools, 'burn') - samplesShare)).toBeLessThan(5);
+    expect(Math.abs(share(byDevtools, 'burn') - samplesShare)).toBeLessThan(TOLERANCE);
   });
 });
 
