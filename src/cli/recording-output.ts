@@ -78,7 +78,7 @@ export async function writeRecording(
 function describeSourceMapping(mapping: { mapped: number; unmapped: number }): string {
   const frames = (count: number) => counted(count, 'frame');
   const parts = [];
-  if (mapping.mapped > 0) parts.push(`${frames(mapping.mapped)} mapped to their sources`);
+  if (mapping.mapped > 0) parts.push(`${frames(mapping.mapped)} mapped to ${mapping.mapped === 1 ? 'its source' : 'their sources'}`);
   if (mapping.unmapped > 0) parts.push(`${frames(mapping.unmapped)} without source map`);
   return `source maps: ${parts.join(', ')}`;
 }
