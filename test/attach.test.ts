@@ -93,7 +93,9 @@ describe('tsprof record --pid', () => {
     recording.child.kill('SIGKILL');
     await recording.done;
     await waitFor(() => portsOf(target.pid).length === 0, 15_000, 'the watchdog to close the inspector');
-    expect(isAlive(target.pid)).toBe(true);
+    // Seen once on a busy machine: the target gone within half a second. Say how, should it happen again.
+    const ended = await Promise.race([target.exited, Promise.resolve(undefined)]);
+    expect(isAlive(target.pid), `the target ended (${JSON.stringify(ended)}); its stderr: ${target.stderr()}`).toBe(true);
   });
 
   it('keeps the profile of a process that exits while recording, and its exit status', async () => {
