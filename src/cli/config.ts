@@ -1,4 +1,3 @@
-import type { SamplerName } from '../record/spawn.js';
 import type { RecordPidOptions } from './commands/record-pid.js';
 import type { RecordOptions } from './commands/record.js';
 import type { TopOptions } from './commands/top.js';
@@ -11,22 +10,8 @@ import { parseOutputFormat } from './format-names.js';
  * is tested without starting a process (test/config.test.ts).
  */
 
-/** What commander gives `record`, named as the command line spells the options. */
-export interface RecordArguments {
-  pid?: number;
-  rate: number;
-  output?: string;
-  format?: string;
-  duration?: number;
-  killAfter?: boolean;
-  idle?: boolean;
-  open?: boolean;
-  subprocesses: boolean;
-  processFilter?: string;
-  sampler: SamplerName;
-  sourceMaps: boolean;
-  tmpDir?: string;
-}
+/** What commander gives `record`: its options as a started command takes them, --pid, and -f's name. */
+export type RecordArguments = Omit<RecordOptions, 'format'> & { pid?: number; format?: string };
 
 export type RecordConfig = { target: 'pid'; pid: number; options: RecordPidOptions } | { target: 'command'; command: string[]; options: RecordOptions };
 
