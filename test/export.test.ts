@@ -7,14 +7,17 @@ import { describe, expect, it } from 'vitest';
 import { functionTable } from '../src/analyze/report.js';
 import { toCpuprofile } from '../src/export/cpuprofile.js';
 import { toFolded } from '../src/export/folded.js';
-import { fillTemplate, jsonForScriptBlock, pageData, toHtml } from '../src/export/html.js';
+import { fillTemplate, jsonForScriptBlock, pageData, PRUNE_SHARE, toHtml } from '../src/export/html.js';
+import type { PageData } from '../src/export/page-data.js';
+import { aggregate, functionTotals, graphTree } from '../src/page/aggregate.js';
+import { decodeProfile, type DecodedProfile } from '../src/page/decode.js';
 import { loadPageAssets } from '../src/export/html-assets.js';
 import { importFolded } from '../src/import/folded.js';
 import { toSpeedscope } from '../src/export/speedscope.js';
 import { importProfile } from '../src/import/index.js';
 import { ProfileBuilder } from '../src/model/builder.js';
 import { counted, formatCount } from '../src/model/format-count.js';
-import type { Profile } from '../src/model/profile.js';
+import { totalWeight, type Profile } from '../src/model/profile.js';
 import { dumpProfile } from './helpers/dump.js';
 import { fixture, repoRoot } from './helpers/paths.js';
 import { seededRandom } from './helpers/random.js';
@@ -217,18 +220,45 @@ describe('HTML writer', () => {
     expect(JSON.parse(json)).toEqual({ name: '</script><script>alert(1)</script>&\u2028' });
   });
 
-  it('merges frames narrower than the pruning share into their parents and counts them', () => {
+  it('merges frames narrower than the pruning share into their callers in the graph only: the table still counts them', () => {
     const builder = new ProfileBuilder('samples');
     const main = builder.internFrame({ name: 'main' });
     builder.addSample(builder.stackOf([main, builder.internFrame({ name: 'big' })]), 100_000);
     for (let i = 0; i < 500; i++) builder.addSample(builder.stackOf([main, builder.internFrame({ name: `tiny${i}` })]), 1);
-    const data = pageData(builder.build(), { cwd: '/' });
-    expect(data.pruned.nodes).toBe(500);
-    expect(data.pruned.weight).toBe(500);
-    expect(data.value[0]).toBe(100_500); // the root still counts everything
-    expect(data.strings).not.toContain('tiny0');
+    const page = decodedPage(builder.build());
+    const all = aggregate(page, { threads: null, range: null });
+    const graph = graphTree(page, all, PRUNE_SHARE);
+    expect(graph.pruned).toEqual({ nodes: 500, weight: 500 });
+    expect(graph.root.value).toBe(100_500); // the root still counts everything
+    expect(graph.root.children[0]!.children.map((child) => child.name)).toEqual(['big']);
+    const totals = functionTotals(page, all);
+    expect(totals.self[page.functionName.indexOf('tiny0')]).toBe(1);
+  });
+
+  it("the page's data holds the whole profile: its function table equals tsprof report's, sample times and threads kept", () => {
+    const recursive = importFolded('main;a;b;a;b;c 5\nmain;a;a;a 3\nmain;b;a 2\n');
+    const profiles = [...['hot-function.cpuprofile', 'two-sampled.speedscope.json', 'perf-vertx-stacks.collapsed', 'go-cpu.pb.gz'].map(load), recursive];
+    for (const profile of profiles) {
+      const page = decodedPage(profile);
+      const all = aggregate(page, { threads: null, range: null });
+      expect(all.total).toBeCloseTo(totalWeight(profile), 6);
+      const totals = functionTotals(page, all);
+      for (const row of functionTable(profile)) {
+        expect(totals.self[row.frameId]).toBeCloseTo(row.self, 6);
+        expect(totals.total[row.frameId]).toBeCloseTo(row.total, 6);
+      }
+      expect(page.threads.map((thread) => thread.name)).toEqual(profile.threads.map((thread) => thread.name));
+      if (profile.samples.time) expect(Array.from(page.sampleTime!)).toEqual(Array.from(profile.samples.time, Math.round));
+      else expect(page.sampleTime).toBeNull();
+    }
   });
 });
+
+/** pageData as the page reads it, decoded the page's way (base64 by Node instead of atob). */
+function decodedPage(profile: Profile): DecodedProfile {
+  const data = JSON.parse(jsonForScriptBlock(pageData(profile, { cwd: '/' }))) as PageData;
+  return decodeProfile(data, data.profile!, (text) => new Uint8Array(Buffer.from(text, 'base64')));
+}
 
 describe('filling the page template', () => {
   it('text from the profile that looks like a marker stays text: it never receives the script, the data or the styles', () => {

@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { toCpuprofile } from '../src/export/cpuprofile.js';
 import { toFolded } from '../src/export/folded.js';
 import { pageData } from '../src/export/html.js';
+import { aggregate } from '../src/page/aggregate.js';
+import { decodeProfile } from '../src/page/decode.js';
 import { toSpeedscope } from '../src/export/speedscope.js';
 import { importProfile, ProfileFormatError } from '../src/import/index.js';
-import type { Profile } from '../src/model/profile.js';
+import { totalWeight, type Profile } from '../src/model/profile.js';
 import { fixture } from './helpers/paths.js';
 import { pick, seededRandom } from './helpers/random.js';
 
@@ -140,7 +142,10 @@ describe('importers under seeded mutations', () => {
           if (i % 10 === 0) {
             toFolded(profile, { cwd: '/' });
             toSpeedscope(profile);
-            pageData(profile, { cwd: '/' });
+            // The page's data decodes to the same samples, whatever odd weights and times the input had.
+            const data = pageData(profile, { cwd: '/' });
+            const page = decodeProfile(data, data.profile!, (text) => new Uint8Array(Buffer.from(text, 'base64')));
+            expect(aggregate(page, { threads: null, range: null }).total).toBe(totalWeight(profile));
             toCpuprofile(profile);
           }
         }

@@ -3,19 +3,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserAvailable, launchChromium } from './helpers/browser.js';
+import { browserAvailable, launchChromium, openPage } from './helpers/browser.js';
 import { runCli } from './helpers/cli.js';
 import { fixture, tempDir } from './helpers/paths.js';
 
 const dir = tempDir();
 const INJECTION = '</script><script>alert(1)</script>';
-
-interface OpenedPage {
-  page: Page;
-  errors: string[];
-  requests: string[];
-  dialogs: string[];
-}
 
 describe.skipIf(!browserAvailable())('the flamegraph page in headless Chromium', () => {
   let browser: Browser;
@@ -26,23 +19,7 @@ describe.skipIf(!browserAvailable())('the flamegraph page in headless Chromium',
     await browser?.close();
   });
 
-  async function open(htmlPath: string): Promise<OpenedPage> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const opened: OpenedPage = { page, errors: [], requests: [], dialogs: [] };
-    page.on('console', (message) => {
-      if (message.type() === 'error') opened.errors.push(message.text());
-    });
-    page.on('pageerror', (error) => opened.errors.push(error.message));
-    page.on('request', (request) => opened.requests.push(request.url()));
-    page.on('dialog', async (dialog) => {
-      opened.dialogs.push(dialog.message());
-      await dialog.dismiss();
-    });
-    await page.goto(pathToFileURL(htmlPath).href);
-    await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
-    await page.waitForSelector('g.frame', { timeout: 10_000 });
-    return opened;
-  }
+  const open = (htmlPath: string) => openPage(browser, htmlPath);
 
   const frame = (page: Page, name: string) => page.locator(`g.frame[name="${name}"]`).first();
 
@@ -58,11 +35,11 @@ describe.skipIf(!browserAvailable())('the flamegraph page in headless Chromium',
 
     // Search is literal: a typed "(" must not throw, and a match shows its share of the total.
     await page.fill('#search', 'hotLoop');
-    await expect.poll(() => page.locator('#search-result').textContent()).toMatch(/^1 frame match · (\d+\.\d+)% of total$/);
+    await expect.poll(() => page.locator('#search-result').textContent()).toMatch(/^1 function matches · (\d+\.\d+)% of what is shown$/);
     const share = Number(/· ([\d.]+)%/.exec((await page.locator('#search-result').textContent())!)![1]);
     expect(share).toBeGreaterThan(50);
     await page.fill('#search', '(');
-    await expect.poll(() => page.locator('#search-result').textContent()).toMatch(/frames? match/);
+    await expect.poll(() => page.locator('#search-result').textContent()).toMatch(/functions? match/);
     await page.fill('#search', 'no such function at all');
     await expect.poll(() => page.locator('#search-result').textContent()).toBe('no match');
     await page.fill('#search', '');
@@ -72,7 +49,7 @@ describe.skipIf(!browserAvailable())('the flamegraph page in headless Chromium',
     await expect
       .poll(() => page.locator('.d3-flame-graph-tip').textContent())
       .toMatch(/hotLoop\s*fixtures\/programs\/hot-function\.js:5|hotLoop\s*\S*hot-function\.js:5/);
-    expect(await page.locator('.d3-flame-graph-tip').textContent()).toMatch(/\d+ samples · \d+\.\d+% of total/);
+    expect(await page.locator('.d3-flame-graph-tip').textContent()).toMatch(/\d+ samples · \d+\.\d+% of what is shown/);
 
     // A click zooms: the clicked frame takes the whole width; reset brings the root back.
     const chartWidth = Number(await page.locator('svg.d3-flame-graph').getAttribute('width'));
@@ -83,12 +60,12 @@ describe.skipIf(!browserAvailable())('the flamegraph page in headless Chromium',
     await page.click('#reset-zoom');
     await expect.poll(async () => Number(await frame(page, 'warmHelper').getAttribute('width'))).toBeCloseTo(warmWidth, 0);
 
-    // Flame/icicle: the root moves from the bottom to the top.
-    const rootY = async () => (await frame(page, 'all').boundingBox())!.y;
-    const flameY = await rootY();
-    await page.click('#toggle-orientation');
-    await expect.poll(rootY).toBeLessThan(flameY);
-    expect(await page.locator('#toggle-orientation').textContent()).toBe('Flame view');
+    // Icicle first (the root on top, under the header); Flame puts it at the bottom, below its callees.
+    const y = async (name: string) => (await frame(page, name).boundingBox())!.y;
+    expect(await y('all')).toBeLessThan(await y('hotLoop'));
+    await page.click('#view-flame');
+    await expect.poll(async () => (await y('all')) - (await y('hotLoop'))).toBeGreaterThan(0);
+    expect(await page.locator('#view-flame').getAttribute('aria-pressed')).toBe('true');
     expect(errors).toEqual([]);
   });
 
@@ -152,8 +129,8 @@ describe.skipIf(!browserAvailable())('the flamegraph page in headless Chromium',
       expect(await page.locator('script').count()).toBe(2);
 
       // Widths from the before profile show what disappeared.
-      await page.click('#toggle-widths');
-      expect(await page.locator('#toggle-widths').textContent()).toBe('Widths: before');
+      await page.click('#widths-before');
+      expect(await page.locator('#widths-before').getAttribute('aria-pressed')).toBe('true');
       await expect.poll(async () => Number(await page.locator('g.frame[name="[gone] gone"]').getAttribute('width'))).toBeGreaterThan(10);
       await expect.poll(async () => (await width('shrinks')) / (await width('grows'))).toBeCloseTo(3, 1);
       expect(errors).toEqual([]);
@@ -170,7 +147,7 @@ describe.skipIf(!browserAvailable())('the flamegraph page in headless Chromium',
     const { page, errors } = await open(html);
     expect(errors).toEqual([]);
     expect(await page.locator('#pruned-note').textContent()).toMatch(
-      /^2,000 frames narrower than 0\.05% of the total \(1\.96% of it\) are merged into their callers\.$/,
+      /^2,000 frames narrower than 0\.05% of the total \(1\.96% of it\) are merged into their callers in the graph\.$/,
     );
   });
 });

@@ -1,7 +1,7 @@
 import type { MergedNode } from '../analyze/merged-tree.js';
-import { countNodes, fillPage, pageDataWriter, PRUNE_SHARE, type PageAssets } from './html.js';
+import { countNodes, fillPage, interner, PRUNE_SHARE, type PageAssets } from './html.js';
 import type { Frame } from '../model/profile.js';
-import type { PageData, PageDiff, PageVerdict } from './page-data.js';
+import type { PageData, PageDiff, PageTree, PageVerdict } from './page-data.js';
 
 export interface DiffHtmlOptions {
   title: string;
@@ -18,12 +18,12 @@ export interface DiffHtmlOptions {
  * profile's total, so the two compare by share, as `diff -f folded` (difffolded.pl -n) does. Each frame
  * carries its function's verdict, so that the page colours strongly only what the test calls changed.
  */
-export function toDiffHtml(tree: MergedNode, assets: PageAssets, options: DiffHtmlOptions): string {
-  return fillPage(assets, diffPageData(tree, options));
+export function toDiffHtml(merged: MergedNode, assets: PageAssets, options: DiffHtmlOptions): string {
+  return fillPage(assets, diffPageData(merged, options));
 }
 
-export function diffPageData(tree: MergedNode, options: DiffHtmlOptions): PageData {
-  const [beforeTotal, afterTotal] = tree.total;
+export function diffPageData(merged: MergedNode, options: DiffHtmlOptions): PageData {
+  const [beforeTotal, afterTotal] = merged.total;
   const scale = beforeTotal > 0 ? afterTotal / beforeTotal : 0;
   const diff: PageDiff = { before: [], selfBefore: [], selfAfter: [], verdict: [], verdicts: [], alpha: options.alpha };
   const verdictIndex = new Map<string, number>();
@@ -37,26 +37,31 @@ export function diffPageData(tree: MergedNode, options: DiffHtmlOptions): PageDa
     }
     return index;
   };
-  const writer = pageDataWriter({ title: options.title, details: options.details, unit: 'samples', diff });
+  const { strings, intern } = interner();
+  const tree: PageTree = { parent: [], name: [], location: [], value: [], kind: [], pruned: { nodes: 0, weight: 0 }, diff };
 
   // A frame is drawn when it is wide enough in either profile; narrower ones stay inside their caller.
   const minValue = afterTotal * PRUNE_SHARE;
-  const pending: [MergedNode, number][] = [[tree, -1]];
+  const pending: [MergedNode, number][] = [[merged, -1]];
   while (pending.length > 0) {
     const [node, parent] = pending.pop()!;
-    const index = writer.addNode({ parent, name: node.name, location: node.location, value: node.total[1], kind: node.kind });
+    const index = tree.parent.length;
+    tree.parent.push(parent);
+    tree.name.push(intern(node.name));
+    tree.location.push(node.location ? intern(node.location) : -1);
+    tree.value.push(node.total[1]);
+    tree.kind.push(node.kind);
     diff.before.push(node.total[0] * scale);
     diff.selfBefore.push(node.self[0] * scale);
     diff.selfAfter.push(node.self[1]);
     diff.verdict.push(indexOf(node.frame && options.verdictOf(node.frame)));
     for (const child of node.children.values()) {
       if (Math.max(child.total[1], child.total[0] * scale) >= minValue) pending.push([child, index]);
-      else
-        writer.prune(
-          countNodes(child, (n) => n.children.values()),
-          child.total[1],
-        );
+      else {
+        tree.pruned.nodes += countNodes(child, (n) => n.children.values());
+        tree.pruned.weight += child.total[1];
+      }
     }
   }
-  return writer.data;
+  return { title: options.title, details: options.details, unit: 'samples', strings, minShare: PRUNE_SHARE, tree };
 }

@@ -1,9 +1,8 @@
-import { buildCallTree, type CallTreeNode } from '../model/call-tree.js';
-import { frameKind, frameLocation, frameName } from '../model/frame-display.js';
 import type { Profile } from '../model/profile.js';
-import type { ExportOptions } from './options.js';
-import type { PageData, PageFrameKind } from './page-data.js';
 import { describeProfile } from '../model/profile-summary.js';
+import type { ExportOptions } from './options.js';
+import type { PageData } from './page-data.js';
+import { pageProfile } from './page-profile.js';
 
 /** The page's template and its bundled script and stylesheet (see html-assets.ts). */
 export interface PageAssets {
@@ -20,8 +19,9 @@ export interface HtmlOptions extends ExportOptions {
 }
 
 /**
- * Frames narrower than this share of the whole are merged into their parent: at a full width of 2000 px they
- * would be under a pixel, and dropping them keeps a profile of 100,000 distinct stacks quick to draw.
+ * Frames narrower than this share of what is shown are merged into their caller when the graph is drawn: at
+ * a full width of 2000 px they would be under a pixel, and leaving them out keeps a profile of 100,000
+ * distinct stacks quick to draw. Tables, search and ranges still count them.
  */
 export const PRUNE_SHARE = 1 / 2000;
 
@@ -41,86 +41,30 @@ export function fillPage(assets: PageAssets, data: PageData): string {
 }
 
 export function pageData(profile: Profile, options: HtmlOptions): PageData {
-  const root = buildCallTree(profile);
   const summary = describeProfile(profile, options.recordedAt);
-  const writer = pageDataWriter({ title: options.title ?? profile.meta.command ?? 'tsprof profile', details: summary.facts, unit: profile.unit });
-  const minValue = root.total * PRUNE_SHARE;
-  // One location per frame, not per call-tree node: a frame sits in many nodes, and resolving a path is slow.
-  const locations = new Array<string | undefined>(profile.frames.length);
-  const locationOf = (node: CallTreeNode) => (locations[node.frameId] ??= frameLocation(node.frame, options.cwd));
-  const pending: [CallTreeNode, number][] = [[root, -1]];
-  while (pending.length > 0) {
-    const [node, parent] = pending.pop()!;
-    const index = writer.addNode({
-      parent,
-      name: node.frameId >= 0 ? frameName(node.frame) : node.frame.name,
-      location: node.frameId >= 0 ? locationOf(node) : '',
-      value: node.total,
-      kind: kindOf(node, parent),
-    });
-    for (const child of node.children) {
-      if (child.total >= minValue) pending.push([child, index]);
-      else
-        writer.prune(
-          countNodes(child, (n) => n.children),
-          child.total,
-        );
-    }
-  }
-  return writer.data;
+  const { strings, intern } = interner();
+  const title = options.title ?? profile.meta.command ?? 'tsprof profile';
+  const data: PageData = { title, details: summary.facts, unit: profile.unit, strings, minShare: PRUNE_SHARE };
+  data.profile = pageProfile(profile, options.cwd, intern);
+  return data;
 }
 
-export interface PageDataWriter {
-  data: PageData;
-  /** Appends a node (parents before children) and returns its index; names and locations are interned. */
-  addNode(node: { parent: number; name: string; location: string; value: number; kind: PageFrameKind }): number;
-  /** Counts a subtree left out for being too narrow. */
-  prune(nodes: number, weight: number): void;
-}
-
-/** An empty page's data, and the one way nodes are added to it (the normal page and the diff page). */
-export function pageDataWriter(head: Pick<PageData, 'title' | 'details' | 'unit'> & Pick<Partial<PageData>, 'diff'>): PageDataWriter {
-  const data: PageData = {
-    ...head,
-    strings: [],
-    parent: [],
-    name: [],
-    location: [],
-    value: [],
-    kind: [],
-    pruned: { nodes: 0, weight: 0, minShare: PRUNE_SHARE },
-  };
-  const stringIndex = new Map<string, number>();
-  const intern = (text: string) => {
-    let index = stringIndex.get(text);
-    if (index === undefined) {
-      index = data.strings.length;
-      data.strings.push(text);
-      stringIndex.set(text, index);
-    }
-    return index;
-  };
+/** A string table: each distinct string once, referenced by its index. */
+export function interner(): { strings: string[]; intern: (text: string) => number } {
+  const strings: string[] = [];
+  const index = new Map<string, number>();
   return {
-    data,
-    addNode: (node) => {
-      data.parent.push(node.parent);
-      data.name.push(intern(node.name));
-      data.location.push(node.location ? intern(node.location) : -1);
-      data.value.push(node.value);
-      data.kind.push(node.kind);
-      return data.parent.length - 1;
-    },
-    prune: (nodes, weight) => {
-      data.pruned.nodes += nodes;
-      data.pruned.weight += weight;
+    strings,
+    intern: (text) => {
+      let at = index.get(text);
+      if (at === undefined) {
+        at = strings.length;
+        strings.push(text);
+        index.set(text, at);
+      }
+      return at;
     },
   };
-}
-
-function kindOf(node: CallTreeNode, parentIndex: number): PageFrameKind {
-  if (parentIndex === -1) return 'root';
-  if (node.threadIndex !== undefined) return 'thread';
-  return frameKind(node.frame);
 }
 
 /** How many nodes a subtree holds, without recursion (stacks can be thousands deep). */

@@ -2,16 +2,44 @@ import type { FrameKind } from '../model/frame-display.js';
 import type { WeightUnit } from '../model/profile.js';
 
 /**
- * What the HTML writer hands to the page's script, as JSON. The call tree is flat (parallel arrays, parent
- * before child) so that neither JSON.stringify nor the page recurses over stacks thousands of frames deep.
+ * What the HTML writer hands to the page's script, as JSON. A profile page carries the whole profile (every
+ * stack and every sample, so that its function table, search shares, thread choice and time ranges are exact);
+ * only what the graph draws is pruned, by the page. A differential page carries its merged call tree, pruned.
+ * Trees and stacks are flat (parallel arrays, parent before child) so that neither JSON.stringify nor the
+ * page recurses over stacks thousands of frames deep.
  */
 export interface PageData {
   title: string;
-  /** Short facts for the title line: date, duration, samples, rate. */
+  /** Short facts for the title line: date, duration, samples, rate, threads. */
   details: string[];
   unit: WeightUnit;
-  /** Distinct strings referenced by `name` and `location`. */
+  /** Distinct strings referenced by names and locations. */
   strings: string[];
+  /** Frames narrower than this share of what is shown are merged into their caller in the graph. */
+  minShare: number;
+  profile?: PageProfile;
+  tree?: PageTree;
+}
+
+/**
+ * The profile for the page. Stacks are the call tree without its root: with several threads each thread is a
+ * root-level stack of its own pseudo-function, so a stack belongs to one thread. Integer columns are coded
+ * by page-encoding.ts (varints in base64).
+ */
+export interface PageProfile {
+  /** Per function: the profile's frames in order (so ids match `tsprof report`'s), then one per thread root. */
+  functions: { name: number[]; location: number[]; kind: PageFrameKind[] };
+  /** `prefix`: how many stacks back the caller's stack is, 0 for a root-level stack; `function`: its function. */
+  stacks: { count: number; prefix: string; function: string };
+  /** `weight` is null when every sample weighs 1, plain numbers when some weight is not an integer. `time`:
+   * microseconds since the start, as zigzag deltas; null when the source has no timestamps. */
+  samples: { count: number; stack: string; weight: string | number[] | null; time: string | null };
+  /** `root`: the thread's root-level stack, -1 when the profile has one thread (its stacks are the roots). */
+  threads: { name: string; pid: number | null; root: number }[];
+}
+
+/** A pruned call tree: the differential page's merged tree. */
+export interface PageTree {
   parent: number[];
   name: number[];
   /** -1 when the frame has no file. */
@@ -19,9 +47,8 @@ export interface PageData {
   /** Inclusive weight of the node. */
   value: number[];
   kind: PageFrameKind[];
-  pruned: { nodes: number; weight: number; minShare: number };
-  /** Present on a differential page (`tsprof diff -f html`): `value` is then the after profile's weight. */
-  diff?: PageDiff;
+  pruned: { nodes: number; weight: number };
+  diff: PageDiff;
 }
 
 /** Per node, parallel to `value`: the before profile, scaled to the after profile's total, and own weights. */

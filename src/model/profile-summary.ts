@@ -26,7 +26,10 @@ export function describeProfile(profile: Profile, recordedAt?: Date): ProfileSum
   if (durationUs !== undefined) facts.push(formatDuration(durationUs));
   facts.push(profile.unit === 'samples' ? counted(sampleCount, 'sample') : `${formatCount(profile.samples.length)} samples (${profile.unit})`);
   if (rateHz !== undefined) facts.push(`${formatCount(rateHz)} Hz`);
-  if (profile.threads.length > 1) facts.push(`${profile.threads.length} threads`);
+  if (profile.threads.length > 1) {
+    const processes = new Set(profile.threads.map((thread) => thread.pid).filter((pid) => pid !== undefined)).size;
+    facts.push(processes > 1 ? `${counted(processes, 'process', 'processes')}, ${profile.threads.length} threads` : `${profile.threads.length} threads`);
+  }
   return { sampleCount, facts, ...(durationUs !== undefined ? { durationUs } : {}), ...(rateHz !== undefined ? { rateHz } : {}) };
 }
 

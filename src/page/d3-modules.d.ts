@@ -7,6 +7,7 @@ declare module 'd3-flame-graph' {
     x1: number;
     depth: number;
     highlight?: boolean;
+    descendants(): FlameNode[];
   }
   export interface Tooltip {
     text(format: (d: FlameNode) => string): Tooltip;
@@ -30,6 +31,8 @@ declare module 'd3-flame-graph' {
     clear(): void;
     resetZoom(): void;
     update(data?: unknown): FlameGraph;
+    zoomTo(node: FlameNode): void;
+    onClick(handler: (d: FlameNode) => void): FlameGraph;
     getName(name: (d: FlameNode) => string): FlameGraph;
   }
   export default function flamegraph(): FlameGraph;
@@ -39,6 +42,7 @@ declare module 'd3-flame-graph' {
 declare module 'd3-selection' {
   export interface Selection {
     datum(data: unknown): Selection;
+    datum(): unknown;
     call(fn: (selection: Selection) => void): Selection;
   }
   export function select(element: Element): Selection;

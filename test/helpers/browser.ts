@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium (installed by .ci/run), or the one CHROMIUM_PATH names. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -29,4 +30,32 @@ export function launchChromium(): Promise<Browser> {
       '--disable-quic',
     ],
   });
+}
+
+export interface OpenedPage {
+  page: Page;
+  /** Console errors and uncaught exceptions. */
+  errors: string[];
+  /** Every URL the page requested (the file itself and nothing else, for a self-contained page). */
+  requests: string[];
+  dialogs: string[];
+}
+
+/** Opens a tsprof page from file:// (with an optional `#hash`) and waits until it has drawn its graph. */
+export async function openPage(browser: Browser, htmlPath: string, hash = '', viewport = { width: 1280, height: 900 }): Promise<OpenedPage> {
+  const page = await browser.newPage({ viewport });
+  const opened: OpenedPage = { page, errors: [], requests: [], dialogs: [] };
+  page.on('console', (message) => {
+    if (message.type() === 'error') opened.errors.push(message.text());
+  });
+  page.on('pageerror', (error) => opened.errors.push(error.message));
+  page.on('request', (request) => opened.requests.push(request.url()));
+  page.on('dialog', async (dialog) => {
+    opened.dialogs.push(dialog.message());
+    await dialog.dismiss();
+  });
+  await page.goto(pathToFileURL(htmlPath).href + hash);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+  await page.waitForSelector('g.frame', { timeout: 10_000 });
+  return opened;
 }
