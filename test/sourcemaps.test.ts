@@ -71,8 +71,12 @@ function selfByLabel(folded: string): Map<string, number> {
   return result;
 }
 
+/**
+ * The hottest frame of the project's own files (src/ or dist/): on a busy machine a loader's wait (tsx's call
+ * into esbuild's service) can outweigh the program's loop, and which one wins is not what these tests ask.
+ */
 function hottest(folded: string): string {
-  return [...selfByLabel(folded)].sort((a, b) => b[1] - a[1])[0]![0];
+  return [...selfByLabel(folded)].filter(([label]) => /\((src|dist)\//.test(label)).sort((a, b) => b[1] - a[1])[0]![0];
 }
 
 const label = (frame: { name: string; file: string; line: number }) => `${frame.name} (${frame.file}:${frame.line})`;
