@@ -24,18 +24,15 @@ const browser = await launchChromium();
 async function answered(page: Page, name: string, act: () => Promise<void>): Promise<number> {
   const before = await page.evaluate((n) => performance.getEntriesByName(n).length, name);
   await act();
-  return page.evaluate(
-    ([n, count]) =>
-      new Promise<number>((resolve) => {
-        const check = () => {
-          const entries = performance.getEntriesByName(n);
-          if (entries.length > count) requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - entries.at(-1)!.startTime)));
-          else requestAnimationFrame(check);
-        };
-        check();
-      }),
-    [name, before] as const,
-  );
+  // A string, not a function: tsx would wrap a named inner function in a helper the page does not have.
+  return page.evaluate(`new Promise((resolve) => {
+    const check = () => {
+      const entries = performance.getEntriesByName(${JSON.stringify(name)});
+      if (entries.length > ${before}) requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - entries.at(-1).startTime)));
+      else requestAnimationFrame(check);
+    };
+    check();
+  })`);
 }
 
 try {

@@ -137,9 +137,11 @@ describe.skipIf(!browserAvailable())('the flamegraph page in headless Chromium',
     },
   );
 
-  it('says how much of a large profile was merged into callers', async () => {
+  it('says how much of a large profile was merged into callers, and a zoomed frame shows the detail the whole view leaves out', async () => {
     const lines = ['main;big 100000'];
     for (let i = 0; i < 2000; i++) lines.push(`main;small${i} 1`);
+    // 200 callees of 0.045% each: too narrow for the whole view, a 0.5% slice each of their zoomed caller.
+    for (let i = 0; i < 200; i++) lines.push(`main;mid;tiny${i} 50`);
     const folded = join(dir, 'wide.folded');
     writeFileSync(folded, `${lines.join('\n')}\n`);
     const html = join(dir, 'wide.html');
@@ -147,7 +149,14 @@ describe.skipIf(!browserAvailable())('the flamegraph page in headless Chromium',
     const { page, errors } = await open(html);
     expect(errors).toEqual([]);
     expect(await page.locator('#pruned-note').textContent()).toMatch(
-      /^2,000 frames narrower than 0\.05% of the total \(1\.96% of it\) are merged into their callers in the graph\.$/,
+      /^2,200 frames narrower than 0\.10% of the total \(10\.71% of it\) are merged into their callers in the graph\.$/,
     );
+    expect(await page.locator('g.frame[name="tiny7"]').count()).toBe(0);
+    await frame(page, 'mid').click();
+    await expect.poll(() => page.locator('g.frame[name^="tiny"]').count()).toBe(200);
+    expect(await page.locator('#pruned-note').textContent()).toMatch(/^2,000 frames narrower/);
+    await page.click('#reset-zoom');
+    await expect.poll(() => page.locator('g.frame[name^="tiny"]').count()).toBe(0);
+    expect(errors).toEqual([]);
   });
 });

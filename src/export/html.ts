@@ -23,7 +23,7 @@ export interface HtmlOptions extends ExportOptions {
  * a full width of 2000 px they would be under a pixel, and leaving them out keeps a profile of 100,000
  * distinct stacks quick to draw. Tables, search and ranges still count them.
  */
-export const PRUNE_SHARE = 1 / 2000;
+export const PRUNE_SHARE = 1 / 1000;
 
 /** A self-contained flamegraph page: no request leaves it, so it works from file:// and offline. */
 export function toHtml(profile: Profile, assets: PageAssets, options: HtmlOptions): string {

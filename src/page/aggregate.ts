@@ -130,20 +130,30 @@ export interface GraphTree {
   pruned: { nodes: number; weight: number };
 }
 
-/** The graph's tree: stacks at least `minShare` of the shown total wide, the narrower ones left in their caller. */
-export function graphTree(p: DecodedProfile, agg: Aggregate, minShare: number): GraphTree {
+/**
+ * The graph's tree: stacks at least `minShare` of the shown total wide, the narrower ones left in their
+ * caller. Under a zoomed frame (`focus`, a stack) the share is of that frame's width instead, so zooming in
+ * shows the detail the whole view leaves out.
+ */
+export function graphTree(p: DecodedProfile, agg: Aggregate, minShare: number, focus: number | null = null): GraphTree {
   const root: GraphNode = { name: 'all', value: agg.total, kind: 'root', location: '', fn: -1, stack: -1, children: [] };
+  const focused = focus !== null && focus < p.stackCount && agg.subtree[focus]! > 0;
+  // The path down to the focus is drawn however narrow it is.
+  const onPath = new Set<number>();
+  if (focused) for (let s = focus; s !== -1; s = p.prefix[s]!) onPath.add(s);
   const minValue = agg.total * minShare;
+  const focusMinValue = focused ? agg.subtree[focus]! * minShare : minValue;
   let drawn = 0;
   let prunedWeight = 0;
-  const pending: [number, GraphNode][] = [[p.stackCount, root]];
+  const pending: [number, GraphNode, boolean][] = [[p.stackCount, root, false]];
   while (pending.length > 0) {
-    const [s, node] = pending.pop()!;
+    const [s, node, inFocus] = pending.pop()!;
     for (let i = p.childStart[s]!; i < p.childStart[s + 1]!; i++) {
       const child = p.childList[i]!;
       const value = agg.subtree[child]!;
       if (value === 0) continue;
-      if (value < minValue) {
+      const childInFocus = inFocus || child === focus;
+      if (value < (childInFocus ? focusMinValue : minValue) && !onPath.has(child)) {
         prunedWeight += value;
         continue;
       }
@@ -159,7 +169,7 @@ export function graphTree(p: DecodedProfile, agg: Aggregate, minShare: number): 
       };
       node.children.push(childNode);
       drawn++;
-      pending.push([child, childNode]);
+      pending.push([child, childNode, childInFocus]);
     }
   }
   let weighed = 0;

@@ -8,12 +8,15 @@ import type { WeightUnit } from '../model/profile.js';
 
 export const byId = (id: string) => document.getElementById(id)!;
 
+/** How long a zoom animates. */
+export const TRANSITION_MS = 250;
+
 /** A d3-flame-graph chart as both pages draw it; the orientation is set by `orientationSwitch`. */
 export function makeChart(element: HTMLElement, describe: (d: FlameNode) => string, color: (d: FlameNode) => string): FlameGraph {
   return flamegraph()
     .width(Math.max(400, element.clientWidth))
     .cellHeight(18)
-    .transitionDuration(250)
+    .transitionDuration(TRANSITION_MS)
     .minFrameSize(1)
     .sort(true)
     .inverted(true)

@@ -7,7 +7,7 @@ import type { FunctionTotals, Neighbours } from './aggregate.js';
 import type { DecodedProfile } from './decode.js';
 
 /** Rows drawn at once: enough to scroll through, few enough to redraw on every keystroke of a search. */
-const MAX_ROWS = 500;
+const MAX_ROWS = 200;
 
 export type SortKey = 'self' | 'total' | 'name';
 

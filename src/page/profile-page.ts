@@ -18,7 +18,20 @@ import {
   type GraphNode,
   type PageSelection,
 } from './aggregate.js';
-import { bindKeys, byId, colorOf, HIGHLIGHT, KIND_LABELS, legendItem, makeChart, orientationSwitch, prunedNote, share, valueFormatter } from './chart.js';
+import {
+  bindKeys,
+  byId,
+  TRANSITION_MS,
+  colorOf,
+  HIGHLIGHT,
+  KIND_LABELS,
+  legendItem,
+  makeChart,
+  orientationSwitch,
+  prunedNote,
+  share,
+  valueFormatter,
+} from './chart.js';
 import { base64Bytes, decodeProfile, type DecodedProfile } from './decode.js';
 import { FunctionTable, renderNeighbours, type Formatters } from './function-table.js';
 import { drawTimeTrack, type TimeTrackView } from './time-track.js';
@@ -94,27 +107,40 @@ export function startProfilePage(data: PageData, profile: PageProfile): void {
   function recompute(first: boolean): void {
     const start = performance.now();
     agg = aggregate(p, selection);
-    const tree = graphTree(p, agg, data.minShare);
-    if (first) select(chartElement).datum(tree.root).call(chart);
-    else chart.update(tree.root);
-    byId('pruned-note').textContent = prunedNote(tree.pruned, data.minShare, agg.total);
+    drawGraph(first);
     refreshSearch();
     refreshTable();
     refreshSelected();
-    zoomToSaved();
     performance.measure('tsprof-update', { start });
   }
 
-  function zoomToSaved(): void {
-    if (state.zoom === null) return;
+  // zoomTo calls the click handler, which must not draw again.
+  let drawing = false;
+  /** The graph for what is selected, with the detail under the zoomed frame, zoomed to it. */
+  function drawGraph(first: boolean): void {
+    const tree = graphTree(p, agg, data.minShare, state.zoom);
+    drawing = true;
+    // New data is drawn at once: animating thousands of frames into a new tree only delays the answer.
+    chart.transitionDuration(0);
+    if (first) select(chartElement).datum(tree.root).call(chart);
+    else chart.update(tree.root);
     const root = select(chartElement).datum() as FlameNode;
-    const node = root.descendants().find((d) => (d.data as unknown as GraphNode).stack === state.zoom);
-    if (node) chart.zoomTo(node);
+    const zoomed = state.zoom === null ? undefined : root.descendants().find((d) => (d.data as unknown as GraphNode).stack === state.zoom);
+    if (zoomed) chart.zoomTo(zoomed);
+    else state.zoom = null;
+    chart.transitionDuration(TRANSITION_MS);
+    drawing = false;
+    byId('pruned-note').textContent = prunedNote(tree.pruned, data.minShare, agg.total);
   }
 
   chart.onClick((d) => {
+    if (drawing) return;
     const node = d.data as unknown as GraphNode;
-    state.zoom = node.stack >= 0 ? node.stack : null;
+    const stack = node.stack >= 0 ? node.stack : null;
+    if (stack !== state.zoom) {
+      state.zoom = stack;
+      drawGraph(false);
+    }
     if (node.fn >= 0 && p.functionKind[node.fn] !== 'thread') selectFunction(node.fn);
     else save();
   });
@@ -132,15 +158,11 @@ export function startProfilePage(data: PageData, profile: PageProfile): void {
     chart.update();
     save();
   });
-  byId('reset-zoom').addEventListener('click', () => {
-    state.zoom = null;
-    chart.resetZoom();
-    save();
-  });
+  // Resetting the zoom goes through the click handler (with the root), which redraws without the detail.
+  byId('reset-zoom').addEventListener('click', () => chart.resetZoom());
   bindKeys(search, () => {
     search.value = '';
     state.search = '';
-    state.zoom = null;
     refreshSearch();
     refreshTable();
     chart.resetZoom();
