@@ -1,5 +1,4 @@
 import { counted } from '../model/format-count.js';
-import { FLUSH_MS } from '../model/sampling.js';
 
 const ESC = '\u001b';
 
@@ -49,7 +48,7 @@ export class StatusLine {
   }
 }
 
-/** The samples taken in so far, for the status line: they come a chunk at a time, the first after FLUSH_MS. */
+/** The samples taken in so far, for the status line: they come a chunk at a time, the first within a second. */
 export function samplesSoFar(samples: number): string {
-  return samples > 0 ? counted(samples, 'sample') : `first samples within ${FLUSH_MS / 1000} s`;
+  return samples > 0 ? counted(samples, 'sample') : 'waiting for the first samples';
 }

@@ -1,7 +1,8 @@
 /**
  * The helper thread tsprof's agent starts in every profiled process (see preload.cts). Through an inspector
  * session connected to the main thread it asks the main thread's profiler (thread-profiler.cts) to
- * - cut a chunk every `flushMs`, so a process killed with SIGKILL loses at most its last chunk;
+ * - cut a chunk every `flushMs` (sooner in the first seconds), so a process killed with SIGKILL loses at most
+ *   its last chunk;
  * - finish when tsprof writes the session's `stop` file (record --duration);
  * - stop sampling, and remove the session folder, when tsprof itself is gone (killed: nobody will read it);
  * and it watches SIGINT, SIGTERM and SIGHUP itself (signals reach this thread even while the main thread is
@@ -26,6 +27,15 @@ import {
 } from './session-files.cjs';
 
 const { config, shared } = workerData as { config: AgentConfig; shared: Int32Array };
+
+/**
+ * Chunks are cut sooner in a process's first two seconds, then every `flushMs`: a short-lived process killed
+ * with SIGKILL (a test runner's fork is, 0.5 s after its SIGTERM, when its exit is slow) loses at most its
+ * last quarter or half second instead of everything.
+ */
+const EARLY_CHUNK_ENDS_MS = [250, 500, 750, 1000, 1500];
+/** How often the helper looks at the clock, the stop file and the recorder. */
+const TICK_MS = 50;
 const session = new inspector.Session();
 
 /** Closes the session and tells the main thread, which may be waiting for it in its exit hook. */
@@ -91,8 +101,9 @@ try {
   });
   watchSignals();
   const stopFile = path.join(config.dir, STOP_FILE);
-  let sinceFlush = 0;
-  const tick = 200;
+  const started = Date.now();
+  const early = EARLY_CHUNK_ENDS_MS.filter((ms) => ms < config.flushMs);
+  let nextFlush = early.shift() ?? config.flushMs;
   const timer = setInterval(() => {
     if (recorderGone(config)) {
       // Nobody will read what we write: stop sampling, give the app back its signals, clean up, and go.
@@ -109,12 +120,12 @@ try {
       void inMainThread('finish');
       return;
     }
-    sinceFlush += tick;
-    if (sinceFlush >= config.flushMs) {
-      sinceFlush = 0;
+    const now = Date.now() - started;
+    if (now >= nextFlush) {
+      nextFlush = early.shift() ?? Math.max(nextFlush + config.flushMs, now);
       void inMainThread('flush');
     }
-  }, tick);
+  }, TICK_MS);
 } catch {
   // Without the helper the main thread still writes its profile at exit.
 }
