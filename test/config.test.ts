@@ -40,9 +40,13 @@ describe('record, configured from its options', () => {
     expect(() => recordConfig([], { ...defaults, pid: 42, processFilter: 'x', tmpDir: '/t' })).toThrow('--process-filter, --tmp-dir: only for a command');
   });
 
-  it('an unknown format is refused with the list of formats', () => {
+  it('an unknown format is refused with the list of formats a CPU recording can be written in', () => {
     expect(() => recordConfig(['node'], { ...defaults, format: 'svg' })).toThrow(
       'unknown format "svg"; choose one of html, folded, speedscope, cpuprofile, pprof',
+    );
+    expect(() => recordConfig(['node'], { ...defaults, format: 'heapprofile' })).toThrow('unknown format "heapprofile"');
+    expect(() => recordConfig(['node'], { ...defaults, output: 'x.heapprofile' })).toThrow(
+      'x.heapprofile: a CPU recording is not written as V8 .heapprofile (sampled allocations, bytes); choose one of html,',
     );
   });
 });

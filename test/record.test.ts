@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, repoRoot, tempDir } from './helpers/paths.js';
-import { readText, rootsOf, selfByFunction, startTsprof, totalOf } from './helpers/record.js';
+import { readText, rootsOf, selfByFunction, selfByLabel, startTsprof, totalOf } from './helpers/record.js';
 import { isAlive } from './helpers/target.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -254,9 +254,11 @@ describe.each(SAMPLERS)('tsprof record --sampler %s', (name) => {
       const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
       const result = await startTsprof(['record', '--sampler', sampler, '-o', out, '--', tsx, fixture('programs', 'hot-function.ts')]).done;
       expect(result.status).toBe(0);
-      const hottest = [...selfByFunction(readText(out))].sort((a, b) => b[1] - a[1])[0]!;
-      expect(hottest[0]).toBe('hotLoop');
-      expect(readText(out)).toMatch(/hotLoop \(fixtures\/programs\/hot-function\.ts:\d+\)/);
+      // The hottest function of the program's own file (on a busy machine tsx's loading can outweigh it overall).
+      const own = [...selfByLabel(readText(out))].filter(([label]) => label.includes('fixtures/programs/hot-function.ts:'));
+      const hottest = own.sort((a, b) => b[1] - a[1])[0]!;
+      expect(hottest[0]).toMatch(/^hotLoop \(fixtures\/programs\/hot-function\.ts:\d+\)$/);
+      expect(hottest[1]).toBeGreaterThan(20);
     });
   });
 });

@@ -3,6 +3,7 @@ import type { RecordOptions } from './commands/record.js';
 import type { TopOptions } from './commands/top.js';
 import { UserError } from './errors.js';
 import { parseOutputFormat } from './format-names.js';
+import { CPU_OUTPUT_FORMATS, FORMATS, formatOfName } from '../model/formats.js';
 
 /**
  * The commands that run or attach to programs (record, top), configured as data: commander's options in,
@@ -19,7 +20,12 @@ const BOTH_TARGETS = 'give either --pid or a command after --, not both';
 
 export function recordConfig(command: string[], args: RecordArguments): RecordConfig {
   const { format: formatName, pid, ...rest } = args;
-  const format = formatName !== undefined ? parseOutputFormat(formatName) : undefined;
+  const format = formatName !== undefined ? parseOutputFormat(formatName, CPU_OUTPUT_FORMATS) : undefined;
+  // A CPU recording named for a memory-only format (x.heapprofile) is refused before anything runs.
+  const named = args.output !== undefined && args.output !== '-' ? formatOfName(args.output, 'output') : undefined;
+  if (!format && named && !CPU_OUTPUT_FORMATS.includes(named)) {
+    throw new UserError(`${args.output}: a CPU recording is not written as ${FORMATS[named].description}; choose one of ${CPU_OUTPUT_FORMATS.join(', ')}`);
+  }
   if (pid === undefined) return { target: 'command', command, options: { ...rest, ...(format ? { format } : {}) } };
   if (command.length > 0) throw new UserError(BOTH_TARGETS);
   const spawnOnly = [

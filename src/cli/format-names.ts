@@ -25,9 +25,10 @@ export function diffFormatOfName(output: string): DiffFormatName {
 export const REPORT_FORMAT_NAMES = ['table', 'markdown'] as const;
 export type ReportFormatName = (typeof REPORT_FORMAT_NAMES)[number];
 
-export function parseOutputFormat(value: string): OutputFormat {
-  if ((OUTPUT_FORMATS as readonly string[]).includes(value)) return value as OutputFormat;
-  throw new UserError(`unknown format "${value}"; choose one of ${OUTPUT_FORMATS.join(', ')}`);
+/** `-f`'s value, among `allowed` (a CPU recording cannot be written in a memory-only format). */
+export function parseOutputFormat(value: string, allowed: readonly OutputFormat[] = OUTPUT_FORMATS): OutputFormat {
+  if ((allowed as readonly string[]).includes(value)) return value as OutputFormat;
+  throw new UserError(`unknown format "${value}"; choose one of ${allowed.join(', ')}`);
 }
 
 /** The format for `-o path`: -f when given, else the ending, else folded for stdout. */

@@ -4,6 +4,7 @@ import { TSPROF_VERSION } from '../version.js';
 import { UserError } from './errors.js';
 import { recordConfig, topConfig, type RecordArguments } from './config.js';
 import { AttachError } from '../attach/attach-error.js';
+import { CPU_OUTPUT_FORMATS } from '../model/formats.js';
 import { DIFF_FORMAT_NAMES, OUTPUT_FORMATS, parseOutputFormat, REPORT_FORMAT_NAMES, type DiffFormatName, type ReportFormatName } from './format-names.js';
 import { colorsFor, visible } from './terminal.js';
 import { DEFAULT_RATE_HZ, MAX_RATE_HZ } from '../model/sampling.js';
@@ -122,7 +123,7 @@ Run tsprof <command> --help for a command's options.`,
     .option('-p, --pid <pid>', 'profile this running Node.js process instead of starting a command', positiveInteger)
     .option('-r, --rate <hz>', `samples per second, up to ${formatCount(MAX_RATE_HZ)}`, samplingRate, DEFAULT_RATE_HZ)
     .option('-o, --output <file>', 'file to write (- for folded text on stdout); default: tsprof-<program>-<date>-<time>.html')
-    .addOption(new Option('-f, --format <format>', 'output format (default: from the output file name, else html)').choices(OUTPUT_FORMATS))
+    .addOption(new Option('-f, --format <format>', 'output format (default: from the output file name, else html)').choices(CPU_OUTPUT_FORMATS))
     .option('-d, --duration <seconds>', 'stop sampling after this many seconds and write the profile; the command goes on', positiveNumber)
     .option('--kill-after', 'with --duration: send the command SIGTERM once the profile is written')
     .option('--idle', "keep V8's (idle) samples (time the event loop waited)")

@@ -1,5 +1,6 @@
 import { toCpuprofile } from '../export/cpuprofile.js';
 import { toFolded } from '../export/folded.js';
+import { NotBytesError, toHeapprofile } from '../export/heapprofile.js';
 import { toHtml } from '../export/html.js';
 import { toPprof } from '../export/pprof.js';
 import { loadPageAssets } from '../export/html-assets.js';
@@ -7,7 +8,7 @@ import { toSpeedscope } from '../export/speedscope.js';
 import { OutputTooLargeError } from '../export/output-size.js';
 import { UserError } from './errors.js';
 import type { Profile } from '../model/profile.js';
-import type { OutputFormat } from '../model/formats.js';
+import { CPU_OUTPUT_FORMATS, type OutputFormat } from '../model/formats.js';
 
 export interface RenderContext {
   cwd: string;
@@ -22,6 +23,9 @@ export function renderProfile(profile: Profile, format: OutputFormat, context: R
   try {
     return render(profile, format, context);
   } catch (error) {
+    if (error instanceof NotBytesError) {
+      throw new UserError(`${context.outputName ?? 'output'}: ${error.message}; write it as one of ${CPU_OUTPUT_FORMATS.join(', ')}`);
+    }
     if (error instanceof OutputTooLargeError) throw new UserError(context.outputName ? `${context.outputName}: ${error.message}` : error.message);
     throw error;
   }
@@ -37,5 +41,6 @@ const WRITERS: Record<OutputFormat, (profile: Profile, context: RenderContext) =
   speedscope: (profile, context) => toSpeedscope(profile, context.title !== undefined ? { name: context.title } : {}),
   cpuprofile: (profile) => toCpuprofile(profile),
   html: (profile, context) => toHtml(profile, loadPageAssets(), context),
+  heapprofile: (profile) => toHeapprofile(profile),
   pprof: (profile) => toPprof(profile),
 };

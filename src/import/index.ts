@@ -8,6 +8,7 @@ import { ProfileFormatError } from './format-error.js';
 import type { ImportOptions } from './options.js';
 import { importSpeedscope, looksLikeSpeedscope } from './speedscope.js';
 import { importCpuprofile, looksLikeCpuprofile } from './v8-cpuprofile.js';
+import { importHeapprofile, looksLikeHeapprofile } from './v8-heapprofile.js';
 import { formatCount } from '../model/format-count.js';
 import { formatOfName, type InputFormat } from '../model/formats.js';
 
@@ -62,6 +63,7 @@ function sniff(compressed: Uint8Array): Sniffed {
     }
     if (looksLikeSpeedscope(json)) return { format: 'speedscope', text, json, notUtf8 };
     if (looksLikeCpuprofile(json)) return { format: 'cpuprofile', text, json, notUtf8 };
+    if (looksLikeHeapprofile(json)) return { format: 'heapprofile', text, json, notUtf8 };
     return { text, json, notUtf8 };
   }
   return looksLikeFolded(text) ? { format: 'folded', text, notUtf8 } : { text, notUtf8 };
@@ -131,6 +133,7 @@ function importAnyFormat(bytes: Uint8Array, options: ImportOptions & { fileName?
 const READERS: Record<InputFormat, (sniffed: Sniffed, options: ImportOptions) => Profile> = {
   cpuprofile: (sniffed, options) => importCpuprofile(sniffed.json ?? parseJson(sniffed.text), options),
   speedscope: (sniffed) => importSpeedscope(sniffed.json ?? parseJson(sniffed.text)),
+  heapprofile: (sniffed) => importHeapprofile(sniffed.json ?? parseJson(sniffed.text)),
   folded: (sniffed, options) => {
     if (sniffed.json !== undefined) throw new ProfileFormatError('the file is JSON, not folded stacks');
     return importFolded(sniffed.bytes ?? sniffed.text, options);

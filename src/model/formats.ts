@@ -20,6 +20,8 @@ interface FormatFacts {
   written: string;
   reads: boolean;
   writes: boolean;
+  /** Holds memory profiles only (bytes allocated): CPU profiles are not written in it. */
+  bytesOnly?: boolean;
 }
 
 export const FORMATS = {
@@ -34,6 +36,14 @@ export const FORMATS = {
     writes: true,
   },
   cpuprofile: { description: 'V8 .cpuprofile', endings: ['.cpuprofile'], written: '.cpuprofile', reads: true, writes: true },
+  heapprofile: {
+    description: 'V8 .heapprofile (sampled allocations, bytes)',
+    endings: ['.heapprofile'],
+    written: '.heapprofile',
+    reads: true,
+    writes: true,
+    bytesOnly: true,
+  },
   pprof: { description: 'pprof (profile.proto)', endings: ['.pb.gz', '.pb', '.pprof'], written: '.pb.gz', reads: true, writes: true },
 } as const satisfies Record<string, FormatFacts>;
 
@@ -46,6 +56,8 @@ export type InputFormat = { [F in FormatName]: (typeof FORMATS)[F]['reads'] exte
 const names = Object.keys(FORMATS) as FormatName[];
 export const OUTPUT_FORMATS = names.filter((name) => FORMATS[name].writes) as OutputFormat[];
 export const INPUT_FORMATS = names.filter((name) => FORMATS[name].reads) as InputFormat[];
+/** Formats a CPU profile can be written in (all but the memory-only ones). */
+export const CPU_OUTPUT_FORMATS = OUTPUT_FORMATS.filter((name) => !('bytesOnly' in FORMATS[name]));
 
 /** The format a file name names, among those read (`input`) or written (`output`); the longest ending wins. */
 export function formatOfName(fileName: string, direction: 'input' | 'output'): FormatName | undefined {

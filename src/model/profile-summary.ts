@@ -2,6 +2,7 @@ import type { Profile } from './profile.js';
 import { totalWeight } from './profile.js';
 import { sampleDurationsUs } from './sample-durations.js';
 import { counted, formatCount } from './format-count.js';
+import { formatBytes } from './weights.js';
 
 /** Facts about a profile for a title line or a summary: when, how long, how many samples, at what rate. */
 export interface ProfileSummary {
@@ -24,7 +25,9 @@ export function describeProfile(profile: Profile, recordedAt?: Date): ProfileSum
   const date = profile.meta.startTime !== undefined ? new Date(profile.meta.startTime) : recordedAt;
   if (date) facts.push(`${date.toISOString().replace('T', ' ').slice(0, 16)} UTC`);
   if (durationUs !== undefined) facts.push(formatDuration(durationUs));
-  facts.push(profile.unit === 'samples' ? counted(sampleCount, 'sample') : `${formatCount(profile.samples.length)} samples (${profile.unit})`);
+  if (profile.unit === 'samples') facts.push(counted(sampleCount, 'sample'));
+  else if (profile.unit === 'bytes') facts.push(`${formatBytes(totalWeight(profile))} in sampled allocations`);
+  else facts.push(`${formatCount(profile.samples.length)} samples (${profile.unit})`);
   if (rateHz !== undefined) facts.push(`${formatCount(rateHz)} Hz`);
   if (profile.threads.length > 1) {
     const processes = new Set(profile.threads.map((thread) => thread.pid).filter((pid) => pid !== undefined)).size;

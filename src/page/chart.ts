@@ -5,6 +5,7 @@
 import flamegraph, { tooltip, type FlameGraph, type FlameNode } from 'd3-flame-graph';
 import type { PageFrameKind } from '../export/page-data.js';
 import type { WeightUnit } from '../model/profile.js';
+import { formatBytes } from '../model/weights.js';
 
 export const byId = (id: string) => document.getElementById(id)!;
 
@@ -65,9 +66,7 @@ export function bindKeys(search: HTMLInputElement, reset: () => void): void {
 export function valueFormatter(unit: WeightUnit): (value: number) => string {
   return (value) => {
     if (unit === 'microseconds') return value >= 1e6 ? `${(value / 1e6).toFixed(2)} s` : `${(value / 1000).toFixed(1)} ms`;
-    if (unit === 'bytes') {
-      return value >= 1024 * 1024 ? `${(value / 1024 / 1024).toFixed(1)} MiB` : `${(value / 1024).toFixed(1)} KiB`;
-    }
+    if (unit === 'bytes') return formatBytes(value);
     const rounded = Math.round(value);
     return `${rounded.toLocaleString('en-US')} sample${rounded === 1 ? '' : 's'}`;
   };

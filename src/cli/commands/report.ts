@@ -3,6 +3,7 @@ import { functionTable } from '../../analyze/report.js';
 import { describeProfile } from '../../model/profile-summary.js';
 import { frameKind, frameLocation, frameName } from '../../model/frame-display.js';
 import type { Profile } from '../../model/profile.js';
+import { formatWeight, weightHeading } from '../../model/weights.js';
 import { alignColumns } from '../columns.js';
 import { readProfileInput, type ProfileInputOptions } from '../io.js';
 import type { ReportFormatName } from '../format-names.js';
@@ -28,8 +29,8 @@ export async function reportCommand(input: string, options: ReportOptions, color
 
 export function formatReport(profile: Profile, options: ReportOptions, colors: ChalkInstance, cwd: string): string {
   const rows = functionTable(profile, { by: options.by, top: options.top });
-  const amount = (value: number) => (profile.unit === 'microseconds' ? `${(value / 1000).toFixed(1)}ms` : String(Math.round(value)));
-  const unitLabel = profile.unit === 'microseconds' ? 'TIME' : 'SAMPLES';
+  const amount = (value: number) => formatWeight(value, profile.unit);
+  const unitLabel = weightHeading(profile.unit);
   const table = rows.map((row) => [
     `${row.selfPercent.toFixed(1)}%`,
     `${row.totalPercent.toFixed(1)}%`,

@@ -1,0 +1,80 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+import { goAvailable, pprofTop } from './helpers/go.js';
+import { fixture, tempDir } from './helpers/paths.js';
+
+const dir = tempDir();
+
+/** `tsprof report`'s self share per function. */
+function selfShares(input: string): Map<string, number> {
+  const result = runCli(['report', input, '-n', '50']);
+  expect(result.status, result.stderr).toBe(0);
+  const shares = new Map<string, number>();
+  for (const line of result.stdout.split('\n').slice(2)) {
+    const match = /^\s*([\d.]+)%\s+[\d.]+%\s+\S+ \S+\s+\S+ \S+\s+(\S+)/.exec(line);
+    if (match) shares.set(match[2]!, Number(match[1]));
+  }
+  return shares;
+}
+
+describe('V8 heap profiles (.heapprofile): bytes, in and out', () => {
+  // Node's own sampling heap profile of a program that keeps 70% of its bytes from one function, 30% from
+  // another: about 1,100 samples at one per 32 KiB, so the split's sampling error is about 1.4 points.
+  let heapprofile: string;
+  beforeAll(() => {
+    const out = join(dir, 'heap-prof');
+    const run = spawnSync(process.execPath, ['--heap-prof', '--heap-prof-interval', '32768', '--heap-prof-dir', out, fixture('programs', 'split-alloc.js')], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    heapprofile = join(out, readdirSync(out)[0]!);
+  });
+
+  it("node --heap-prof's output imports in bytes, with the known 70/30 split", () => {
+    const report = runCli(['report', heapprofile, '-n', '5']);
+    expect(report.status, report.stderr).toBe(0);
+    expect(report.stdout.split('\n')[0]).toMatch(/^[\d.]+ MiB in sampled allocations$/);
+    expect(report.stdout.split('\n')[1]).toMatch(/^SELF%\s+TOTAL%\s+SELF BYTES\s+TOTAL BYTES\s+FUNCTION/);
+    const shares = selfShares(heapprofile);
+    expect(Math.abs(shares.get('allocateMost')! - 70)).toBeLessThan(5);
+    expect(Math.abs(shares.get('allocateLess')! - 30)).toBeLessThan(5);
+  });
+
+  it('round-trips: tsprof writes the structure DevTools reads, and reads it back the same', () => {
+    const again = join(dir, 'again.heapprofile');
+    const result = runCli(['convert', heapprofile, '-o', again]);
+    expect(result.status, result.stderr).toBe(0);
+    const written = JSON.parse(readFileSync(again, 'utf8')) as {
+      head: { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: unknown[] };
+      samples: { size: number; nodeId: number; ordinal: number }[];
+    };
+    expect(written.head.callFrame.functionName).toBe('(root)');
+    expect(written.head.children.length).toBeGreaterThan(0);
+    expect(written.samples.length).toBeGreaterThan(0);
+    for (const sample of written.samples) expect(Object.keys(sample).sort()).toEqual(['nodeId', 'ordinal', 'size']);
+    expect(selfShares(again)).toEqual(selfShares(heapprofile));
+  });
+
+  it.skipIf(!goAvailable())('go tool pprof reads its pprof in bytes with the same split', () => {
+    const pprof = join(dir, 'heap.pb.gz');
+    expect(runCli(['convert', heapprofile, '-o', pprof]).status).toBe(0);
+    const top = pprofTop(pprof);
+    expect(Math.abs(top.get('allocateMost')! - 70)).toBeLessThan(5);
+    expect(Math.abs(top.get('allocateLess')! - 30)).toBeLessThan(5);
+  });
+
+  it('a CPU profile is not written as a heap profile: one line, exit 2, nothing written', () => {
+    const out = join(dir, 'cpu.heapprofile');
+    const result = runCli(['convert', fixture('profiles', 'hot-function.cpuprofile'), '-o', out]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(
+      /^tsprof: error: \S*cpu\.heapprofile: a \.heapprofile holds bytes allocated; this profile counts samples; write it as one of html, /,
+    );
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(() => readFileSync(out)).toThrow();
+  });
+});
