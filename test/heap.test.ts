@@ -39,6 +39,9 @@ describe('V8 heap profiles (.heapprofile): bytes, in and out', () => {
     expect(report.status, report.stderr).toBe(0);
     expect(report.stdout.split('\n')[0]).toMatch(/^[\d.]+ MiB in sampled allocations$/);
     expect(report.stdout.split('\n')[1]).toMatch(/^SELF%\s+TOTAL%\s+SELF BYTES\s+TOTAL BYTES\s+FUNCTION/);
+    const markdown = runCli(['report', heapprofile, '-f', 'markdown', '-n', '3']);
+    expect(markdown.stdout).toMatch(/\*\*Hottest function: allocateMost\*\*, [\d.]+% of the bytes allocated in its own code/);
+    expect(markdown.stdout).toMatch(/\| self \| total \| self bytes \| function \| location \|\n.*\n\| [\d.]+% \| [\d.]+% \| [\d.]+ MiB \| allocateMost \|/);
     const shares = selfShares(heapprofile);
     expect(Math.abs(shares.get('allocateMost')! - 70)).toBeLessThan(5);
     expect(Math.abs(shares.get('allocateLess')! - 30)).toBeLessThan(5);

@@ -5,6 +5,7 @@ import { formatCount } from '../model/format-count.js';
 import { frameLabel, frameLocation, frameName } from '../model/frame-display.js';
 import type { Profile } from '../model/profile.js';
 import { stackFrameIds } from '../model/profile.js';
+import { formatWeight } from '../model/weights.js';
 import { describeProfile } from '../model/profile-summary.js';
 import { describeSide } from './diff-table.js';
 import { visible } from './terminal.js';
@@ -73,11 +74,14 @@ export interface MarkdownReportOptions {
 export function reportMarkdown(profile: Profile, rows: readonly FunctionStats[], options: MarkdownReportOptions): string {
   const summary = describeProfile(profile);
   const hottest = rows[0];
+  // A memory profile's weights are bytes allocated, shown as KiB or MiB.
+  const bytes = profile.unit === 'bytes';
+  const weighed = bytes ? 'the bytes allocated' : 'the samples';
   const lines = [
     `## tsprof report: ${markdownText(options.name)}`,
     '',
     hottest
-      ? `**Hottest function: ${markdownText(frameName(hottest.frame))}**, ${percent(hottest.selfPercent)} of the samples in its own code ` +
+      ? `**Hottest function: ${markdownText(frameName(hottest.frame))}**, ${percent(hottest.selfPercent)} of ${weighed} in its own code ` +
         `(${markdownText(frameLocation(hottest.frame, options.cwd)) || 'no file'}).`
       : '**No samples.**',
     '',
@@ -86,12 +90,12 @@ export function reportMarkdown(profile: Profile, rows: readonly FunctionStats[],
     '### Functions',
     '',
     ...foldedTable(
-      ['self', 'total', 'self samples', 'function', 'location'],
+      ['self', 'total', bytes ? 'self bytes' : 'self samples', 'function', 'location'],
       ['r', 'r', 'r', 'l', 'l'],
       rows.map((row) => [
         percent(row.selfPercent),
         percent(row.totalPercent),
-        formatCount(row.self),
+        bytes ? formatWeight(row.self, 'bytes') : formatCount(row.self),
         markdownText(frameName(row.frame)),
         markdownText(frameLocation(row.frame, options.cwd)),
       ]),
@@ -100,7 +104,7 @@ export function reportMarkdown(profile: Profile, rows: readonly FunctionStats[],
     '',
     '### Hottest paths',
     '',
-    'Root-to-leaf call paths holding the most samples in their last function.',
+    `Root-to-leaf call paths holding the most of ${weighed} in their last function.`,
     '',
     ...hotPaths(profile, options.cwd).map(({ share, frames }, i) => `${i + 1}. ${percent(share)}: ${frames.map(markdownText).join(' → ')}`),
   ];
