@@ -73,7 +73,36 @@ describe('the pprof HTTP endpoint', () => {
     await expect(fetch(`${server.url}/`)).rejects.toThrow();
   });
 
+  it('serves /debug/pprof/heap: the bytes in use, by the stack that allocated them; ?gc=1 collects first', async () => {
+    const base = await startPprofService(undefined, 'pprof-heap-server.js');
+    // leakSlowly keeps its objects, churnFast drops ten times as many: in use, the leak is on top.
+    const report = runCli(['report', `${base}/debug/pprof/heap?gc=1`, '-n', '3']);
+    expect(report.status, report.stderr).toBe(0);
+    expect(report.stdout.split('\n')[0]).toMatch(/^[\d.]+ MiB in sampled allocations$/);
+    expect(report.stdout.split('\n')[2]).toMatch(/^\s*[\d.]+%\s+[\d.]+%\s+[\d.]+ MiB\s+[\d.]+ MiB\s+leakSlowly\s/);
+    expect(report.stdout).not.toMatch(/tsprof|pprof-handler|heap-sampler/);
+    const folded = await (await fetch(`${base}/debug/pprof/heap?format=folded`)).text();
+    expect(folded).toMatch(/leakSlowly \(\S*pprof-heap-server\.js:\d+\) \d+$/m);
+    const delta = await fetch(`${base}/debug/pprof/heap?seconds=5`);
+    expect(delta.status).toBe(400);
+    expect(await delta.text()).toBe('the heap profile is what is in use now; seconds is for /debug/pprof/profile\n');
+  });
+
   describe.skipIf(!goAvailable())('read by go tool pprof', () => {
+    it('go tool pprof -sample_index=inuse_space reads the heap endpoint and shows the leak first', async () => {
+      const base = await startPprofService(undefined, 'pprof-heap-server.js');
+      const child = spawn('go', ['tool', 'pprof', '-top', '-sample_index=inuse_space', `${base}/debug/pprof/heap?gc=1`], {
+        env: { ...process.env, PPROF_TMPDIR: dir },
+      });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(status).toBe(0);
+      expect(stdout).toMatch(/^Type: inuse_space$/m);
+      const rows = stdout.split('\n').filter((line) => /^\s*[\d.]+[kMG]?B\s+[\d.]+%/.test(line));
+      expect(rows[0]).toMatch(/\sleakSlowly$/);
+    });
+
     it('go tool pprof fetches the endpoint and shows hotLoop first', async () => {
       const base = await startPprofService();
       const child = spawn('go', ['tool', 'pprof', '-top', profileUrl(base, 'seconds=1')], { env: { ...process.env, PPROF_TMPDIR: dir } });

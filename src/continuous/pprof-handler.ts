@@ -6,6 +6,8 @@ import { toPprof } from '../export/pprof.js';
 import { isLoopbackHost } from '../attach/listening-ports.js';
 import { applySourceMaps } from '../sourcemaps/apply.js';
 import { inProcessScriptMaps } from '../sourcemaps/in-process.js';
+import type { Profile } from '../model/profile.js';
+import { acquireHeapSampler, type HeapSampler } from './heap-sampler.js';
 import { profileSelf, ProfileInProgressError } from './self-profiler.js';
 
 /**
@@ -17,6 +19,8 @@ import { profileSelf, ProfileInProgressError } from './self-profiler.js';
  */
 
 export const PROFILE_PATH = '/debug/pprof/profile';
+/** Go's heap endpoint: the bytes in use now, by the stack that allocated them (`?gc=1` collects first). */
+export const HEAP_PATH = '/debug/pprof/heap';
 const MAX_SECONDS = 300;
 
 export interface PprofHandlerOptions {
@@ -24,37 +28,84 @@ export interface PprofHandlerOptions {
   token?: string;
   /** Samples per second. Default 100, as Go's pprof. */
   rate?: number;
+  /**
+   * Serve `/debug/pprof/heap`: V8's sampling heap profiler then runs from the handler's creation (as Go's heap
+   * profile samples from the start), one sample per `heapInterval` bytes allocated. Default true.
+   */
+  heap?: boolean;
+  /** Bytes allocated per heap sample, on average. Default 512 KiB (Node's --heap-prof-interval default). */
+  heapInterval?: number;
 }
+
+/** A request handler that also owns the heap sampler it started. */
+export type PprofRequestHandler = ((request: IncomingMessage, response: ServerResponse) => boolean) & {
+  /** Lets the heap sampler go (it stops when no other handler of the thread uses it). */
+  close(): Promise<void>;
+};
 
 /**
  * A request handler for node:http (and frameworks that pass node's request and response). Returns false for
  * paths it does not serve, so an app can chain it before its own routes; answers them with 404 itself when
  * used as the whole server.
  */
-export function pprofHandler(options: PprofHandlerOptions = {}): (request: IncomingMessage, response: ServerResponse) => boolean {
-  return (request, response) => {
+export function pprofHandler(options: PprofHandlerOptions = {}): PprofRequestHandler {
+  // Started now, awaited by the first heap request; a failure to start is that request's 500.
+  const heapUse = options.heap === false ? undefined : acquireHeapSampler(options.heapInterval);
+  const heap = heapUse?.sampler;
+  const handler = (request: IncomingMessage, response: ServerResponse) => {
     // Every request of the app passes through here: nothing a client sends may throw (`new URL` throws on a
     // request line such as `GET //[`), so the path and the query are split by hand.
     const target = typeof request.url === 'string' ? request.url : '/';
     const queryAt = target.indexOf('?');
-    if ((queryAt === -1 ? target : target.slice(0, queryAt)) !== PROFILE_PATH) return false;
-    serveProfile(request, response, new URLSearchParams(queryAt === -1 ? '' : target.slice(queryAt + 1)), options).catch(() => response.destroy());
+    const path = queryAt === -1 ? target : target.slice(0, queryAt);
+    if (path !== PROFILE_PATH && (path !== HEAP_PATH || !heap)) return false;
+    const query = new URLSearchParams(queryAt === -1 ? '' : target.slice(queryAt + 1));
+    const served = path === PROFILE_PATH ? serveProfile(request, response, query, options) : serveHeap(request, response, query, options, heap!);
+    served.catch(() => response.destroy());
     return true;
   };
+  return Object.assign(handler, { close: async () => heapUse?.release() });
+}
+
+function reply(response: ServerResponse, status: number, message: string): void {
+  if (response.headersSent || response.destroyed) return;
+  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${message}\n`);
+}
+
+/** The answer in the format asked: gzipped pprof (default) or folded text. */
+function send(response: ServerResponse, profile: Profile, format: string): void {
+  if (format === 'folded') {
+    response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(toFolded(profile, { cwd: process.cwd() }));
+  } else {
+    response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment; filename="profile"' }).end(toPprof(profile));
+  }
+}
+
+async function serveHeap(request: IncomingMessage, response: ServerResponse, query: URLSearchParams, options: PprofHandlerOptions, heap: Promise<HeapSampler>) {
+  if (request.method !== 'GET') return reply(response, 405, 'only GET');
+  if (options.token !== undefined && !authorized(request.headers.authorization, options.token)) return reply(response, 401, 'missing or wrong bearer token');
+  if (query.has('seconds')) return reply(response, 400, 'the heap profile is what is in use now; seconds is for /debug/pprof/profile');
+  const format = query.get('format') ?? 'pprof';
+  if (format !== 'pprof' && format !== 'folded') return reply(response, 400, 'format must be pprof or folded');
+  try {
+    const raw = await (await heap).snapshot({ gc: query.get('gc') === '1' });
+    if (response.destroyed) return;
+    send(response, applySourceMaps(raw, inProcessScriptMaps(raw)).profile, format);
+  } catch (error) {
+    reply(response, 500, `could not take the heap profile: ${(error as Error).message}`);
+  }
 }
 
 async function serveProfile(request: IncomingMessage, response: ServerResponse, query: URLSearchParams, options: PprofHandlerOptions): Promise<void> {
-  const reply = (status: number, message: string) => {
-    if (response.headersSent || response.destroyed) return;
-    response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${message}\n`);
-  };
-  if (request.method !== 'GET') return reply(405, 'only GET');
-  if (options.token !== undefined && !authorized(request.headers.authorization, options.token)) return reply(401, 'missing or wrong bearer token');
+  if (request.method !== 'GET') return reply(response, 405, 'only GET');
+  if (options.token !== undefined && !authorized(request.headers.authorization, options.token)) return reply(response, 401, 'missing or wrong bearer token');
   const secondsText = query.get('seconds');
   const seconds = secondsText === null ? 30 : Number(secondsText);
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_SECONDS) return reply(400, `seconds must be a number above 0 and at most ${MAX_SECONDS}`);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_SECONDS) {
+    return reply(response, 400, `seconds must be a number above 0 and at most ${MAX_SECONDS}`);
+  }
   const format = query.get('format') ?? 'pprof';
-  if (format !== 'pprof' && format !== 'folded') return reply(400, 'format must be pprof or folded');
+  if (format !== 'pprof' && format !== 'folded') return reply(response, 400, 'format must be pprof or folded');
 
   // A client that goes away ends the profile early; nothing is sent then.
   const abort = new AbortController();
@@ -62,15 +113,10 @@ async function serveProfile(request: IncomingMessage, response: ServerResponse, 
   try {
     const raw = await profileSelf({ seconds, ...(options.rate ? { rate: options.rate } : {}), signal: abort.signal });
     if (response.destroyed) return;
-    const { profile } = applySourceMaps(raw, inProcessScriptMaps(raw));
-    if (format === 'folded') {
-      response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(toFolded(profile, { cwd: process.cwd() }));
-    } else {
-      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment; filename="profile"' }).end(toPprof(profile));
-    }
+    send(response, applySourceMaps(raw, inProcessScriptMaps(raw)).profile, format);
   } catch (error) {
-    if (error instanceof ProfileInProgressError) return reply(409, error.message);
-    reply(500, `could not profile: ${(error as Error).message}`);
+    if (error instanceof ProfileInProgressError) return reply(response, 409, error.message);
+    reply(response, 500, `could not profile: ${(error as Error).message}`);
   }
 }
 
@@ -97,7 +143,11 @@ export interface PprofServer {
 export async function startPprofServer(options: PprofServerOptions = {}): Promise<PprofServer> {
   const handle = pprofHandler(options);
   const server: Server = createServer((request, response) => {
-    if (!handle(request, response)) response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(`try ${PROFILE_PATH}?seconds=30\n`);
+    if (!handle(request, response)) {
+      response
+        .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+        .end(`try ${PROFILE_PATH}?seconds=30${options.heap === false ? '' : ` or ${HEAP_PATH}`}\n`);
+    }
   });
   const host = options.host ?? '127.0.0.1';
   if (options.token === undefined && !isLoopbackHost(host)) warnOpenToNetwork(host);
@@ -109,11 +159,13 @@ export async function startPprofServer(options: PprofServerOptions = {}): Promis
   const address = server.address() as AddressInfo;
   return {
     url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      await handle.close();
+    },
   };
 }
 

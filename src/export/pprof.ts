@@ -12,6 +12,8 @@ import type { Frame, Profile } from '../model/profile.js';
  * name and file (with its start line), one location per frame, and, when the profile has several threads,
  * a `thread` label (and `pid`) on each sample. Paths stay absolute, as pprof tools expect.
  */
+const HEAP_SAMPLE_TYPES = { allocated: 'alloc_space', inuse: 'inuse_space', unknown: 'space' } as const;
+
 export function toPprof(profile: Profile): Uint8Array {
   checkStacksWritten(profile, 'pprof');
   const strings = new StringTable();
@@ -19,7 +21,8 @@ export function toPprof(profile: Profile): Uint8Array {
   const timeUnit = profile.unit === 'microseconds';
   const sampleType =
     profile.unit === 'bytes'
-      ? [{ type: strings.dedup('space'), unit: strings.dedup('bytes') }]
+      ? // Go's names (go tool pprof -sample_index=inuse_space) when the profile says which bytes it holds.
+        [{ type: strings.dedup(HEAP_SAMPLE_TYPES[profile.meta.heap ?? 'unknown']), unit: strings.dedup('bytes') }]
       : [
           { type: strings.dedup('samples'), unit: strings.dedup('count') },
           { type: strings.dedup('cpu'), unit: strings.dedup('nanoseconds') },

@@ -20,7 +20,18 @@ function unwrap(json: unknown): unknown {
   return isObject(json) && isObject(json.profile) && !('head' in json) ? json.profile : json;
 }
 
-export function importHeapprofile(json: unknown): Profile {
+export interface HeapprofileOptions {
+  /** What the bytes are, when the caller knows (a file does not say). */
+  heap?: 'allocated' | 'inuse';
+  /**
+   * Frames of the profiler's own work (tsprof in the profiled process): such a node and everything under it
+   * are left out, so that neither its frames nor its bytes show up among the program's.
+   */
+  isOwnFrame?: (callFrame: { functionName: string; url: string }) => boolean;
+  source?: string;
+}
+
+export function importHeapprofile(json: unknown, options: HeapprofileOptions = {}): Profile {
   const profile = expectObject(unwrap(json), 'the profile');
   const builder = new ProfileBuilder('bytes');
   const head = expectObject(profile.head, '"head"');
@@ -41,14 +52,16 @@ export function importHeapprofile(json: unknown): Profile {
   while (pending.length > 0) {
     const [node, caller] = pending.pop()!;
     const what = `node ${nodes++}`;
-    const stack = builder.childStack(caller, builder.internFrame(readFrame(node, what)));
+    const frame = readFrame(node, what);
+    if (options.isOwnFrame?.({ functionName: frame.name, url: frame.file ?? '' })) continue;
+    const stack = builder.childStack(caller, builder.internFrame(frame));
     const selfSize = node.selfSize === undefined ? 0 : expectFinite(node.selfSize, `${what} "selfSize"`);
     if (selfSize < 0) throw new ProfileFormatError(`${what} "selfSize" must not be negative`);
     if (selfSize > 0) builder.addSample(stack, selfSize);
     enqueueChildren(node, stack, what);
   }
   if (profile.samples !== undefined) expectArray(profile.samples, '"samples"');
-  return builder.build({ source: 'heapprofile' });
+  return builder.build({ source: options.source ?? 'heapprofile', ...(options.heap ? { heap: options.heap } : {}) });
 }
 
 function readFrame(node: JsonObject, what: string): Frame {

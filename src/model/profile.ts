@@ -42,6 +42,8 @@ export interface ProfileMeta {
   readonly pid?: number;
   /** Which format (and tool) the profile came from, e.g. `cpuprofile`. */
   readonly source?: string;
+  /** A memory profile's bytes: allocated over the profile's time, or in use when it was taken (when known). */
+  readonly heap?: 'allocated' | 'inuse';
 }
 
 export interface StackTable {

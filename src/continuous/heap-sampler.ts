@@ -1,0 +1,73 @@
+import { Session } from 'node:inspector/promises';
+import { importHeapprofile } from '../import/v8-heapprofile.js';
+import { isTsprofCode } from '../model/own-code.js';
+import type { Profile } from '../model/profile.js';
+
+/**
+ * V8's sampling heap profiler, kept running in the thread it was started in, for Go's `/debug/pprof/heap`:
+ * a snapshot is what the sampled allocations still in use add up to, since sampling started (Go's heap profile
+ * is in use since the program started, as it samples always). Each sampled object stands for about
+ * `intervalBytes` of allocation. V8 runs one sampling heap profiler per thread: while this one runs, another
+ * (DevTools' allocation sampling) would take it over.
+ */
+
+/** Node's and pprof-nodejs's default: one sample per 512 KiB allocated, on average. */
+export const DEFAULT_HEAP_INTERVAL_BYTES = 512 * 1024;
+
+export interface HeapSampler {
+  /** The bytes in use now, by the stack that allocated them; `gc` collects garbage first (Go's `?gc=1`). */
+  snapshot(options?: { gc?: boolean }): Promise<Profile>;
+  stop(): Promise<void>;
+}
+
+/** The thread's one sampler, shared by every handler that asks for it, stopped when the last lets it go. */
+let shared: { sampler: Promise<HeapSampler>; users: number } | undefined;
+
+/**
+ * The thread's heap sampler, started by the first caller (whose interval it keeps); `release` lets it go.
+ * V8 has one sampling heap profiler per thread, so two pprof handlers in one process share it.
+ */
+export function acquireHeapSampler(intervalBytes = DEFAULT_HEAP_INTERVAL_BYTES): { sampler: Promise<HeapSampler>; release(): Promise<void> } {
+  if (!shared) shared = { sampler: startHeapSampler(intervalBytes), users: 0 };
+  const mine = shared;
+  mine.users++;
+  mine.sampler.catch(() => undefined); // a sampler that failed to start fails the requests that need it
+  let released = false;
+  return {
+    sampler: mine.sampler,
+    release: async () => {
+      if (released) return;
+      released = true;
+      if (--mine.users > 0) return;
+      if (shared === mine) shared = undefined;
+      const sampler = await mine.sampler.catch(() => undefined);
+      await sampler?.stop().catch(() => undefined);
+    },
+  };
+}
+
+async function startHeapSampler(intervalBytes: number): Promise<HeapSampler> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', { samplingInterval: intervalBytes });
+  let stopped = false;
+  return {
+    snapshot: async (options = {}) => {
+      if (stopped) throw new Error('the heap sampler is stopped');
+      if (options.gc) await session.post('HeapProfiler.collectGarbage');
+      const { profile } = (await session.post('HeapProfiler.getSamplingProfile')) as { profile: unknown };
+      // What tsprof itself allocated (answering this request, say) is not the program's.
+      return importHeapprofile(profile, { heap: 'inuse', isOwnFrame: (frame) => isTsprofCode(frame.url), source: 'tsprof (in process)' });
+    },
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      try {
+        await session.post('HeapProfiler.stopSampling');
+      } finally {
+        session.disconnect();
+      }
+    },
+  };
+}
