@@ -73,7 +73,7 @@ function reply(response: ServerResponse, status: number, message: string): void 
 }
 
 /** The answer in the format asked: gzipped pprof (default) or folded text. */
-function send(response: ServerResponse, profile: Profile, format: string): void {
+function send(response: ServerResponse, profile: Profile, format: 'pprof' | 'folded'): void {
   if (format === 'folded') {
     response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(toFolded(profile, { cwd: process.cwd() }));
   } else {
@@ -81,12 +81,27 @@ function send(response: ServerResponse, profile: Profile, format: string): void 
   }
 }
 
-async function serveHeap(request: IncomingMessage, response: ServerResponse, query: URLSearchParams, options: PprofHandlerOptions, heap: Promise<HeapSampler>) {
-  if (request.method !== 'GET') return reply(response, 405, 'only GET');
-  if (options.token !== undefined && !authorized(request.headers.authorization, options.token)) return reply(response, 401, 'missing or wrong bearer token');
-  if (query.has('seconds')) return reply(response, 400, 'the heap profile is what is in use now; seconds is for /debug/pprof/profile');
+/** Answers a request no endpoint serves (not GET, no or a wrong token); true when it did. */
+function refused(request: IncomingMessage, response: ServerResponse, options: PprofHandlerOptions): boolean {
+  if (request.method !== 'GET') reply(response, 405, 'only GET');
+  else if (options.token !== undefined && !authorized(request.headers.authorization, options.token)) reply(response, 401, 'missing or wrong bearer token');
+  else return false;
+  return true;
+}
+
+/** The answer's format from `format=` (pprof by default); undefined, answered with 400, for any other. */
+function formatAsked(response: ServerResponse, query: URLSearchParams): 'pprof' | 'folded' | undefined {
   const format = query.get('format') ?? 'pprof';
-  if (format !== 'pprof' && format !== 'folded') return reply(response, 400, 'format must be pprof or folded');
+  if (format === 'pprof' || format === 'folded') return format;
+  reply(response, 400, 'format must be pprof or folded');
+  return undefined;
+}
+
+async function serveHeap(request: IncomingMessage, response: ServerResponse, query: URLSearchParams, options: PprofHandlerOptions, heap: Promise<HeapSampler>) {
+  if (refused(request, response, options)) return;
+  if (query.has('seconds')) return reply(response, 400, 'the heap profile is what is in use now; seconds is for /debug/pprof/profile');
+  const format = formatAsked(response, query);
+  if (!format) return;
   try {
     const raw = await (await heap).snapshot({ gc: query.get('gc') === '1' });
     if (response.destroyed) return;
@@ -97,15 +112,14 @@ async function serveHeap(request: IncomingMessage, response: ServerResponse, que
 }
 
 async function serveProfile(request: IncomingMessage, response: ServerResponse, query: URLSearchParams, options: PprofHandlerOptions): Promise<void> {
-  if (request.method !== 'GET') return reply(response, 405, 'only GET');
-  if (options.token !== undefined && !authorized(request.headers.authorization, options.token)) return reply(response, 401, 'missing or wrong bearer token');
+  if (refused(request, response, options)) return;
   const secondsText = query.get('seconds');
   const seconds = secondsText === null ? 30 : Number(secondsText);
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_SECONDS) {
     return reply(response, 400, `seconds must be a number above 0 and at most ${MAX_SECONDS}`);
   }
-  const format = query.get('format') ?? 'pprof';
-  if (format !== 'pprof' && format !== 'folded') return reply(response, 400, 'format must be pprof or folded');
+  const format = formatAsked(response, query);
+  if (!format) return;
 
   // A client that goes away ends the profile early; nothing is sent then.
   const abort = new AbortController();
