@@ -82,6 +82,34 @@ describe('pprof', () => {
   });
 });
 
+describe("Go's heap profiles", () => {
+  it('are read by their default sample type (inuse_space), in bytes, and written back with that name', () => {
+    // As Go writes /debug/pprof/heap: four sample types, the default one named. leaks holds most of what is
+    // in use; churns allocated the most, but little of it is still in use.
+    const strings = new StringTable();
+    const type = (name: string, unit: string) => new ValueType({ type: strings.dedup(name), unit: strings.dedup(unit) });
+    const profile = new PprofProfile({
+      sampleType: [type('alloc_objects', 'count'), type('alloc_space', 'bytes'), type('inuse_objects', 'count'), type('inuse_space', 'bytes')],
+      defaultSampleType: strings.dedup('inuse_space'),
+      function: [new PprofFunction({ id: 1, name: strings.dedup('leaks') }), new PprofFunction({ id: 2, name: strings.dedup('churns') })],
+      location: [new Location({ id: 1, line: [new Line({ functionId: 1 })] }), new Location({ id: 2, line: [new Line({ functionId: 2 })] })],
+      sample: [new Sample({ locationId: [1], value: [100, 800_000, 90, 720_000] }), new Sample({ locationId: [2], value: [5000, 8_000_000, 10, 80_000] })],
+      stringTable: strings,
+    });
+    const file = join(dir, 'go-heap.pb.gz');
+    writeFileSync(file, gzipSync(profile.encode()));
+    const report = runCli(['report', file, '-n', '2']);
+    expect(report.status, report.stderr).toBe(0);
+    expect(report.stdout.split('\n')[1]).toMatch(/SELF BYTES/);
+    expect(report.stdout.split('\n')[2]).toMatch(/^\s*90\.0%\s+90\.0%\s+703\.1 KiB\s+703\.1 KiB\s+leaks$/);
+    // Written as pprof again, the bytes keep Go's name for them.
+    const again = join(dir, 'go-heap-again.pb.gz');
+    expect(runCli(['convert', file, '-o', again]).status).toBe(0);
+    const written = PprofProfile.decode(gunzipSync(readFileSync(again)));
+    expect(written.sampleType.map((t) => written.stringTable.strings[Number(t.type)])).toEqual(['inuse_space']);
+  });
+});
+
 describe('pprof values that make no sense are refused, in one line', () => {
   const dir = tempDir();
   const refused = (bytes: Uint8Array, name: string) => {

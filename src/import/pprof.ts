@@ -33,9 +33,20 @@ export function importPprof(pprof: PprofProfile): Profile {
   };
   const types = pprof.sampleType.map((type) => ({ type: text(type.type), unit: text(type.unit) }));
   const pick = (test: (t: { type: string; unit: string }) => boolean) => types.findIndex(test);
-  let index = pick((t) => t.type === 'samples' && t.unit === 'count');
+  // The profile's own default (Go's heap profiles name inuse_space, as `go tool pprof` shows them), else
+  // samples, else CPU time, else the first.
+  const preferred = Number(pprof.defaultSampleType) > 0 ? text(pprof.defaultSampleType) : '';
+  let index = preferred ? pick((t) => t.type === preferred) : -1;
   let unit: WeightUnit = 'samples';
   let scale = 1;
+  if (index !== -1) {
+    const chosen = types[index]!;
+    if (chosen.unit === 'bytes') unit = 'bytes';
+    else if (chosen.unit === 'nanoseconds') {
+      unit = 'microseconds';
+      scale = 1 / 1000;
+    }
+  } else index = pick((t) => t.type === 'samples' && t.unit === 'count');
   if (index === -1) {
     index = pick((t) => (t.type === 'cpu' || t.type === 'wall') && t.unit === 'nanoseconds');
     if (index !== -1) {
@@ -102,8 +113,12 @@ export function importPprof(pprof: PprofProfile): Profile {
   }
   const periodIsNanoseconds = pprof.periodType && text(pprof.periodType.unit) === 'nanoseconds';
   const period = Number(pprof.period);
+  // Go's names say which bytes a heap profile holds: inuse_space, alloc_space.
+  const heapType = unit === 'bytes' ? types[index]!.type : '';
+  const heap = heapType.startsWith('inuse') ? 'inuse' : heapType.startsWith('alloc') ? 'allocated' : undefined;
   return builder.build({
     source: 'pprof',
+    ...(heap ? { heap } : {}),
     ...(periodIsNanoseconds && period > 0 ? { intervalUs: period / 1000 } : {}),
     ...(Number(pprof.timeNanos) > 0 ? { startTime: Number(BigInt(pprof.timeNanos) / 1_000_000n) } : {}),
     ...(Number(pprof.durationNanos) > 0 ? { durationUs: Number(pprof.durationNanos) / 1000 } : {}),
