@@ -70,14 +70,21 @@ describe('V8 heap profiles (.heapprofile): bytes, in and out', () => {
     expect(Math.abs(top.get('allocateLess')! - 30)).toBeLessThan(5);
   });
 
-  it('a CPU profile is not written as a heap profile: one line, exit 2, nothing written', () => {
+  it('a CPU profile is not written as a .heapprofile, nor a memory profile as a .cpuprofile: one line, exit 2, nothing written', () => {
     const out = join(dir, 'cpu.heapprofile');
     const result = runCli(['convert', fixture('profiles', 'hot-function.cpuprofile'), '-o', out]);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(
-      /^tsprof: error: \S*cpu\.heapprofile: a \.heapprofile holds bytes allocated; this profile counts samples; write it as one of html, /,
+    expect(result.stderr).toBe(
+      `tsprof: error: ${out}: V8 .heapprofile (sampled allocations, bytes) cannot hold this profile's CPU samples; write it as one of html, ` +
+        'folded, speedscope, cpuprofile, pprof\n',
     );
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(() => readFileSync(out)).toThrow();
+    const back = join(dir, 'heap.cpuprofile');
+    const reverse = runCli(['convert', heapprofile, '-o', back]);
+    expect(reverse.status).toBe(2);
+    expect(reverse.stderr).toBe(
+      `tsprof: error: ${back}: V8 .cpuprofile cannot hold this profile's bytes; write it as one of html, folded, speedscope, heapprofile, pprof\n`,
+    );
+    expect(() => readFileSync(back)).toThrow();
   });
 });

@@ -1,6 +1,6 @@
 import { toCpuprofile } from '../export/cpuprofile.js';
 import { toFolded } from '../export/folded.js';
-import { NotBytesError, toHeapprofile } from '../export/heapprofile.js';
+import { toHeapprofile } from '../export/heapprofile.js';
 import { toHtml } from '../export/html.js';
 import { toPprof } from '../export/pprof.js';
 import { loadPageAssets } from '../export/html-assets.js';
@@ -8,7 +8,7 @@ import { toSpeedscope } from '../export/speedscope.js';
 import { OutputTooLargeError } from '../export/output-size.js';
 import { UserError } from './errors.js';
 import type { Profile } from '../model/profile.js';
-import { CPU_OUTPUT_FORMATS, type OutputFormat } from '../model/formats.js';
+import { FORMATS, formatHolds, outputFormatsFor, type OutputFormat } from '../model/formats.js';
 
 export interface RenderContext {
   cwd: string;
@@ -20,12 +20,16 @@ export interface RenderContext {
 
 /** The profile in `format`; an output too large to write is the user's error (another format will do). */
 export function renderProfile(profile: Profile, format: OutputFormat, context: RenderContext): string | Uint8Array {
+  // A memory profile is no .cpuprofile, and CPU samples are no .heapprofile.
+  if (!formatHolds(format, profile.unit)) {
+    throw new UserError(
+      `${context.outputName ?? 'output'}: ${FORMATS[format].description} cannot hold this profile's ${UNIT_WORDS[profile.unit]}; ` +
+        `write it as one of ${outputFormatsFor(profile.unit).join(', ')}`,
+    );
+  }
   try {
     return render(profile, format, context);
   } catch (error) {
-    if (error instanceof NotBytesError) {
-      throw new UserError(`${context.outputName ?? 'output'}: ${error.message}; write it as one of ${CPU_OUTPUT_FORMATS.join(', ')}`);
-    }
     if (error instanceof OutputTooLargeError) throw new UserError(context.outputName ? `${context.outputName}: ${error.message}` : error.message);
     throw error;
   }
@@ -34,6 +38,8 @@ export function renderProfile(profile: Profile, format: OutputFormat, context: R
 function render(profile: Profile, format: OutputFormat, context: RenderContext): string | Uint8Array {
   return WRITERS[format](profile, context);
 }
+
+const UNIT_WORDS = { samples: 'CPU samples', microseconds: 'CPU time', bytes: 'bytes' } as const;
 
 /** The writer of each format tsprof writes (the formats themselves: model/formats.ts). */
 const WRITERS: Record<OutputFormat, (profile: Profile, context: RenderContext) => string | Uint8Array> = {

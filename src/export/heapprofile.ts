@@ -15,10 +15,8 @@ interface HeapNode {
   children: HeapNode[];
 }
 
-export class NotBytesError extends Error {}
-
 export function toHeapprofile(profile: Profile): string {
-  if (profile.unit !== 'bytes') throw new NotBytesError(`a .heapprofile holds bytes allocated; this profile counts ${profile.unit}`);
+  if (profile.unit !== 'bytes') throw new Error(`a .heapprofile holds bytes; this profile counts ${profile.unit}`);
   let nextId = 1;
   const scriptIds = new Map<string, string>();
   const node = (name: string, url = '', line?: number, col?: number): HeapNode => {

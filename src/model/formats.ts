@@ -9,6 +9,8 @@
  * does not compile. Adding a format: its line here, its importer or writer, and its entry in those tables.
  */
 
+import type { WeightUnit } from './profile.js';
+
 interface FormatFacts {
   /** What the format is, for messages and help. */
   description: string;
@@ -20,8 +22,8 @@ interface FormatFacts {
   written: string;
   reads: boolean;
   writes: boolean;
-  /** Holds memory profiles only (bytes allocated): CPU profiles are not written in it. */
-  bytesOnly?: boolean;
+  /** What its weights can be, when not anything: a .cpuprofile holds CPU samples, a .heapprofile bytes. */
+  holds?: readonly WeightUnit[];
 }
 
 export const FORMATS = {
@@ -35,14 +37,21 @@ export const FORMATS = {
     reads: true,
     writes: true,
   },
-  cpuprofile: { description: 'V8 .cpuprofile', endings: ['.cpuprofile'], written: '.cpuprofile', reads: true, writes: true },
+  cpuprofile: {
+    description: 'V8 .cpuprofile',
+    endings: ['.cpuprofile'],
+    written: '.cpuprofile',
+    reads: true,
+    writes: true,
+    holds: ['samples', 'microseconds'],
+  },
   heapprofile: {
     description: 'V8 .heapprofile (sampled allocations, bytes)',
     endings: ['.heapprofile'],
     written: '.heapprofile',
     reads: true,
     writes: true,
-    bytesOnly: true,
+    holds: ['bytes'],
   },
   pprof: { description: 'pprof (profile.proto)', endings: ['.pb.gz', '.pb', '.pprof'], written: '.pb.gz', reads: true, writes: true },
 } as const satisfies Record<string, FormatFacts>;
@@ -56,8 +65,18 @@ export type InputFormat = { [F in FormatName]: (typeof FORMATS)[F]['reads'] exte
 const names = Object.keys(FORMATS) as FormatName[];
 export const OUTPUT_FORMATS = names.filter((name) => FORMATS[name].writes) as OutputFormat[];
 export const INPUT_FORMATS = names.filter((name) => FORMATS[name].reads) as InputFormat[];
-/** Formats a CPU profile can be written in (all but the memory-only ones). */
-export const CPU_OUTPUT_FORMATS = OUTPUT_FORMATS.filter((name) => !('bytesOnly' in FORMATS[name]));
+/** The formats a profile whose weights are `unit` can be written in. */
+export function outputFormatsFor(unit: WeightUnit): OutputFormat[] {
+  return OUTPUT_FORMATS.filter((name) => formatHolds(name, unit));
+}
+
+export function formatHolds(format: FormatName, unit: WeightUnit): boolean {
+  const facts: FormatFacts = FORMATS[format];
+  return facts.holds === undefined || facts.holds.includes(unit);
+}
+
+/** Formats a CPU recording can be written in. */
+export const CPU_OUTPUT_FORMATS = outputFormatsFor('samples');
 
 /** The format a file name names, among those read (`input`) or written (`output`); the longest ending wins. */
 export function formatOfName(fileName: string, direction: 'input' | 'output'): FormatName | undefined {
