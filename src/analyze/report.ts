@@ -1,5 +1,6 @@
 import type { Frame, Profile } from '../model/profile.js';
 import { totalWeight } from '../model/profile.js';
+import { outermostCalls } from '../model/stack-tree.js';
 
 /** One function's share of the profile. A recursive function's total counts each sample once. */
 export interface FunctionStats {
@@ -35,7 +36,8 @@ export function functionTable(profile: Profile, options: FunctionTableOptions = 
   for (let s = length - 1; s >= 0; s--) if (prefix[s] !== -1) subtree[prefix[s]!]! += subtree[s]!;
   // A function's total is the subtree weight of its outermost calls: those with no call of it above them
   // (a recursive function counts each sample once).
-  for (const s of outermostCalls(profile)) total[frame[s]!]! += subtree[s]!;
+  const outermost = outermostCalls(prefix, frame, profile.frames.length);
+  for (let s = 0; s < length; s++) if (outermost[s]) total[frame[s]!]! += subtree[s]!;
 
   const all = totalWeight(profile);
   const percent = (value: number) => (all > 0 ? (100 * value) / all : 0);
@@ -47,29 +49,4 @@ export function functionTable(profile: Profile, options: FunctionTableOptions = 
   });
   rows.sort((a, b) => b[by] - a[by] || (by === 'self' ? b.total - a.total : b.self - a.self) || a.frame.name.localeCompare(b.frame.name));
   return options.top !== undefined ? rows.slice(0, options.top) : rows;
-}
-
-/** The stacks whose frame does not occur among their callers, by one depth-first walk of the stack tree. */
-function outermostCalls(profile: Profile): number[] {
-  const { prefix, frame, length } = profile.stacks;
-  const children: number[][] = Array.from({ length }, () => []);
-  const roots: number[] = [];
-  for (let s = 0; s < length; s++) (prefix[s] === -1 ? roots : children[prefix[s]!]!).push(s);
-  const onPath = new Uint32Array(profile.frames.length); // how often each frame occurs on the current path
-  const outermost: number[] = [];
-  // Entries >= 0 enter a stack; ~s leaves it.
-  const pending: number[] = [...roots];
-  while (pending.length > 0) {
-    const entry = pending.pop()!;
-    if (entry < 0) {
-      onPath[frame[~entry]!]!--;
-      continue;
-    }
-    const f = frame[entry]!;
-    if (onPath[f] === 0) outermost.push(entry);
-    onPath[f]!++;
-    pending.push(~entry);
-    for (const child of children[entry]!) pending.push(child); // no spread: a stack can have 100,000 callees
-  }
-  return outermost;
 }

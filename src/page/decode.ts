@@ -5,6 +5,7 @@
  */
 import type { PageData, PageFrameKind, PageProfile } from '../export/page-data.js';
 import { decodeVarints, undoDeltas } from '../export/page-encoding.js';
+import { outermostCalls, stackChildren } from '../model/stack-tree.js';
 
 export interface DecodedProfile {
   functionName: string[];
@@ -43,13 +44,8 @@ export function decodeProfile(data: PageData, profile: PageProfile, fromBase64: 
   for (let s = 0; s < stackCount; s++) prefix[s] = back[s] === 0 ? -1 : s - back[s]!;
   const stackFunction = Uint32Array.from(decodeVarints(fromBase64(profile.stacks.function), stackCount));
 
-  // Children by counting sort over the callers (roots under the extra slot `stackCount`).
-  const childStart = new Uint32Array(stackCount + 2);
-  for (let s = 0; s < stackCount; s++) childStart[(prefix[s] === -1 ? stackCount : prefix[s]!) + 1]!++;
-  for (let s = 1; s < childStart.length; s++) childStart[s]! += childStart[s - 1]!;
-  const childList = new Uint32Array(stackCount);
-  const filled = childStart.slice(0, stackCount + 1);
-  for (let s = 0; s < stackCount; s++) childList[filled[prefix[s] === -1 ? stackCount : prefix[s]!]!++] = s;
+  const tree = stackChildren(prefix);
+  const { childStart, children: childList } = tree;
 
   const stackThread = new Uint32Array(stackCount);
   const threadOfRoot = new Map(profile.threads.map((thread, index) => [thread.root, index]));
@@ -66,7 +62,7 @@ export function decodeProfile(data: PageData, profile: PageProfile, fromBase64: 
     stackFunction,
     childStart,
     childList,
-    outermost: outermostCalls(stackCount, stackFunction, functionName.length, childStart, childList),
+    outermost: outermostCalls(prefix, stackFunction, functionName.length, tree),
     stackThread,
     sampleCount: count,
     sampleStack: Uint32Array.from(decodeVarints(fromBase64(profile.samples.stack), count)),
@@ -76,28 +72,6 @@ export function decodeProfile(data: PageData, profile: PageProfile, fromBase64: 
     isGc: engineFunctions(functionName, profile.functions.kind, '(garbage collector)'),
     isIdle: engineFunctions(functionName, profile.functions.kind, '(idle)'),
   };
-}
-
-/** Marks the stacks whose function does not occur among their callers, by one depth-first walk. */
-function outermostCalls(stackCount: number, stackFunction: Uint32Array, functionCount: number, childStart: Uint32Array, childList: Uint32Array): Uint8Array {
-  const outermost = new Uint8Array(stackCount);
-  const onPath = new Uint32Array(functionCount);
-  // Entries >= 0 enter a stack; ~s leaves it.
-  const pending: number[] = [];
-  for (let i = childStart[stackCount]!; i < childStart[stackCount + 1]!; i++) pending.push(childList[i]!);
-  while (pending.length > 0) {
-    const entry = pending.pop()!;
-    if (entry < 0) {
-      onPath[stackFunction[~entry]!]!--;
-      continue;
-    }
-    const fn = stackFunction[entry]!;
-    if (onPath[fn] === 0) outermost[entry] = 1;
-    onPath[fn]!++;
-    pending.push(~entry);
-    for (let i = childStart[entry]!; i < childStart[entry + 1]!; i++) pending.push(childList[i]!);
-  }
-  return outermost;
 }
 
 function engineFunctions(names: string[], kinds: PageFrameKind[], name: string): Uint8Array {
