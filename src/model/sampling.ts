@@ -19,6 +19,9 @@ export function samplingIntervalUs(rateHz: number): number {
 
 /**
  * How often a recorded thread hands over what it sampled (a chunk): the most of a thread's profile lost when
- * it is killed without warning, and how often the live status counts.
+ * it is killed without warning (the preload cuts its first chunks sooner, in a thread's first 2 s).
  */
 export const FLUSH_MS = 2000;
+
+/** The chunk interval of `top`'s agents: its view is at most about a second behind. */
+export const LIVE_FLUSH_MS = 1000;

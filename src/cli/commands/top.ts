@@ -10,7 +10,7 @@ import { UserError } from '../errors.js';
 import { renderTop } from '../top-view.js';
 import type { Reporter } from '../recording-output.js';
 import { exitStatus, sessionDirOrUserError, startCommand } from '../running-command.js';
-import { samplingIntervalUs } from '../../model/sampling.js';
+import { LIVE_FLUSH_MS, samplingIntervalUs } from '../../model/sampling.js';
 
 export interface TopOptions {
   pid?: number;
@@ -22,8 +22,6 @@ export interface TopOptions {
   window: number;
 }
 
-/** Chunks come this often, so the view is at most about a second behind. */
-const FLUSH_MS = 1000;
 const REFRESH_MS = 1000;
 
 /** Where top's samples come from: an attached process, or a command tsprof starts with its agent. */
@@ -98,7 +96,7 @@ async function attachSource(pid: number, intervalUs: number, window: LiveWindow,
   const endedPromise = new Promise<number>((resolve) => (markEnded = resolve));
   const sampler = new RemoteSampler(attached, {
     intervalUs,
-    flushMs: FLUSH_MS,
+    flushMs: LIVE_FLUSH_MS,
     onChunk: (chunk) => window.add(String(chunk.threadId), chunk.profile),
     onProblem: reporter.warn,
     onExit: () => markEnded(0),
@@ -123,7 +121,7 @@ async function attachSource(pid: number, intervalUs: number, window: LiveWindow,
 
 async function spawnSource(command: string[], intervalUs: number, window: LiveWindow, interactive: boolean): Promise<SampleSource> {
   const sessionDir = sessionDirOrUserError();
-  const env = agentEnvironment(process.env, { sessionDir, intervalUs, flushMs: FLUSH_MS, sampler: 'inspector' });
+  const env = agentEnvironment(process.env, { sessionDir, intervalUs, flushMs: LIVE_FLUSH_MS, sampler: 'inspector' });
   let target: RunningTarget;
   try {
     target = await startCommand(command, env, { stdoutToStderr: false, noStdin: interactive });
