@@ -2,23 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.js';
+import { reportSelfShares, runCli } from './helpers/cli.js';
 import { goAvailable, pprofTop } from './helpers/go.js';
 import { fixture, tempDir } from './helpers/paths.js';
 
 const dir = tempDir();
-
-/** `tsprof report`'s self share per function. */
-function selfShares(input: string): Map<string, number> {
-  const result = runCli(['report', input, '-n', '50']);
-  expect(result.status, result.stderr).toBe(0);
-  const shares = new Map<string, number>();
-  for (const line of result.stdout.split('\n').slice(2)) {
-    const match = /^\s*([\d.]+)%\s+[\d.]+%\s+\S+ \S+\s+\S+ \S+\s+(\S+)/.exec(line);
-    if (match) shares.set(match[2]!, Number(match[1]));
-  }
-  return shares;
-}
 
 describe('V8 heap profiles (.heapprofile): bytes, in and out', () => {
   // Node's own sampling heap profile of a program that keeps 70% of its bytes from one function, 30% from
@@ -42,7 +30,7 @@ describe('V8 heap profiles (.heapprofile): bytes, in and out', () => {
     const markdown = runCli(['report', heapprofile, '-f', 'markdown', '-n', '3']);
     expect(markdown.stdout).toMatch(/\*\*Hottest function: allocateMost\*\*, [\d.]+% of the bytes allocated in its own code/);
     expect(markdown.stdout).toMatch(/\| self \| total \| self bytes \| function \| location \|\n.*\n\| [\d.]+% \| [\d.]+% \| [\d.]+ MiB \| allocateMost \|/);
-    const shares = selfShares(heapprofile);
+    const shares = reportSelfShares(heapprofile);
     expect(Math.abs(shares.get('allocateMost')! - 70)).toBeLessThan(5);
     expect(Math.abs(shares.get('allocateLess')! - 30)).toBeLessThan(5);
   });
@@ -59,7 +47,7 @@ describe('V8 heap profiles (.heapprofile): bytes, in and out', () => {
     expect(written.head.children.length).toBeGreaterThan(0);
     expect(written.samples.length).toBeGreaterThan(0);
     for (const sample of written.samples) expect(Object.keys(sample).sort()).toEqual(['nodeId', 'ordinal', 'size']);
-    expect(selfShares(again)).toEqual(selfShares(heapprofile));
+    expect(reportSelfShares(again)).toEqual(reportSelfShares(heapprofile));
   });
 
   it.skipIf(!goAvailable())('go tool pprof reads its pprof in bytes with the same split', () => {

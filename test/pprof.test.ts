@@ -4,23 +4,11 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { Function as PprofFunction, Line, Location, Profile as PprofProfile, Sample, StringTable, ValueType } from 'pprof-format';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.js';
+import { reportSelfShares, runCli } from './helpers/cli.js';
 import { goAvailable, pprofTop } from './helpers/go.js';
 import { binPath, fixture, tempDir } from './helpers/paths.js';
 
 const dir = tempDir();
-
-/** `tsprof report`'s rows: function -> self percent, hottest first. */
-function reportTop(input: string): Map<string, number> {
-  const result = runCli(['report', input, '-n', '10']);
-  expect(result.status, result.stderr).toBe(0);
-  const rows = new Map<string, number>();
-  for (const line of result.stdout.split('\n').slice(2)) {
-    const match = /^\s*([\d.]+)%\s+[\d.]+%\s+\d+\s+\d+\s+(\S+)/.exec(line);
-    if (match && !rows.has(match[2]!)) rows.set(match[2]!, Number(match[1]));
-  }
-  return rows;
-}
 
 /** Folded lines as a sorted list, for comparing two conversions of one profile. */
 function folded(input: string): string[] {
@@ -38,7 +26,7 @@ describe('pprof', () => {
   });
 
   it('reads a pprof file written by Go, and diff accepts pprof on both sides', () => {
-    const top = [...reportTop(fixture('profiles', 'go-cpu.pb.gz'))];
+    const top = [...reportSelfShares(fixture('profiles', 'go-cpu.pb.gz'))];
     expect(top[0]).toEqual(['math.sin', 71.8]);
     expect(top[1]).toEqual(['main.hotGo', 20.1]);
     const same = runCli(['diff', fixture('profiles', 'go-cpu.pb.gz'), fixture('profiles', 'go-cpu.pb.gz'), '-f', 'json']);
@@ -60,7 +48,7 @@ describe('pprof', () => {
     it("go tool pprof -top shows tsprof's output with the same hottest functions and shares as tsprof report", () => {
       const out = join(dir, 'report.pb.gz');
       expect(runCli(['convert', fixture('profiles', 'hot-function.cpuprofile'), '-o', out]).status).toBe(0);
-      const ours = [...reportTop(fixture('profiles', 'hot-function.cpuprofile'))].slice(0, 3);
+      const ours = [...reportSelfShares(fixture('profiles', 'hot-function.cpuprofile'))].slice(0, 3);
       const theirs = [...pprofTop(out)].slice(0, 3);
       expect(theirs.map(([name]) => name)).toEqual(ours.map(([name]) => name));
       theirs.forEach(([, percent], i) => expect(percent).toBeCloseTo(ours[i]![1], 0));
@@ -74,7 +62,7 @@ describe('pprof', () => {
     });
 
     it("agrees with go tool pprof on Go's own profile", () => {
-      const ours = [...reportTop(fixture('profiles', 'go-cpu.pb.gz'))].slice(0, 3);
+      const ours = [...reportSelfShares(fixture('profiles', 'go-cpu.pb.gz'))].slice(0, 3);
       const theirs = [...pprofTop(fixture('profiles', 'go-cpu.pb.gz'))].slice(0, 3);
       expect(ours.map(([name]) => name)).toEqual(theirs.map(([name]) => name));
       ours.forEach(([, percent], i) => expect(percent).toBeCloseTo(theirs[i]![1], 0));
