@@ -76,3 +76,95 @@ describe('V8 heap profiles (.heapprofile): bytes, in and out', () => {
     expect(() => readFileSync(back)).toThrow();
   });
 });
+
+describe('record --heap: the memory profile of the run, beside its CPU profile', () => {
+  const program = fixture('programs', 'leak-and-churn.js');
+  // At one sample per 32 KiB the 230 MB of the program are about 7,000 samples: shares within a point.
+  const record = (name: string, ...args: string[]) => {
+    const output = join(dir, name);
+    const result = runCli(['record', ...args, '--heap-interval', '32k', '-o', output, '--', process.execPath, program, 'worker']);
+    return { output, heapOutput: output.replace(/(\.pb\.gz|\.folded|\.html)$/, '.heap$1'), ...result };
+  };
+  let allocated: ReturnType<typeof record>;
+  let inuse: ReturnType<typeof record>;
+  beforeAll(() => {
+    allocated = record('allocated.pb.gz', '--heap');
+    inuse = record('inuse.pb.gz', '--heap', 'inuse');
+  });
+
+  it("leaves the program's output and exit status as they are, and says what it wrote", () => {
+    for (const run of [allocated, inuse]) {
+      expect(run.status, run.stderr).toBe(3);
+      expect(run.stdout).toBe('worker done\n');
+      expect(run.stderr).toContain('to stderr\n');
+      expect(run.stderr).toContain(`tsprof: wrote ${run.output}\n`);
+      expect(run.stderr).toContain(`tsprof: wrote ${run.heapOutput}\n`);
+    }
+    expect(allocated.stderr).toMatch(/tsprof: memory: [\d.]+ MiB allocated \(sampled: one sample per 32\.0 KiB allocated, on average\)/);
+    expect(inuse.stderr).toMatch(/tsprof: memory: [\d.]+ MiB still in use at the end \(sampled: one sample per 32\.0 KiB allocated, on average\)/);
+  });
+
+  it('allocated puts the churning function on top, in use the leaking one, as the worker thread allocated them', () => {
+    // churnFast allocates ten times what leakSlowly keeps: about 91% / 9% of what was allocated.
+    const allocatedShares = reportSelfShares(allocated.heapOutput);
+    expect([...allocatedShares.keys()][0]).toBe('churnFast');
+    expect(Math.abs(allocatedShares.get('churnFast')! - 91)).toBeLessThan(5);
+    const inuseShares = reportSelfShares(inuse.heapOutput);
+    expect([...inuseShares.keys()][0]).toBe('leakSlowly');
+    expect(inuseShares.get('leakSlowly')!).toBeGreaterThan(80);
+    expect(inuseShares.has('churnFast') ? inuseShares.get('churnFast')! : 0).toBeLessThan(5);
+    // Each thread of the run is a thread of the memory profile, as of the CPU one.
+    const folded = runCli(['convert', allocated.heapOutput, '-f', 'folded', '-o', '-']).stdout;
+    const churnLines = folded.split('\n').filter((line) => line.includes('churnFast'));
+    expect(churnLines.length).toBeGreaterThan(0);
+    for (const line of churnLines) expect(line).toMatch(/^worker \d+ \(node \d+\);/);
+    expect(folded).toMatch(/leak-and-churn\.js:\d+/); // the functions' file and line
+  });
+
+  it("none of tsprof's own frames or allocations are in it", () => {
+    for (const run of [allocated, inuse]) {
+      const folded = runCli(['convert', run.heapOutput, '-f', 'folded', '-o', '-']).stdout;
+      expect(folded).not.toMatch(/tsprof|preload|sampler-thread|thread-profiler/i);
+    }
+  });
+
+  it.skipIf(!goAvailable())('go tool pprof reads the bytes and the objects, under Go heap profile names', () => {
+    const space = pprofTop(allocated.heapOutput, 'alloc_space');
+    expect([...space.keys()][0]).toBe('churnFast');
+    const objects = pprofTop(allocated.heapOutput, 'alloc_objects');
+    expect([...objects.keys()][0]).toBe('churnFast');
+    // Both functions allocate the same arrays, so their objects split as their bytes do.
+    expect(Math.abs(objects.get('churnFast')! - space.get('churnFast')!)).toBeLessThan(5);
+    expect([...pprofTop(inuse.heapOutput, 'inuse_space').keys()][0]).toBe('leakSlowly');
+    expect([...pprofTop(inuse.heapOutput, 'inuse_objects').keys()][0]).toBe('leakSlowly');
+  });
+
+  it('the flamegraph page and every other output of the run follow the CPU output: x.html -> x.heap.html', () => {
+    const run = record('page.html', '--heap');
+    expect(run.status, run.stderr).toBe(3);
+    const page = readFileSync(run.heapOutput, 'utf8');
+    expect(page).toContain('<html');
+    expect(page).toContain('MiB in sampled allocations');
+    const cpu = record('cpu.cpuprofile', '--heap');
+    expect(cpu.stderr).toContain(`tsprof: wrote ${join(dir, 'cpu.heap.heapprofile')}\n`);
+    expect(reportSelfShares(join(dir, 'cpu.heap.heapprofile')).has('churnFast')).toBe(true);
+  });
+
+  it('refuses what it cannot do in one line, exit 2, before the command runs', () => {
+    const cases: [string[], string][] = [
+      [['--heap', '-o', '-'], '--heap writes the memory profile beside the CPU profile, in a file of its own: give -o a file name, not -'],
+      [['--heap-interval', '64k'], '--heap-interval: only with --heap'],
+      [['--heap', 'leaks'], "option '--heap [which]' argument 'leaks' is invalid. Allowed choices are allocated, inuse."],
+      [
+        ['--heap', '--heap-interval', '2g'],
+        "option '--heap-interval <bytes>' argument '2g' is invalid. expected a number of bytes from 1 to 1g, e.g. 65536, 64k or 1m",
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const result = runCli(['record', ...args, '--', process.execPath, '-e', 'console.log("ran")']);
+      expect(result.status).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.split('\n')[0]).toContain(message);
+    }
+  });
+});

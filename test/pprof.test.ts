@@ -90,11 +90,18 @@ describe("Go's heap profiles", () => {
     expect(report.status, report.stderr).toBe(0);
     expect(report.stdout.split('\n')[1]).toMatch(/SELF BYTES/);
     expect(report.stdout.split('\n')[2]).toMatch(/^\s*90\.0%\s+90\.0%\s+703\.1 KiB\s+703\.1 KiB\s+leaks$/);
-    // Written as pprof again, the bytes keep Go's name for them.
+    // Written as pprof again, the bytes and their objects keep Go's names, and bytes stay the default.
     const again = join(dir, 'go-heap-again.pb.gz');
     expect(runCli(['convert', file, '-o', again]).status).toBe(0);
     const written = PprofProfile.decode(gunzipSync(readFileSync(again)));
-    expect(written.sampleType.map((t) => written.stringTable.strings[Number(t.type)])).toEqual(['inuse_space']);
+    const name = (index: number | bigint) => written.stringTable.strings[Number(index)];
+    expect(written.sampleType.map((t) => name(t.type))).toEqual(['inuse_objects', 'inuse_space']);
+    expect(name(written.defaultSampleType)).toBe('inuse_space');
+    const values = written.sample.map((sample) => sample.value.map(Number)).sort((a, b) => b[1]! - a[1]!);
+    expect(values).toEqual([
+      [90, 720_000],
+      [10, 80_000],
+    ]);
   });
 });
 

@@ -4,6 +4,8 @@ import type { TopOptions } from './commands/top.js';
 import { UserError } from './errors.js';
 import { parseOutputFormat } from './format-names.js';
 import { CPU_OUTPUT_FORMATS, FORMATS, formatOfName } from '../model/formats.js';
+import { DEFAULT_HEAP_INTERVAL_BYTES } from '../model/sampling.js';
+import type { HeapSettings } from '../preload/session-files.cjs';
 
 /**
  * The commands that run or attach to programs (record, top), configured as data: commander's options in,
@@ -12,21 +14,31 @@ import { CPU_OUTPUT_FORMATS, FORMATS, formatOfName } from '../model/formats.js';
  */
 
 /** What commander gives `record`: its options as a started command takes them, --pid, and -f's name. */
-export type RecordArguments = Omit<RecordOptions, 'format'> & { pid?: number; format?: string };
+export type RecordArguments = Omit<RecordOptions, 'format' | 'heap'> & {
+  pid?: number;
+  format?: string;
+  heap?: HeapSettings['kind'];
+  heapInterval?: number;
+};
 
 export type RecordConfig = { target: 'pid'; pid: number; options: RecordPidOptions } | { target: 'command'; command: string[]; options: RecordOptions };
 
 const BOTH_TARGETS = 'give either --pid or a command after --, not both';
 
 export function recordConfig(command: string[], args: RecordArguments): RecordConfig {
-  const { format: formatName, pid, ...rest } = args;
+  const { format: formatName, pid, heap: heapKind, heapInterval, ...rest } = args;
   const format = formatName !== undefined ? parseOutputFormat(formatName, CPU_OUTPUT_FORMATS) : undefined;
   // A CPU recording named for a memory-only format (x.heapprofile) is refused before anything runs.
   const named = args.output !== undefined && args.output !== '-' ? formatOfName(args.output, 'output') : undefined;
   if (!format && named && !CPU_OUTPUT_FORMATS.includes(named)) {
     throw new UserError(`${args.output}: a CPU recording is not written as ${FORMATS[named].description}; choose one of ${CPU_OUTPUT_FORMATS.join(', ')}`);
   }
-  if (pid === undefined) return { target: 'command', command, options: { ...rest, ...(format ? { format } : {}) } };
+  if (heapInterval !== undefined && heapKind === undefined) throw new UserError('--heap-interval: only with --heap');
+  if (heapKind !== undefined && args.output === '-') {
+    throw new UserError('--heap writes the memory profile beside the CPU profile, in a file of its own: give -o a file name, not -');
+  }
+  const heap = heapKind !== undefined ? { heap: { kind: heapKind, intervalBytes: heapInterval ?? DEFAULT_HEAP_INTERVAL_BYTES } } : {};
+  if (pid === undefined) return { target: 'command', command, options: { ...rest, ...heap, ...(format ? { format } : {}) } };
   if (command.length > 0) throw new UserError(BOTH_TARGETS);
   const spawnOnly = [
     rest.killAfter && '--kill-after',
@@ -34,6 +46,7 @@ export function recordConfig(command: string[], args: RecordArguments): RecordCo
     rest.processFilter !== undefined && '--process-filter',
     rest.sampler !== 'inspector' && '--sampler',
     rest.tmpDir !== undefined && '--tmp-dir',
+    heapKind !== undefined && '--heap',
   ].filter(Boolean);
   if (spawnOnly.length > 0) throw new UserError(`${spawnOnly.join(', ')}: only for a command that tsprof starts, not with --pid`);
   const { rate, output, duration, idle, open, sourceMaps } = rest;

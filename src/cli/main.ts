@@ -7,7 +7,7 @@ import { AttachError } from '../attach/attach-error.js';
 import { CPU_OUTPUT_FORMATS } from '../model/formats.js';
 import { DIFF_FORMAT_NAMES, OUTPUT_FORMATS, parseOutputFormat, REPORT_FORMAT_NAMES, type DiffFormatName, type ReportFormatName } from './format-names.js';
 import { colorsFor, visible } from './terminal.js';
-import { DEFAULT_RATE_HZ, MAX_RATE_HZ } from '../model/sampling.js';
+import { DEFAULT_RATE_HZ, MAX_HEAP_INTERVAL_BYTES, MAX_RATE_HZ } from '../model/sampling.js';
 import { formatCount } from '../model/format-count.js';
 
 /**
@@ -80,6 +80,14 @@ function samplingRate(value: string): number {
   return number;
 }
 
+/** A number of bytes, as `--heap-interval` takes it: `65536`, `64k`, `1m` (KiB and MiB). */
+function byteCount(value: string): number {
+  const match = /^(\d+)\s*(k|kb|kib|m|mb|mib)?$/i.exec(value.trim());
+  const bytes = match ? Number(match[1]) * (match[2] ? (match[2][0]!.toLowerCase() === 'k' ? 1024 : 1024 * 1024) : 1) : NaN;
+  if (!(bytes >= 1 && bytes <= MAX_HEAP_INTERVAL_BYTES)) throw new InvalidArgumentError(`expected a number of bytes from 1 to 1g, e.g. 65536, 64k or 1m`);
+  return bytes;
+}
+
 /** The options of every command that reads profile files (convert, report, diff). */
 function withProfileInputOptions(command: Command): Command {
   return command
@@ -137,6 +145,16 @@ Run tsprof <command> --help for a command's options.`,
     )
     .option('--no-source-maps', 'show compiled JavaScript frames as they ran, not mapped back to TypeScript (or other) sources')
     .option('--tmp-dir <dir>', "folder for tsprof's session files while recording (default: $TSPROF_TMPDIR, else the system's temp folder)")
+    .addOption(
+      new Option(
+        '--heap [which]',
+        'profile memory too, written beside the CPU profile (x.heap.html): every sampled allocation (allocated, the default: GC pressure) ' +
+          'or what is still in use at the end (inuse: leaks)',
+      )
+        .choices(['allocated', 'inuse'])
+        .preset('allocated'),
+    )
+    .option('--heap-interval <bytes>', 'with --heap: sample one allocation per this many bytes allocated, on average (default 512k)', byteCount)
     .addHelpText(
       'after',
       `
@@ -146,6 +164,7 @@ Examples:
   $ tsprof record -f folded -o - -- node app.js | flamegraph.pl > app.svg
   $ tsprof record --duration 30 -o server.html -- tsx src/server.ts
   $ tsprof record --pid 4242 --duration 30               # a running process, through its inspector
+  $ tsprof record --heap -- node app.js                  # also writes tsprof-app-<date>-<time>.heap.html
 
 The profile is written however the command ends (exit, exception, Ctrl-C, SIGTERM); tsprof exits with the
 command's own status, or 128 + the signal that ended it. The command's output is left as it is, except with

@@ -3,6 +3,10 @@ import type { ChalkInstance } from 'chalk';
 import type { OutputFormat } from '../model/formats.js';
 import { counted } from '../model/format-count.js';
 import type { MergeResult } from '../record/merge.js';
+import type { HeapMergeResult } from '../record/heap-merge.js';
+import { heapOutputName } from '../record/output-name.js';
+import { totalWeight, type Profile } from '../model/profile.js';
+import { formatBytes } from '../model/weights.js';
 
 /**
  * Writing what a recording sampled, for `record` and `record --pid`: the profile in its format, then the
@@ -37,19 +41,9 @@ export async function writeRecording(
     );
     return;
   }
-  const [{ writeOutput }, { applySourceMaps }, { ScriptMaps }, { renderProfile }, { describeProfile }] = await Promise.all([
-    import('./io.js'),
-    import('../sourcemaps/apply.js'),
-    import('../sourcemaps/script-maps.js'),
-    import('./output-formats.js'),
-    import('../model/profile-summary.js'),
-  ]);
-  const mapping = options.sourceMaps ? applySourceMaps(merged.profile, new ScriptMaps(merged.sourceMaps, true)) : undefined;
-  const profile = mapping?.profile ?? merged.profile;
-  const content = renderProfile(profile, format, { cwd: process.cwd(), title: profile.meta.command ?? 'tsprof record', outputName: target.path });
-  const output = writeOutput(target.path, content, target.alternatives ? { alternatives: target.alternatives } : {});
-
+  const { output, mapping } = await renderAndWrite(merged.profile, merged.sourceMaps, target, format, options.sourceMaps);
   // The figures every output shows (describeProfile): samples written and the rate they achieved.
+  const { describeProfile } = await import('../model/profile-summary.js');
   const { sampleCount, rateHz } = describeProfile(merged.profile);
   const seconds = (merged.profile.meta.durationUs ?? 0) / 1e6;
   const idleLeftOut = options.idle ? 0 : merged.sampleCount - sampleCount;
@@ -66,12 +60,59 @@ export async function writeRecording(
   }
   if (mapping && mapping.mapped + mapping.unmapped > 0) lines.push(describeSourceMapping(mapping));
   if (output !== '-') lines.push(`wrote ${colors.bold(output)}`);
+  if (merged.heap) lines.push(...(await writeHeapRecording(merged.heap, output, target, format, options.sourceMaps, reporter)));
   for (const line of lines) process.stderr.write(`${colors.cyan('tsprof:')} ${line}\n`);
 
   if (options.open && output !== '-') {
     const problem = await openInBrowser(resolve(output));
     if (problem) warn(`could not open ${output} (${problem}); open it in a browser yourself`);
   }
+}
+
+/** Applies the source maps (unless turned off), renders `profile` in `format` and writes it where `target` says. */
+async function renderAndWrite(
+  merged: Profile,
+  sourceMaps: ReadonlyMap<string, unknown>,
+  target: RecordingOutput,
+  format: OutputFormat,
+  mapSources: boolean,
+): Promise<{ output: string; mapping?: { mapped: number; unmapped: number } }> {
+  const [{ writeOutput }, { applySourceMaps }, { ScriptMaps }, { renderProfile }] = await Promise.all([
+    import('./io.js'),
+    import('../sourcemaps/apply.js'),
+    import('../sourcemaps/script-maps.js'),
+    import('./output-formats.js'),
+  ]);
+  const mapping = mapSources ? applySourceMaps(merged, new ScriptMaps(sourceMaps, true)) : undefined;
+  const profile = mapping?.profile ?? merged;
+  const content = renderProfile(profile, format, { cwd: process.cwd(), title: profile.meta.command ?? 'tsprof record', outputName: target.path });
+  const output = writeOutput(target.path, content, target.alternatives ? { alternatives: target.alternatives } : {});
+  return { output, ...(mapping ? { mapping } : {}) };
+}
+
+/**
+ * record --heap: the memory profile of the run, beside the CPU profile written to `cpuOutput`; the summary's
+ * lines about it.
+ */
+async function writeHeapRecording(
+  heap: HeapMergeResult,
+  cpuOutput: string,
+  cpuTarget: RecordingOutput,
+  cpuFormat: OutputFormat,
+  mapSources: boolean,
+  { colors, warn }: Reporter,
+): Promise<string[]> {
+  for (const problem of heap.problems) warn(problem);
+  const interval = formatBytes(heap.profile.meta.heapIntervalBytes ?? 0);
+  if (heap.profile.samples.length === 0) return [`memory: no allocation was sampled (one sample per ${interval} allocated, on average); nothing written`];
+  const { path, format } = heapOutputName(cpuOutput, cpuFormat);
+  const target: RecordingOutput = { path, ...(cpuTarget.alternatives ? { alternatives: (n: number) => heapOutputName(cpuOutput, cpuFormat, n).path } : {}) };
+  const { output } = await renderAndWrite(heap.profile, heap.sourceMaps, target, format, mapSources);
+  const what = heap.profile.meta.heap === 'inuse' ? 'still in use at the end' : 'allocated';
+  return [
+    `memory: ${formatBytes(totalWeight(heap.profile))} ${what} (sampled: one sample per ${interval} allocated, on average)`,
+    `wrote ${colors.bold(output)}`,
+  ];
 }
 
 /** `source maps: 12 frames mapped to their sources, 3 frames without source map`, for the summary. */

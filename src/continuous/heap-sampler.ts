@@ -2,6 +2,7 @@ import { Session } from 'node:inspector/promises';
 import { importHeapprofile } from '../import/v8-heapprofile.js';
 import { isTsprofCode } from '../model/own-code.js';
 import type { Profile } from '../model/profile.js';
+import { DEFAULT_HEAP_INTERVAL_BYTES } from '../model/sampling.js';
 
 /**
  * V8's sampling heap profiler, kept running in the thread it was started in, for Go's `/debug/pprof/heap`:
@@ -10,9 +11,6 @@ import type { Profile } from '../model/profile.js';
  * `intervalBytes` of allocation. V8 runs one sampling heap profiler per thread: while this one runs, another
  * (DevTools' allocation sampling) would take it over.
  */
-
-/** Node's and pprof-nodejs's default: one sample per 512 KiB allocated, on average. */
-export const DEFAULT_HEAP_INTERVAL_BYTES = 512 * 1024;
 
 export interface HeapSampler {
   /** The bytes in use now, by the stack that allocated them; `gc` collects garbage first (Go's `?gc=1`). */

@@ -12,17 +12,27 @@ import type { Frame, Profile } from '../model/profile.js';
  * name and file (with its start line), one location per frame, and, when the profile has several threads,
  * a `thread` label (and `pid`) on each sample. Paths stay absolute, as pprof tools expect.
  */
-const HEAP_SAMPLE_TYPES = { allocated: 'alloc_space', inuse: 'inuse_space', unknown: 'space' } as const;
+const HEAP_SAMPLE_TYPES = {
+  allocated: { objects: 'alloc_objects', space: 'alloc_space' },
+  inuse: { objects: 'inuse_objects', space: 'inuse_space' },
+  unknown: { objects: 'objects', space: 'space' },
+} as const;
 
 export function toPprof(profile: Profile): Uint8Array {
   checkStacksWritten(profile, 'pprof');
   const strings = new StringTable();
   const intervalNs = Math.round((profile.meta.intervalUs ?? 1000) * 1000);
   const timeUnit = profile.unit === 'microseconds';
+  const heapTypes = HEAP_SAMPLE_TYPES[profile.meta.heap ?? 'unknown'];
+  // A memory profile's object counts, summed per thread and stack as the bytes are (when it has them).
+  const objects = profile.unit === 'bytes' && profile.samples.objects ? weightByThreadStack(profile, profile.samples.objects) : undefined;
   const sampleType =
     profile.unit === 'bytes'
       ? // Go's names (go tool pprof -sample_index=inuse_space) when the profile says which bytes it holds.
-        [{ type: strings.dedup(HEAP_SAMPLE_TYPES[profile.meta.heap ?? 'unknown']), unit: strings.dedup('bytes') }]
+        [
+          ...(objects ? [{ type: strings.dedup(heapTypes.objects), unit: strings.dedup('count') }] : []),
+          { type: strings.dedup(heapTypes.space), unit: strings.dedup('bytes') },
+        ]
       : [
           { type: strings.dedup('samples'), unit: strings.dedup('count') },
           { type: strings.dedup('cpu'), unit: strings.dedup('nanoseconds') },
@@ -57,7 +67,7 @@ export function toPprof(profile: Profile): Uint8Array {
       for (let s = stackId; s !== -1; s = profile.stacks.prefix[s]!) locationId.push(profile.stacks.frame[s]! + 1); // leaf first
       const value =
         profile.unit === 'bytes'
-          ? [Math.round(weight)]
+          ? [...(objects ? [Math.round(objects.get(thread)?.get(stackId) ?? 0)] : []), Math.round(weight)]
           : timeUnit
             ? [Math.max(1, Math.round((weight * 1000) / intervalNs)), Math.round(weight * 1000)]
             : [Math.round(weight), Math.round(weight * intervalNs)];
@@ -71,7 +81,15 @@ export function toPprof(profile: Profile): Uint8Array {
     location: locationOfFrame,
     function: functions,
     stringTable: strings,
-    ...(profile.unit === 'bytes' ? {} : { periodType: { type: strings.dedup('cpu'), unit: strings.dedup('nanoseconds') }, period: intervalNs }),
+    ...(profile.unit === 'bytes'
+      ? // Bytes first, as Go's heap profiles show them; the period says the sampling interval in bytes.
+        {
+          defaultSampleType: strings.dedup(heapTypes.space),
+          ...(profile.meta.heapIntervalBytes
+            ? { periodType: { type: strings.dedup('space'), unit: strings.dedup('bytes') }, period: profile.meta.heapIntervalBytes }
+            : {}),
+        }
+      : { periodType: { type: strings.dedup('cpu'), unit: strings.dedup('nanoseconds') }, period: intervalNs }),
     ...(profile.meta.startTime !== undefined ? { timeNanos: BigInt(Math.round(profile.meta.startTime)) * 1_000_000n } : {}),
     ...(profile.meta.durationUs !== undefined ? { durationNanos: Math.round(profile.meta.durationUs * 1000) } : {}),
   }).encode();

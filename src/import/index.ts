@@ -89,10 +89,12 @@ function sniffLargeText(bytes: Uint8Array): Sniffed {
     throw new ProfileFormatError(
       `the file is ${megabytes} MB of JSON; tsprof reads JSON profiles of up to ${LARGE_TEXT_BYTES / 2 ** 20} MB (folded text and pprof of any size)`,
     );
-  if (!looksLikeFolded(head))
-    throw new ProfileFormatError('the file is not a profile tsprof reads (.cpuprofile, speedscope JSON, folded "frame;frame COUNT" lines or pprof)');
+  if (!looksLikeFolded(head)) throw new ProfileFormatError(NOT_A_PROFILE);
   return { format: 'folded', text: '', bytes };
 }
+
+/** What a file that is no profile at all is told, with the kinds tsprof reads. */
+const NOT_A_PROFILE = 'the file is not a profile tsprof reads (.cpuprofile, .heapprofile, speedscope JSON, folded "frame;frame COUNT" lines or pprof)';
 
 function countReplacements(text: string): number {
   let count = 0;
@@ -121,9 +123,7 @@ function importAnyFormat(bytes: Uint8Array, options: ImportOptions & { fileName?
   if (sniffed.notUtf8) options.onWarning?.(`${sniffed.notUtf8} byte sequence${sniffed.notUtf8 === 1 ? ' is' : 's are'} not UTF-8 and read as U+FFFD`);
   if (format === undefined) {
     throw new ProfileFormatError(
-      sniffed.json !== undefined
-        ? 'the file is JSON but neither a V8 .cpuprofile nor a speedscope profile'
-        : 'the file is not a profile tsprof reads (.cpuprofile, speedscope JSON, folded "frame;frame COUNT" lines or pprof)',
+      sniffed.json !== undefined ? 'the file is JSON but not a V8 .cpuprofile, V8 .heapprofile or speedscope profile' : NOT_A_PROFILE,
     );
   }
   return { format, profile: READERS[format](sniffed, options) };

@@ -58,6 +58,10 @@ export function importPprof(pprof: PprofProfile): Profile {
     }
   }
 
+  // A heap profile's object counts go with its bytes: inuse_objects with inuse_space, as Go pairs them.
+  const chosenType = types[index]!.type;
+  const objectsIndex = unit === 'bytes' && chosenType.endsWith('_space') ? pick((t) => t.type === `${chosenType.slice(0, -'_space'.length)}_objects`) : -1;
+
   const functions = new Map(pprof.function.map((f) => [Number(f.id), f]));
   const builder = new ProfileBuilder(unit);
   const framesOfLocation = new Map<number, number[]>();
@@ -109,9 +113,10 @@ export function importPprof(pprof: PprofProfile): Profile {
       }
       thread = id;
     }
-    builder.addSample(builder.stackOf(frameIds), weight, { thread });
+    const objects = objectsIndex === -1 ? undefined : sampleValue(sample.value[objectsIndex] ?? 0);
+    builder.addSample(builder.stackOf(frameIds), weight, { thread, ...(objects !== undefined ? { objects } : {}) });
   }
-  const periodIsNanoseconds = pprof.periodType && text(pprof.periodType.unit) === 'nanoseconds';
+  const periodUnit = pprof.periodType ? text(pprof.periodType.unit) : '';
   const period = Number(pprof.period);
   // Go's names say which bytes a heap profile holds: inuse_space, alloc_space.
   const heapType = unit === 'bytes' ? types[index]!.type : '';
@@ -119,7 +124,8 @@ export function importPprof(pprof: PprofProfile): Profile {
   return builder.build({
     source: 'pprof',
     ...(heap ? { heap } : {}),
-    ...(periodIsNanoseconds && period > 0 ? { intervalUs: period / 1000 } : {}),
+    ...(periodUnit === 'nanoseconds' && period > 0 ? { intervalUs: period / 1000 } : {}),
+    ...(heap && periodUnit === 'bytes' && period > 0 ? { heapIntervalBytes: period } : {}),
     ...(Number(pprof.timeNanos) > 0 ? { startTime: Number(BigInt(pprof.timeNanos) / 1_000_000n) } : {}),
     ...(Number(pprof.durationNanos) > 0 ? { durationUs: Number(pprof.durationNanos) / 1000 } : {}),
   });

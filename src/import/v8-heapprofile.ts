@@ -1,4 +1,5 @@
 import { ProfileBuilder, ROOT_STACK } from '../model/builder.js';
+import { inferHeapIntervalBytes, sampledObjectSize } from '../model/sampling.js';
 import type { Frame, Profile } from '../model/profile.js';
 import { ProfileFormatError } from './format-error.js';
 import { expectArray, expectFinite, expectObject, isObject, MAX_POSITION, optionalString, type JsonObject } from './json-checks.js';
@@ -24,6 +25,11 @@ export interface HeapprofileOptions {
   /** What the bytes are, when the caller knows (a file does not say). */
   heap?: 'allocated' | 'inuse';
   /**
+   * The sampling interval the profile was taken at, when the caller knows it; else it is inferred from the
+   * sampled objects. With it, each node's objects are estimated as V8 estimates its bytes.
+   */
+  intervalBytes?: number;
+  /**
    * Frames of the profiler's own work (tsprof in the profiled process): such a node and everything under it
    * are left out, so that neither its frames nor its bytes show up among the program's.
    */
@@ -32,9 +38,27 @@ export interface HeapprofileOptions {
 }
 
 export function importHeapprofile(json: unknown, options: HeapprofileOptions = {}): Profile {
-  const profile = expectObject(unwrap(json), 'the profile');
   const builder = new ProfileBuilder('bytes');
+  const { intervalBytes } = appendHeapprofile(builder, json, options);
+  return builder.build({
+    source: options.source ?? 'heapprofile',
+    ...(options.heap ? { heap: options.heap } : {}),
+    ...(intervalBytes !== undefined ? { heapIntervalBytes: Math.round(intervalBytes) } : {}),
+  });
+}
+
+/**
+ * Adds a heap profile's nodes to `builder` (a bytes profile), under thread `thread`: one sample per node
+ * that allocated, weighing its bytes, with the objects they stand for when the sampled objects are known.
+ */
+export function appendHeapprofile(
+  builder: ProfileBuilder,
+  json: unknown,
+  options: HeapprofileOptions & { thread?: number } = {},
+): { intervalBytes: number | undefined } {
+  const profile = expectObject(unwrap(json), 'the profile');
   const head = expectObject(profile.head, '"head"');
+  const { objectsOfNode, intervalBytes } = sampledObjectsByNode(profile, options.intervalBytes);
   // Depth first without recursion (a node can be thousands deep); the root `(root)` is no frame.
   const pending: [JsonObject, number][] = [];
   const seen = new Set<unknown>();
@@ -57,11 +81,49 @@ export function importHeapprofile(json: unknown, options: HeapprofileOptions = {
     const stack = builder.childStack(caller, builder.internFrame(frame));
     const selfSize = node.selfSize === undefined ? 0 : expectFinite(node.selfSize, `${what} "selfSize"`);
     if (selfSize < 0) throw new ProfileFormatError(`${what} "selfSize" must not be negative`);
-    if (selfSize > 0) builder.addSample(stack, selfSize);
+    if (selfSize > 0) {
+      const objects = objectsOfNode?.get(node.id) ?? (objectsOfNode ? 0 : undefined);
+      builder.addSample(stack, selfSize, { thread: options.thread ?? 0, ...(objects !== undefined ? { objects } : {}) });
+    }
     enqueueChildren(node, stack, what);
   }
-  if (profile.samples !== undefined) expectArray(profile.samples, '"samples"');
-  return builder.build({ source: options.source ?? 'heapprofile', ...(options.heap ? { heap: options.heap } : {}) });
+  return { intervalBytes };
+}
+
+/**
+ * The objects each node's bytes stand for, by node id, from its sampled objects (`samples`; tsprof's agent
+ * writes one entry per node and size, with a `count`): each sample reports its object's size scaled up, as
+ * the node's bytes are; its count is those bytes over the object's size. Undefined when the profile lists no
+ * sampled objects.
+ */
+function sampledObjectsByNode(
+  profile: JsonObject,
+  intervalBytes: number | undefined,
+): { objectsOfNode?: Map<unknown, number>; intervalBytes: number | undefined } {
+  const entries = profile.samples === undefined ? [] : expectArray(profile.samples, '"samples"');
+  if (entries.length === 0) return { intervalBytes };
+  const sampled = entries.map((entry, i) => {
+    const sample = expectObject(entry, `sample ${i}`);
+    const size = expectFinite(sample.size, `sample ${i} "size"`);
+    const count = sample.count === undefined ? 1 : expectFinite(sample.count, `sample ${i} "count"`);
+    if (size < 0 || count < 0) throw new ProfileFormatError(`sample ${i}: "size" and "count" must not be negative`);
+    return { nodeId: sample.nodeId, size, count };
+  });
+  const interval = intervalBytes ?? inferHeapIntervalBytes(sampled.map((sample) => sample.size));
+  if (interval === undefined) return { intervalBytes };
+  // Per node: its bytes over the mean size of its sampled objects (a mean, so that the error of each size's
+  // estimate averages out over the node's samples).
+  const byNode = new Map<unknown, { bytes: number; sizes: number; count: number }>();
+  for (const { nodeId, size, count } of sampled) {
+    const node = byNode.get(nodeId) ?? { bytes: 0, sizes: 0, count: 0 };
+    node.bytes += count * size;
+    node.sizes += count * sampledObjectSize(size, interval);
+    node.count += count;
+    byNode.set(nodeId, node);
+  }
+  const objects = new Map<unknown, number>();
+  for (const [nodeId, node] of byNode) objects.set(nodeId, node.sizes > 0 ? (node.bytes * node.count) / node.sizes : 0);
+  return { objectsOfNode: objects, intervalBytes: interval };
 }
 
 function readFrame(node: JsonObject, what: string): Frame {

@@ -29,6 +29,8 @@ export class ProfileBuilder {
   private readonly sampleWeight: number[] = [];
   private readonly sampleTime: number[] = [];
   private readonly sampleThread: number[] = [];
+  /** Objects per sample, by sample index, for the samples given a count (memory profiles). */
+  private readonly sampleObjects: number[] = [];
   private readonly threads: ThreadInfo[] = [];
   private timed: boolean | undefined;
   private built = false;
@@ -87,7 +89,7 @@ export class ProfileBuilder {
    * Appends one sample. Either every sample has a time or none has. A sample on ROOT_STACK (no frames) is
    * ignored: there is nothing to attribute it to.
    */
-  addSample(stack: number, weight: number, options: { time?: number; thread?: number } = {}): void {
+  addSample(stack: number, weight: number, options: { time?: number; thread?: number; objects?: number } = {}): void {
     if (this.built) throw new Error('ProfileBuilder used after build()');
     if (stack === ROOT_STACK) return;
     const timed = options.time !== undefined;
@@ -97,6 +99,7 @@ export class ProfileBuilder {
     this.sampleWeight.push(weight);
     if (timed) this.sampleTime.push(options.time!);
     this.sampleThread.push(options.thread ?? 0);
+    if (options.objects !== undefined) this.sampleObjects[this.sampleStack.length - 1] = options.objects;
   }
 
   get sampleCount(): number {
@@ -113,6 +116,8 @@ export class ProfileBuilder {
       thread: Uint32Array.from(this.sampleThread),
       length: this.sampleStack.length,
       ...(this.timed ? { time: Float64Array.from(this.sampleTime) } : {}),
+      // Samples given no object count have none (0), once any sample has one.
+      ...(this.sampleObjects.length > 0 ? { objects: Float64Array.from({ length: this.sampleStack.length }, (_, i) => this.sampleObjects[i] ?? 0) } : {}),
     };
     return Object.freeze({
       frames: Object.freeze(this.frames),

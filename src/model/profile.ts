@@ -44,6 +44,8 @@ export interface ProfileMeta {
   readonly source?: string;
   /** A memory profile's bytes: allocated over the profile's time, or in use when it was taken (when known). */
   readonly heap?: 'allocated' | 'inuse';
+  /** A memory profile's sampling interval: allocations were sampled on average once per this many bytes. */
+  readonly heapIntervalBytes?: number;
 }
 
 export interface StackTable {
@@ -60,6 +62,11 @@ export interface SampleTable {
   readonly time?: Float64Array;
   /** Index into `Profile.threads` for each sample. */
   readonly thread: Uint32Array;
+  /**
+   * A memory profile's second column, when the source has it: how many objects each sample's bytes stand for
+   * (sampling's estimate, as Go's alloc_objects and inuse_objects).
+   */
+  readonly objects?: Float64Array;
   readonly length: number;
 }
 

@@ -25,3 +25,42 @@ export const FLUSH_MS = 2000;
 
 /** The chunk interval of `top`'s agents: its view is at most about a second behind. */
 export const LIVE_FLUSH_MS = 1000;
+
+/** Allocation sampling's interval when none is asked for: one sample per 512 KiB, as Node's --heap-prof-interval. */
+export const DEFAULT_HEAP_INTERVAL_BYTES = 512 * 1024;
+/** The largest allocation sampling interval tsprof asks V8 for (1 GiB: V8 takes a 32-bit interval). */
+export const MAX_HEAP_INTERVAL_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * The size of the object behind one sample of V8's sampling heap profiler. V8 reports each sampled object
+ * scaled up to the allocations sampling skipped: `size x round(1 / (1 - exp(-size / interval)))` bytes (a
+ * Poisson process over bytes, as Go samples too: a small object is rarely caught, so each caught one stands
+ * for many). This inverts that, without the rounding: exact for objects near the interval or larger, within
+ * a factor of two for small ones, which is why object counts are estimates.
+ */
+export function sampledObjectSize(scaledBytes: number, intervalBytes: number): number {
+  const scaled = (size: number) => size / (1 - Math.exp(-size / intervalBytes));
+  if (scaledBytes <= scaled(MIN_OBJECT_BYTES)) return MIN_OBJECT_BYTES;
+  let low = MIN_OBJECT_BYTES;
+  let high = scaledBytes;
+  for (let i = 0; i < 50; i++) {
+    const middle = (low + high) / 2;
+    if (scaled(middle) < scaledBytes) low = middle;
+    else high = middle;
+  }
+  return (low + high) / 2;
+}
+
+/** The smallest object V8 allocates on its heap (a pointer-sized header and a field). */
+const MIN_OBJECT_BYTES = 16;
+
+/**
+ * The sampling interval of a heap profile that does not say (node --heap-prof's files): every sample reports
+ * at least about one interval of bytes (a small object is scaled up to about the interval), so the smallest
+ * sample is the closest estimate the file allows.
+ */
+export function inferHeapIntervalBytes(scaledSampleBytes: readonly number[]): number | undefined {
+  let smallest = Infinity;
+  for (const bytes of scaledSampleBytes) if (bytes > 0 && bytes < smallest) smallest = bytes;
+  return Number.isFinite(smallest) ? smallest : undefined;
+}

@@ -8,6 +8,9 @@
  *   <pid>-<threadId>-<seq>-<samples>.cpuprofile        one flushed chunk of a thread's profile (with, in
  *                                           SOURCE_MAPS_FIELD, the source maps Node holds for scripts it names first)
  *   <pid>-<threadId>-<seq>-<samples>-final.cpuprofile  the last chunk of a thread (its absence = the end was lost)
+ *   <pid>-<threadId>.heapprofile            record --heap: the thread's sampled allocations so far, rewritten at
+ *                                           each chunk: V8's sampling heap profile, its sampled objects one entry
+ *                                           per node and size with their `count`, and source maps as chunks have
  *   <pid>.signal-<NAME>                     the process received signal NAME (for the parent's signal relay)
  *   <pid>-<threadId>.terminate              terminate() was called on that worker (for a worker blocked in Atomics.wait)
  *   <pid>.unprofiled.json                   the process is not profiled, and why (UnprofiledReason); also
@@ -27,6 +30,14 @@ export interface AgentConfig {
   sampler: 'inspector' | 'v8-profiler-next';
   /** The `tsprof record` process that reads the session folder: when it is gone, nobody will. */
   recorderPid?: number;
+  /** record --heap: sample allocations too, every `intervalBytes` on average, keeping collected objects or not. */
+  heap?: HeapSettings;
+}
+
+export interface HeapSettings {
+  /** `allocated`: every sampled allocation, collected or not (GC pressure); `inuse`: what is still live (leaks). */
+  kind: 'allocated' | 'inuse';
+  intervalBytes: number;
 }
 
 /** The agent's settings, from the environment tsprof gives the profiled command; undefined when absent. */
@@ -37,6 +48,8 @@ export function readConfig(env: NodeJS.ProcessEnv): AgentConfig | undefined {
   const flushMs = Number(env.TSPROF_FLUSH_MS);
   const onlyChildOf = Number(env.TSPROF_ONLY_CHILD_OF);
   const recorderPid = Number(env.TSPROF_RECORDER_PID);
+  const heapKind = env.TSPROF_HEAP;
+  const heapInterval = Number(env.TSPROF_HEAP_INTERVAL);
   return {
     dir,
     intervalUs: Number.isFinite(intervalUs) && intervalUs >= 50 ? intervalUs : 2000,
@@ -44,6 +57,10 @@ export function readConfig(env: NodeJS.ProcessEnv): AgentConfig | undefined {
     sampler: env.TSPROF_SAMPLER === 'v8-profiler-next' ? 'v8-profiler-next' : 'inspector',
     ...(Number.isInteger(onlyChildOf) && onlyChildOf > 0 ? { onlyChildOf } : {}),
     ...(Number.isInteger(recorderPid) && recorderPid > 0 ? { recorderPid } : {}),
+    // tsprof always gives both (the default interval is the recorder's to know).
+    ...((heapKind === 'allocated' || heapKind === 'inuse') && Number.isInteger(heapInterval) && heapInterval > 0
+      ? { heap: { kind: heapKind, intervalBytes: heapInterval } }
+      : {}),
   };
 }
 
@@ -86,6 +103,14 @@ export function parseChunkFileName(name: string): ChunkName | undefined {
   const match = /^(\d+)-(\d+)-(\d+)-(\d+)(-final)?\.cpuprofile$/.exec(name);
   if (!match) return undefined;
   return { pid: Number(match[1]), threadId: Number(match[2]), seq: Number(match[3]), samples: Number(match[4]), final: match[5] !== undefined };
+}
+
+export const heapFileName = (pid: number, threadId: number) => `${pid}-${threadId}.heapprofile`;
+
+/** The pid and thread of a name heapFileName made, or undefined for any other file. */
+export function parseHeapFileName(name: string): { pid: number; threadId: number } | undefined {
+  const match = /^(\d+)-(\d+)\.heapprofile$/.exec(name);
+  return match ? { pid: Number(match[1]), threadId: Number(match[2]) } : undefined;
 }
 
 /** `<pid>-<threadId>` from a name threadFileName made, or undefined for any other file. */

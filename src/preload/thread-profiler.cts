@@ -8,6 +8,8 @@
  * exit handler. Chunks are V8 profiles with V8's 0-based lines, written atomically to the session folder.
  */
 import * as inspector from 'node:inspector';
+import { connectSyncSession } from './sync-session.cjs';
+import { startThreadHeapSampler, type ThreadHeapSampler } from './thread-heap-sampler.cjs';
 import { heldSourceMap } from './held-source-map.cjs';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -53,21 +55,8 @@ interface Sampler {
  * alone, and pays V8's restart cost at each chunk.
  */
 function inspectorSampler(intervalUs: number, threadId: number): Sampler {
-  const session = new inspector.Session();
-  session.connect();
-  const post = <T = unknown,>(method: string, params: object = {}): T => {
-    let failure: Error | null = null;
-    let answer: unknown;
-    session.post(method, params, (error, result) => {
-      failure = error;
-      answer = result;
-    });
-    // The callback ran synchronously (the inspector answers a same-thread session at once), which
-    // control-flow analysis cannot see: hence the cast.
-    const error = failure as Error | null;
-    if (error) throw error;
-    return answer as T;
-  };
+  const session = connectSyncSession();
+  const post = session.post;
   post('Profiler.enable');
   post('Profiler.setSamplingInterval', { interval: intervalUs });
   if (nodeCpuProfActive()) {
@@ -174,9 +163,19 @@ function sourceMapsCollector(): (profile: V8Profile) => Record<string, unknown> 
   };
 }
 
+/** The thread's heap sampler; none where it cannot start (the recorder reports the thread without one). */
+function startThreadHeapSamplerOrNone(...args: Parameters<typeof startThreadHeapSampler>): ThreadHeapSampler | undefined {
+  try {
+    return startThreadHeapSampler(...args);
+  } catch {
+    return undefined;
+  }
+}
+
 export function startThreadProfiler(config: AgentConfig, threadId: number): ThreadProfiler {
   const sampler = config.sampler === 'v8-profiler-next' ? addonSampler(config.intervalUs, threadId) : inspectorSampler(config.intervalUs, threadId);
   const sourceMapsOf = sourceMapsCollector();
+  const heap = config.heap ? startThreadHeapSamplerOrNone(config.heap, config.dir, threadId) : undefined;
   let seq = 0;
   let running = false;
 
@@ -186,6 +185,15 @@ export function startThreadProfiler(config: AgentConfig, threadId: number): Thre
     const profile = final ? sampler.stop() : sampler.rotate();
     const sourceMaps = sourceMapsOf(profile);
     const chunk = sourceMaps ? { ...profile, [SOURCE_MAPS_FIELD]: sourceMaps } : profile;
+    // The heap file first: once the final chunk is there, the recorder may take the thread as done.
+    if (heap) {
+      try {
+        heap.write();
+        if (final) heap.stop();
+      } catch {
+        // the CPU chunk still goes; the recorder reports a thread without heap profile
+      }
+    }
     writeFileAtomic(config.dir, chunkFileName(process.pid, threadId, seq++, profile.samples?.length ?? 0, final), JSON.stringify(chunk));
   };
   // The agent never throws into the app: a chunk that cannot be cut or written is simply missing.
@@ -204,6 +212,7 @@ export function startThreadProfiler(config: AgentConfig, threadId: number): Thre
     running = false;
     try {
       sampler.stop();
+      heap?.stop();
     } catch {
       // stopping is all that is left to do
     }

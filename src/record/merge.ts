@@ -2,11 +2,12 @@ import { readFileSync, rmSync } from 'node:fs';
 import { processThreadName, workerThreadName } from '../model/thread-names.js';
 import { appendCpuprofile, describeDroppedPositions, describeTruncatedSamples } from '../import/v8-cpuprofile.js';
 import { ProfileBuilder } from '../model/builder.js';
-import type { Profile } from '../model/profile.js';
+import type { Profile, ThreadInfo } from '../model/profile.js';
 import { AGENT_CALL_URL, SOURCE_MAPS_FIELD } from '../preload/session-files.cjs';
 import { isTsprofCode } from '../model/own-code.js';
-import { readSession, type ChunkFile, type ProcessInfo, type UnprofiledProcess } from './session.js';
-import type { UnprofiledReason } from '../preload/session-files.cjs';
+import { readSession, type ChunkFile, type HeapFile, type ProcessInfo, type UnprofiledProcess } from './session.js';
+import type { HeapSettings, UnprofiledReason } from '../preload/session-files.cjs';
+import { mergeHeapFiles, type HeapMergeResult } from './heap-merge.js';
 
 /** Why a process is not profiled, in words for the summary. */
 const UNPROFILED_REASONS: Record<UnprofiledReason, string> = {
@@ -34,6 +35,8 @@ export interface MergeOptions {
   lostChunkCause?: 'killed' | 'ended';
   /** `tsprof record` or `tsprof record --pid`: the profile's source. */
   source?: string;
+  /** record --heap: the agents sample allocations too, and each thread leaves its heap profile. */
+  heap?: HeapSettings;
 }
 
 export interface MergeResult {
@@ -48,6 +51,8 @@ export interface MergeResult {
   threadCount: number;
   /** What was lost, in words for the summary. */
   problems: string[];
+  /** record --heap: the memory profile of the same run. */
+  heap?: HeapMergeResult;
 }
 
 interface ThreadState {
@@ -74,6 +79,7 @@ export class SessionMerger {
   private readonly unprofiled = new Map<number, UnprofiledProcess>();
   private readonly workersStarted = new Set<string>();
   private readonly problems: string[] = [];
+  private heapFiles: HeapFile[] = [];
   private sampleCount = 0;
   private droppedPositions = 0;
   private ownSamples = 0;
@@ -88,6 +94,7 @@ export class SessionMerger {
     for (const info of session.processes) this.processes.set(info.pid, info);
     for (const note of session.unprofiled) this.unprofiled.set(note.pid, note);
     for (const worker of session.workers) this.workersStarted.add(worker);
+    this.heapFiles = session.heapFiles;
     for (const chunk of session.chunks) {
       if (this.kept(chunk.pid)) this.addChunk(chunk);
       rmSync(chunk.path, { force: true });
@@ -176,11 +183,33 @@ export class SessionMerger {
     const key = `${pid}-${threadId}`;
     let thread = this.threads.get(key);
     if (!thread) {
-      const name = threadId === 0 ? processThreadName(pid, this.processes.get(pid)) : workerThreadName(threadId, pid);
-      thread = { index: this.builder.addThread({ name, pid, threadId }), pid, threadId, final: false };
+      thread = { index: this.builder.addThread(this.threadInfo(pid, threadId)), pid, threadId, final: false };
       this.threads.set(key, thread);
     }
     return thread;
+  }
+
+  /** The heap profiles of the threads kept; a thread that sampled CPU but left no heap profile is reported. */
+  private mergeHeap(settings: HeapSettings, durationUs: number | undefined): HeapMergeResult {
+    const files = this.heapFiles.filter((file) => this.kept(file.pid));
+    const heap = mergeHeapFiles(files, {
+      heap: settings,
+      command: this.options.command,
+      startTime: this.options.startTime,
+      ...(durationUs !== undefined ? { durationUs } : {}),
+      threadOf: (pid, threadId) => this.threadInfo(pid, threadId),
+      isOwnFrame: (frame) => isAgentFrame(frame) || isAgentWaitFrame(frame),
+    });
+    const withHeap = new Set(files.map((file) => `${file.pid}-${file.threadId}`));
+    for (const [key, thread] of this.threads) {
+      if (!withHeap.has(key)) heap.problems.push(`${this.describeThread(thread)}: no heap profile arrived; its allocations are missing`);
+    }
+    return heap;
+  }
+
+  /** A thread as profiles name it: `node <pid> <argv summary>` or `worker <threadId> (node <pid>)`. */
+  private threadInfo(pid: number, threadId: number): ThreadInfo {
+    return { name: threadId === 0 ? processThreadName(pid, this.processes.get(pid)) : workerThreadName(threadId, pid), pid, threadId };
   }
 
   private describeThread(thread: ThreadState): string {
@@ -229,7 +258,9 @@ export class SessionMerger {
       ...(this.endUs > this.options.originUs ? { durationUs: this.endUs - this.options.originUs } : {}),
     });
     const { processes, threads } = this.counts;
+    const heap = this.options.heap ? this.mergeHeap(this.options.heap, profile.meta.durationUs) : undefined;
     return {
+      ...(heap ? { heap } : {}),
       profile,
       sourceMaps: this.sourceMaps,
       sampleCount: this.sampleCount,

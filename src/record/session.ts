@@ -6,6 +6,7 @@ import {
   isUnprofiledFileName,
   notesDirOf,
   parseChunkFileName,
+  parseHeapFileName,
   parseThreadFileName,
   signalFileName,
   STOP_FILE,
@@ -47,6 +48,14 @@ export interface SessionContents {
   /** Worker threads that started, as `<pid>-<threadId>`. */
   workers: string[];
   chunks: ChunkFile[];
+  /** record --heap: each thread's heap profile so far (rewritten by its agent, never removed by the recorder). */
+  heapFiles: HeapFile[];
+}
+
+export interface HeapFile {
+  pid: number;
+  threadId: number;
+  path: string;
 }
 
 /** The session folder cannot be made where asked: the user's to fix (another folder). */
@@ -103,12 +112,14 @@ export function requestStop(dir: string): void {
 }
 
 export function readSession(dir: string): SessionContents {
-  const contents: SessionContents = { processes: [], unprofiled: readUnprofiled(dir), workers: [], chunks: [] };
+  const contents: SessionContents = { processes: [], unprofiled: readUnprofiled(dir), workers: [], chunks: [], heapFiles: [] };
   for (const name of readdirSync(dir)) {
     const chunk = parseChunkFileName(name);
     const worker = parseThreadFileName(name);
+    const heap = parseHeapFileName(name);
     if (chunk) contents.chunks.push({ path: join(dir, name), ...chunk });
     else if (worker) contents.workers.push(worker);
+    else if (heap) contents.heapFiles.push({ path: join(dir, name), ...heap });
     else if (isProcessFileName(name)) {
       try {
         contents.processes.push(JSON.parse(readFileSync(join(dir, name), 'utf8')) as ProcessInfo);
@@ -119,6 +130,7 @@ export function readSession(dir: string): SessionContents {
   }
   contents.processes.sort((a, b) => a.startTime - b.startTime || a.pid - b.pid);
   contents.chunks.sort((a, b) => a.pid - b.pid || a.threadId - b.threadId || a.seq - b.seq);
+  contents.heapFiles.sort((a, b) => a.pid - b.pid || a.threadId - b.threadId);
   return contents;
 }
 

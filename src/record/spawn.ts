@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { processFileName } from '../preload/session-files.cjs';
+import { processFileName, type HeapSettings } from '../preload/session-files.cjs';
 import { receivedSignalSince } from './session.js';
 
 /** The agent every Node process of the command preloads. */
@@ -15,6 +15,7 @@ export interface AgentSettings {
   intervalUs: number;
   flushMs: number;
   sampler: SamplerName;
+  heap?: HeapSettings;
 }
 
 /**
@@ -32,6 +33,7 @@ export function agentEnvironment(base: NodeJS.ProcessEnv, settings: AgentSetting
     TSPROF_FLUSH_MS: String(settings.flushMs),
     TSPROF_SAMPLER: settings.sampler,
     TSPROF_RECORDER_PID: String(process.pid),
+    ...(settings.heap ? { TSPROF_HEAP: settings.heap.kind, TSPROF_HEAP_INTERVAL: String(settings.heap.intervalBytes) } : {}),
   };
 }
 

@@ -50,9 +50,13 @@ function rebuild(profile: Profile, frames: readonly Frame[]): Profile {
   for (let s = 0; s < length; s++) {
     newStack[s] = builder.childStack(prefix[s] === -1 ? ROOT_STACK : newStack[prefix[s]!]!, frameId[frame[s]!]!);
   }
-  const { stack, weight, time, thread } = profile.samples;
+  const { stack, weight, time, thread, objects } = profile.samples;
   for (let i = 0; i < profile.samples.length; i++) {
-    builder.addSample(newStack[stack[i]!]!, weight[i]!, { thread: thread[i]!, ...(time ? { time: time[i]! } : {}) });
+    builder.addSample(newStack[stack[i]!]!, weight[i]!, {
+      thread: thread[i]!,
+      ...(time ? { time: time[i]! } : {}),
+      ...(objects ? { objects: objects[i]! } : {}),
+    });
   }
   return builder.build(profile.meta);
 }

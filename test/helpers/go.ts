@@ -11,9 +11,10 @@ export function goAvailable(): boolean {
   return false;
 }
 
-/** `go tool pprof -top <file>`: function -> flat percent, in the order pprof prints them. */
-export function pprofTop(file: string): Map<string, number> {
-  const result = spawnSync('go', ['tool', 'pprof', '-top', file], { encoding: 'utf8', timeout: 60_000 });
+/** `go tool pprof -top <file>` (of one sample type): function -> flat percent, in the order pprof prints them. */
+export function pprofTop(file: string, sampleIndex?: string): Map<string, number> {
+  const args = ['tool', 'pprof', '-top', ...(sampleIndex ? [`-sample_index=${sampleIndex}`] : []), file];
+  const result = spawnSync('go', args, { encoding: 'utf8', timeout: 60_000 });
   if (result.status !== 0) throw new Error(`go tool pprof failed: ${result.stderr}`);
   const rows = new Map<string, number>();
   for (const line of result.stdout.split('\n')) {

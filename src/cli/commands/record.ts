@@ -11,6 +11,7 @@ import { FLUSH_MS, samplingIntervalUs } from '../../model/sampling.js';
 import { writeRecording, type RecordingOutput, type Reporter } from '../recording-output.js';
 import { exitStatus, sessionDirOrUserError, startCommand } from '../running-command.js';
 import { checkOutputFolder } from '../output-folder.js';
+import type { HeapSettings } from '../../preload/session-files.cjs';
 
 export interface RecordOptions {
   /** Samples per second. */
@@ -31,6 +32,8 @@ export interface RecordOptions {
   sourceMaps: boolean;
   /** Where the session folder goes (else $TSPROF_TMPDIR, else the system's temp folder). */
   tmpDir?: string;
+  /** Sample allocations too, and write that memory profile beside the CPU one. */
+  heap?: HeapSettings;
 }
 
 /**
@@ -53,7 +56,13 @@ export async function recordCommand(command: string[], options: RecordOptions, r
   const intervalUs = samplingIntervalUs(options.rate);
   const sessionDir = sessionDirOrUserError(options.tmpDir);
   try {
-    const env = agentEnvironment(process.env, { sessionDir, intervalUs, flushMs: FLUSH_MS, sampler: options.sampler });
+    const env = agentEnvironment(process.env, {
+      sessionDir,
+      intervalUs,
+      flushMs: FLUSH_MS,
+      sampler: options.sampler,
+      ...(options.heap ? { heap: options.heap } : {}),
+    });
     if (!options.subprocesses) env.TSPROF_ONLY_CHILD_OF = String(process.pid);
     const target = await startCommand(command, env, { stdoutToStderr: output === '-' });
     // What only taking chunks in and writing the profile need is loaded once the command runs: every
@@ -75,6 +84,7 @@ export async function recordCommand(command: string[], options: RecordOptions, r
       intervalUs,
       flushMs: FLUSH_MS,
       ...(options.processFilter !== undefined ? { processFilter: options.processFilter } : {}),
+      ...(options.heap ? { heap: options.heap } : {}),
     });
     // Take chunks in as they come, so that little is left to do when the command exits.
     const status = new StatusLine(process.stderr);

@@ -1,0 +1,87 @@
+/**
+ * record --heap: V8's sampling heap profiler in the thread it runs in, through its own in-thread inspector
+ * session. V8 keeps every sampled object (with `allocated`, also those the GC has since collected), so each
+ * write is the whole profile so far: the thread's heap file is rewritten, never appended to.
+ */
+import { heldSourceMap } from './held-source-map.cjs';
+import { heapFileName, SOURCE_MAPS_FIELD, writeFileAtomic, type HeapSettings } from './session-files.cjs';
+import { connectSyncSession } from './sync-session.cjs';
+
+interface HeapNode {
+  callFrame: { url: string };
+  id: number;
+  children: HeapNode[];
+}
+
+interface SamplingHeapProfile {
+  head: HeapNode;
+  samples: { size: number; nodeId: number; ordinal: number }[];
+}
+
+export interface ThreadHeapSampler {
+  /** Writes the thread's profile so far (in use now, or allocated since the start). */
+  write(): void;
+  /** Stops sampling for good. */
+  stop(): void;
+}
+
+export function startThreadHeapSampler(settings: HeapSettings, dir: string, threadId: number): ThreadHeapSampler {
+  const session = connectSyncSession();
+  session.post('HeapProfiler.enable');
+  const keepCollected = settings.kind === 'allocated';
+  session.post('HeapProfiler.startSampling', {
+    samplingInterval: settings.intervalBytes,
+    includeObjectsCollectedByMajorGC: keepCollected,
+    includeObjectsCollectedByMinorGC: keepCollected,
+  });
+  // Every map found so far goes into every write: the recorder may only ever read the last one.
+  const sourceMaps: Record<string, unknown> = {};
+  const looked = new Set<string>();
+  let stopped = false;
+  return {
+    write: () => {
+      if (stopped) return;
+      const { profile } = session.post<{ profile: SamplingHeapProfile }>('HeapProfiler.getSamplingProfile');
+      const pending = [profile.head];
+      while (pending.length > 0) {
+        const node = pending.pop()!;
+        const url = node.callFrame.url;
+        if (url && !looked.has(url) && !url.startsWith('node:')) {
+          looked.add(url);
+          const map = heldSourceMap(url);
+          if (map !== undefined) sourceMaps[url] = map;
+        }
+        for (const child of node.children) pending.push(child);
+      }
+      writeFileAtomic(
+        dir,
+        heapFileName(process.pid, threadId),
+        JSON.stringify({ head: profile.head, samples: sampledObjectsByNodeAndSize(profile), [SOURCE_MAPS_FIELD]: sourceMaps }),
+      );
+    },
+    stop: () => {
+      if (stopped) return;
+      stopped = true;
+      try {
+        session.post('HeapProfiler.stopSampling');
+      } finally {
+        session.disconnect();
+      }
+    },
+  };
+}
+
+/**
+ * The sampled objects, one entry per node and size with their `count`: a recording of allocations keeps every
+ * sampled object, which over hours would make each write larger than the last.
+ */
+function sampledObjectsByNodeAndSize(profile: SamplingHeapProfile): { size: number; nodeId: number; ordinal: number; count: number }[] {
+  const entries = new Map<string, { size: number; nodeId: number; ordinal: number; count: number }>();
+  for (const { size, nodeId, ordinal } of profile.samples) {
+    const key = `${nodeId} ${size}`;
+    const entry = entries.get(key);
+    if (entry) entry.count++;
+    else entries.set(key, { size, nodeId, ordinal, count: 1 });
+  }
+  return [...entries.values()];
+}
