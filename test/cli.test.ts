@@ -68,7 +68,7 @@ describe('bad input: one line naming the file, exit status 2, no stack trace, no
     ['empty.folded', '', /empty\.folded: the file is empty/],
     ['zero.folded', 'main;work 0\n', /zero\.folded: the profile contains no samples/],
     ['garbage.bin', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0xff, 0xfe, 0x00]), /garbage\.bin: the file (is binary data|contains NUL bytes)/],
-    ['other.json', '{"hello": "world"}', /other\.json: the file is JSON but neither a V8 \.cpuprofile nor a speedscope profile/],
+    ['other.json', '{"hello": "world"}', /other\.json: the file is JSON but not a V8 \.cpuprofile, V8 \.heapprofile or speedscope profile/],
     [
       'cycle.cpuprofile',
       JSON.stringify({
