@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { reportSelfShares, runCli } from './helpers/cli.js';
 import { goAvailable, pprofTop } from './helpers/go.js';
@@ -166,5 +166,69 @@ describe('record --heap: the memory profile of the run, beside its CPU profile',
       expect(result.stdout).toBe('');
       expect(result.stderr.split('\n')[0]).toContain(message);
     }
+  });
+});
+
+describe('diff on memory profiles: which function allocates more, and is it real', () => {
+  // Three runs a side of a program whose churnFast allocates twice as much after: its share of the bytes
+  // allocated goes from about 91% to 95%, leakSlowly's from 9% to 5%.
+  const before = join(dir, 'diff-before');
+  const after = join(dir, 'diff-after');
+  const again = join(dir, 'diff-again');
+  beforeAll(() => {
+    const scratch = join(dir, 'diff-runs');
+    mkdirSync(scratch);
+    const runs: [string, string][] = [
+      [before, '1'],
+      [after, '2'],
+      [again, '1'],
+    ];
+    for (const [folder, factor] of runs) {
+      mkdirSync(folder, { recursive: true });
+      for (let run = 1; run <= 3; run++) {
+        const cpu = join(scratch, `${basename(folder)}-${run}.pb.gz`);
+        const result = runCli(['record', '--heap', '--heap-interval', '32k', '-o', cpu, '--', process.execPath, fixture('programs', 'leak-and-churn.js')], {
+          env: { CHURN_FACTOR: factor },
+        });
+        expect(result.status, result.stderr).toBe(3);
+        renameSync(cpu.replace(/\.pb\.gz$/, '.heap.pb.gz'), join(folder, `run-${run}.pb.gz`));
+      }
+    }
+  });
+
+  it('finds churnFast allocating more, in bytes, and fails the CI gate on it', () => {
+    const result = runCli(['diff', before, after]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^before: 3 runs · [\d.]+ MiB in sampled allocations/);
+    expect(result.stdout).toContain('SELF BYTES (allocated in its own code, share of all)');
+    expect(result.stdout).toMatch(/\n\s*[\d.]+%\s+[\d.]+%\s+\+[\d.]+ pts\s+\+\d+%\s+regressed\s+churnFast\s/);
+    expect(result.stdout).toMatch(/\n\s*[\d.]+%\s+[\d.]+%\s+-[\d.]+ pts\s+-\d+%\s+improved\s+leakSlowly\s/);
+    const gate = runCli(['diff', before, after, '--fail-on-regression', '2']);
+    expect(gate.status).toBe(1);
+    expect(gate.stderr).toMatch(/^tsprof: regression: 1 function significantly more memory by more than 2%: churnFast \(.*leak-and-churn\.js:\d+\)/);
+  });
+
+  it('calls nothing changed between runs of the same program', () => {
+    const result = runCli(['diff', before, again, '-f', 'json']);
+    expect(result.status, result.stderr).toBe(0);
+    const rows = (JSON.parse(result.stdout) as { self: { verdict: string }[] }).self;
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.filter((row) => row.verdict !== 'noise')).toEqual([]);
+  });
+
+  it('compares like with like: memory with CPU, or bytes allocated with bytes in use, is refused in one line', () => {
+    const cpu = fixture('profiles', 'hot-function.cpuprofile');
+    const mixed = runCli(['diff', join(before, 'run-1.pb.gz'), cpu]);
+    expect(mixed.status).toBe(2);
+    expect(mixed.stderr).toBe(
+      `tsprof: error: ${cpu} is a CPU profile and ${join(before, 'run-1.pb.gz')} a memory profile of bytes allocated: ` +
+        'diff compares profiles of the same kind\n',
+    );
+    const inuse = join(dir, 'inuse-one.pb.gz');
+    const recorded = runCli(['record', '--heap', 'inuse', '-o', inuse, '--', process.execPath, fixture('programs', 'leak-and-churn.js')]);
+    expect(recorded.status, recorded.stderr).toBe(3);
+    const kinds = runCli(['diff', join(before, 'run-1.pb.gz'), inuse.replace(/\.pb\.gz$/, '.heap.pb.gz')]);
+    expect(kinds.status).toBe(2);
+    expect(kinds.stderr).toMatch(/a memory profile of bytes in use and .* a memory profile of bytes allocated: diff compares profiles of the same kind\n$/);
   });
 });

@@ -1,5 +1,6 @@
 import { displayPath, frameName } from '../model/frame-display.js';
 import type { Frame, Profile } from '../model/profile.js';
+import { DEFAULT_HEAP_INTERVAL_BYTES } from '../model/sampling.js';
 
 /**
  * Per-function sample counts of a profile, split into replicates: contiguous stretches of the recording (time
@@ -65,11 +66,14 @@ const MAX_BLOCKS = 20;
 
 /**
  * Weights as sample counts. Counting profiles already are; a time-weighted profile (speedscope in time units)
- * is divided by its sampling interval, else by its typical sample weight. The test needs counts: its variance
+ * is divided by its sampling interval, else by its typical sample weight; bytes by the allocation sampling
+ * interval. The test needs counts: its variance
  * is that of a number of samples, not of microseconds.
  */
 export function samplesPerWeight(profile: Profile): number {
   if (profile.unit === 'samples') return 1;
+  // A memory profile's bytes: each sampled allocation stands for about one sampling interval of them.
+  if (profile.unit === 'bytes') return 1 / (profile.meta.heapIntervalBytes ?? DEFAULT_HEAP_INTERVAL_BYTES);
   if (profile.meta.intervalUs) return 1 / profile.meta.intervalUs;
   const weights = [...profile.samples.weight].filter((w) => w > 0).sort((a, b) => a - b);
   const median = weights[Math.floor(weights.length / 2)];

@@ -1,5 +1,5 @@
 import { describeProfile } from '../model/profile-summary.js';
-import type { Frame, Profile } from '../model/profile.js';
+import { totalWeight, type Frame, type Profile } from '../model/profile.js';
 import { countReplicates, functionKey, FunctionKeys, type Replicate } from './diff-counts.js';
 import { holmAdjust, MIN_TESTED_SAMPLES, proportionTest, runDispersion, sum, type ProportionTest, type SideCounts } from './significance.js';
 
@@ -30,12 +30,17 @@ export interface FunctionChange {
 
 export interface SideSummary {
   runs: number;
+  /** Samples, or for memory profiles the sampled allocations their bytes stand for. */
   samples: number;
+  /** Memory profiles: the bytes of all runs. */
+  bytes?: number;
   durationUs?: number;
   rateHz?: number;
 }
 
 export interface ProfileDiff {
+  /** What the shares are of: CPU samples (or time), or bytes of memory profiles. */
+  unit: 'samples' | 'bytes';
   before: SideSummary;
   after: SideSummary;
   /** The family-wise error rate the verdicts keep: the chance that any `noise` function is called changed. */
@@ -113,7 +118,15 @@ export function diffProfiles(before: readonly Profile[], after: readonly Profile
     return rows.sort((a, b) => Math.abs(b.points) - Math.abs(a.points) || a.frame.name.localeCompare(b.frame.name));
   });
 
-  return { before: summarize(before, beforeSamples), after: summarize(after, afterSamples), alpha, tests: tested.length, self: self!, total: total! };
+  return {
+    unit: before[0]?.unit === 'bytes' ? 'bytes' : 'samples',
+    before: summarize(before, beforeSamples),
+    after: summarize(after, afterSamples),
+    alpha,
+    tests: tested.length,
+    self: self!,
+    total: total!,
+  };
 }
 
 function sideCounts(replicates: readonly Replicate[], measure: 'self' | 'total', key: number): SideCounts {
@@ -147,6 +160,7 @@ function summarize(profiles: readonly Profile[], samples: number): SideSummary {
   return {
     runs: profiles.length,
     samples: Math.round(samples),
+    ...(profiles[0]?.unit === 'bytes' ? { bytes: profiles.reduce((sum, profile) => sum + totalWeight(profile), 0) } : {}),
     ...(durations.every((d) => d !== undefined) ? { durationUs: durations.reduce((a, b) => (a ?? 0) + (b ?? 0), 0) } : {}),
     ...(rated.length === runs.length && ratedSamples > 0 ? { rateHz: rated.reduce((sum, run) => sum + run.rateHz! * run.sampleCount, 0) / ratedSamples } : {}),
   };

@@ -3,6 +3,7 @@ import type { FunctionChange, ProfileDiff, SideSummary } from '../analyze/diff.j
 import { frameLocation, frameName } from '../model/frame-display.js';
 import { alignColumns } from './columns.js';
 import { counted, formatCount } from '../model/format-count.js';
+import { formatBytes } from '../model/weights.js';
 
 export interface DiffTableOptions {
   /** Rows per table; regressed and improved functions are shown beyond it. */
@@ -15,7 +16,28 @@ export interface DiffTableOptions {
   afterName: string;
 }
 
-/** `tsprof diff`'s default output: a header, then the self-time and total-time tables, largest change first. */
+/** How a diff speaks of what it compares: CPU samples (time), or the bytes of memory profiles. */
+export function diffWording(unit: ProfileDiff['unit']) {
+  return unit === 'bytes'
+    ? {
+        of: 'bytes',
+        selfTable: 'SELF BYTES (allocated in its own code, share of all)',
+        totalTable: 'TOTAL BYTES (inclusive: the function and everything it calls)',
+        selfHeading: 'Own bytes',
+        totalHeading: 'Inclusive bytes (the function and everything it calls)',
+        worse: 'significantly more memory',
+      }
+    : {
+        of: 'samples',
+        selfTable: 'SELF TIME (own samples, share of all)',
+        totalTable: 'TOTAL TIME (inclusive: the function and everything it calls)',
+        selfHeading: 'Own time',
+        totalHeading: 'Inclusive time (the function and everything it calls)',
+        worse: 'significantly slower',
+      };
+}
+
+/** `tsprof diff`'s default output: a header, then the self and total tables, largest change first. */
 export function formatDiffTable(diff: ProfileDiff, options: DiffTableOptions, colors: ChalkInstance): string {
   const lines = [
     `${colors.bold('before:')} ${describeSide(diff.before)}  ${colors.dim(options.beforeName)}`,
@@ -28,19 +50,20 @@ export function formatDiffTable(diff: ProfileDiff, options: DiffTableOptions, co
   if (diff.before.runs === 1 || diff.after.runs === 1) {
     lines.push(colors.dim('one run on a side: only large changes stand out from run-to-run variation; a folder of 3 or more runs per side finds smaller ones'));
   }
+  const wording = diffWording(diff.unit);
   for (const [title, rows] of [
-    ['SELF TIME (own samples, share of all)', diff.self],
-    ['TOTAL TIME (inclusive: the function and everything it calls)', diff.total],
+    [wording.selfTable, diff.self],
+    [wording.totalTable, diff.total],
   ] as const) {
-    lines.push('', colors.bold(title), ...formatRows(rows, options, colors));
+    lines.push('', colors.bold(title), ...formatRows(rows, wording.of, options, colors));
   }
   return `${lines.join('\n')}\n`;
 }
 
-function formatRows(rows: readonly FunctionChange[], options: DiffTableOptions, colors: ChalkInstance): string[] {
+function formatRows(rows: readonly FunctionChange[], of: string, options: DiffTableOptions, colors: ChalkInstance): string[] {
   const visible = rows.filter((row) => Math.max(row.beforeShare, row.afterShare) >= options.minShare);
   const shown = visible.filter((row, i) => i < options.top || row.verdict !== 'noise');
-  if (shown.length === 0) return [colors.dim(`no function has ${options.minShare}% or more of the samples`)];
+  if (shown.length === 0) return [colors.dim(`no function has ${options.minShare}% or more of the ${of}`)];
 
   const header = ['BEFORE', 'AFTER', 'CHANGE', 'RELATIVE', 'VERDICT', 'FUNCTION', 'LOCATION'];
   const cells = shown.map((row) => [
@@ -64,7 +87,10 @@ function formatRows(rows: readonly FunctionChange[], options: DiffTableOptions, 
 }
 
 export function describeSide(side: SideSummary): string {
-  const facts = [`${side.runs} run${side.runs === 1 ? '' : 's'}`, counted(side.samples, 'sample')];
+  const facts = [
+    `${side.runs} run${side.runs === 1 ? '' : 's'}`,
+    side.bytes !== undefined ? `${formatBytes(side.bytes)} in sampled allocations` : counted(side.samples, 'sample'),
+  ];
   if (side.durationUs !== undefined) facts.push(`${(side.durationUs / 1e6).toFixed(2)} s`);
   if (side.rateHz !== undefined) facts.push(`${formatCount(side.rateHz)} Hz`);
   return facts.join(' · ');

@@ -7,7 +7,7 @@ import type { Profile } from '../model/profile.js';
 import { stackFrameIds } from '../model/profile.js';
 import { formatWeight } from '../model/weights.js';
 import { describeProfile } from '../model/profile-summary.js';
-import { describeSide } from './diff-table.js';
+import { describeSide, diffWording } from './diff-table.js';
 import { visible } from './terminal.js';
 
 /**
@@ -144,6 +144,7 @@ export interface MarkdownDiffOptions {
 export function diffMarkdown(diff: ProfileDiff, options: MarkdownDiffOptions): string {
   const regressed = diff.self.filter((row) => row.verdict === 'regressed');
   const improved = diff.self.filter((row) => row.verdict === 'improved');
+  const wording = diffWording(diff.unit);
   const lines = [
     `## tsprof diff: ${verdictLine(regressed, improved)}`,
     '',
@@ -152,20 +153,20 @@ export function diffMarkdown(diff: ProfileDiff, options: MarkdownDiffOptions): s
     `- before: ${markdownText(describeSide(diff.before))} (${markdownText(options.beforeName)})`,
     `- after: ${markdownText(describeSide(diff.after))} (${markdownText(options.afterName)})`,
     '',
-    `A function is regressed or improved when its share of the samples changed beyond noise: a test that allows for bursts and for the spread between ` +
+    `A function is regressed or improved when its share of the ${wording.of} changed beyond noise: a test that allows for bursts and for the spread between ` +
       `runs, Holm-corrected over ${diff.tests} tests (${100 * diff.alpha}% chance of any false finding).` +
       (diff.before.runs === 1 || diff.after.runs === 1
         ? ' With one run on a side only large changes stand out; a folder of 3 or more runs per side finds smaller ones.'
         : ''),
   ];
   for (const [title, rows] of [
-    ['Own time', diff.self],
-    ['Inclusive time (the function and everything it calls)', diff.total],
+    [wording.selfHeading, diff.self],
+    [wording.totalHeading, diff.total],
   ] as const) {
     const shown = rows.filter((row) => Math.max(row.beforeShare, row.afterShare) >= options.minShare);
     lines.push('', `### ${title}`, '');
     if (shown.length === 0) {
-      lines.push(`No function has ${options.minShare}% or more of the samples.`);
+      lines.push(`No function has ${options.minShare}% or more of the ${wording.of}.`);
       continue;
     }
     lines.push(

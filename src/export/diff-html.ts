@@ -10,6 +10,8 @@ export interface DiffHtmlOptions {
   /** The significance test's verdict on a frame's function (its own time), if it has one. */
   verdictOf: (frame: Frame) => PageVerdict | undefined;
   alpha: number;
+  /** What the widths are: samples, or the bytes of memory profiles. */
+  unit: 'samples' | 'bytes';
 }
 
 /**
@@ -63,5 +65,5 @@ export function diffPageData(merged: MergedNode, options: DiffHtmlOptions): Page
       }
     }
   }
-  return { title: options.title, details: options.details, unit: 'samples', strings, minShare: PRUNE_SHARE, tree };
+  return { title: options.title, details: options.details, unit: options.unit, strings, minShare: PRUNE_SHARE, tree };
 }

@@ -11,7 +11,7 @@ import { loadPageAssets } from '../../export/html-assets.js';
 import { frameLabel } from '../../model/frame-display.js';
 import type { Profile } from '../../model/profile.js';
 import { mayHoldProfile, readableEndings } from '../../model/formats.js';
-import { describeSide, formatDiffTable } from '../diff-table.js';
+import { describeSide, diffWording, formatDiffTable } from '../diff-table.js';
 import { diffMarkdown } from '../markdown.js';
 import { UserError } from '../errors.js';
 import { diffFormatOfName, type DiffFormatName } from '../format-names.js';
@@ -44,6 +44,10 @@ export async function diffCommand(beforePath: string, afterPath: string, options
   const read = (path: string) => readSide(path, options, context.warn);
   const before = await read(beforePath);
   const after = await read(afterPath);
+  checkComparable([
+    ...before.profiles.map((profile, i) => [before.files[i]!, profile] as const),
+    ...after.profiles.map((profile, i) => [after.files[i]!, profile] as const),
+  ]);
   const cwd = process.cwd();
 
   const diff = diffProfiles(before.profiles, after.profiles, { cwd });
@@ -75,6 +79,7 @@ export async function diffCommand(beforePath: string, afterPath: string, options
           return row && { verdict: row.p === null ? 'untested' : row.verdict, p: row.p, relative: row.relative };
         },
         alpha: diff.alpha,
+        unit: diff.unit,
       });
       break;
     }
@@ -89,11 +94,35 @@ export async function diffCommand(beforePath: string, afterPath: string, options
       `${visible(frameLabel(row.frame, cwd))} ${row.beforeShare.toFixed(1)}% -> ${row.afterShare.toFixed(1)}% ` +
       `(${row.relative === null ? 'new' : `+${row.relative.toFixed(0)}%`})`,
   );
+  const functions = `${regressions.length} function${regressions.length === 1 ? '' : 's'}`;
   process.stderr.write(
-    `${context.stderrColors.red('tsprof: regression:')} ${regressions.length} function${regressions.length === 1 ? '' : 's'} significantly slower by ` +
+    `${context.stderrColors.red('tsprof: regression:')} ${functions} ${diffWording(diff.unit).worse} by ` +
       `more than ${options.failOnRegression}%: ${names.join('; ')}\n`,
   );
   return 1;
+}
+
+/**
+ * Shares compare only like with like: CPU profiles with CPU profiles, memory with memory, and bytes allocated
+ * with bytes allocated, never with bytes in use.
+ */
+function checkComparable(sides: readonly (readonly [string, Profile])[]): void {
+  const [firstFile, first] = sides[0]!;
+  const what = (profile: Profile) =>
+    profile.unit !== 'bytes'
+      ? 'a CPU profile'
+      : profile.meta.heap === 'inuse'
+        ? 'a memory profile of bytes in use'
+        : profile.meta.heap === 'allocated'
+          ? 'a memory profile of bytes allocated'
+          : 'a memory profile';
+  for (const [file, profile] of sides) {
+    const memory = profile.unit === 'bytes';
+    const heapsDiffer = memory && first.meta.heap !== undefined && profile.meta.heap !== undefined && profile.meta.heap !== first.meta.heap;
+    if (memory !== (first.unit === 'bytes') || heapsDiffer) {
+      throw new UserError(`${file} is ${what(profile)} and ${firstFile} ${what(first)}: diff compares profiles of the same kind`);
+    }
+  }
 }
 
 function isRegularFile(path: string): boolean {
@@ -107,7 +136,7 @@ function isRegularFile(path: string): boolean {
 /**
  * One side of the diff: a profile file, an address to fetch (a pprof endpoint, a profile store's merge
  * query), or a folder of runs of the same version (every file in it whose name says it is a profile). Each
- * is read as `convert` reads it; a memory profile is refused.
+ * is read as `convert` reads it.
  */
 async function readSide(path: string, options: DiffOptions, warn: (message: string) => void): Promise<{ profiles: Profile[]; files: string[] }> {
   let files = [path];
@@ -137,7 +166,6 @@ async function readSide(path: string, options: DiffOptions, warn: (message: stri
   const profiles: Profile[] = [];
   for (const file of files) {
     const { profile } = await readProfileInput(file, options, warn);
-    if (profile.unit === 'bytes') throw new UserError(`${file}: a memory profile (bytes); diff compares CPU time`);
     profiles.push(profile);
   }
   return { profiles, files: files.map((file) => (file === '-' ? 'stdin' : file)) };
