@@ -114,9 +114,41 @@ describe('startProfiling: continuous profiling inside the process', () => {
     expect(decode(stored.body).samples.length).toBeGreaterThan(0);
   });
 
+  it('pushes the heap in use at the end of each window too: Go heap sample types, profefe type=heap, Pyroscope <service>.heap', async () => {
+    const pyroscope = await startCollector();
+    const profefe = await startCollector();
+    started(startProfiling({ service: 'api', push: pyroscope.url, profefe: profefe.url, every: 1, seconds: 0.4, heapInterval: 16 * 1024 }));
+    // Kept from the profiler's start to its windows' ends: the heap in use is this function's.
+    const kept: number[][] = [];
+    function keepArraysForHeapTest(): void {
+      for (let i = 0; i < 20_000; i++) kept.push(new Array(126).fill(i));
+    }
+    keepArraysForHeapTest();
+    await work(1800);
+    const heapOf = (collector: Collector) =>
+      collector.requests.filter((request) => (request.url.searchParams.get('type') ?? request.url.searchParams.get('name'))?.match(/heap/));
+    await waitFor(() => heapOf(pyroscope).length > 0 && heapOf(profefe).length > 0, 3000, 'a heap push to each collector');
+
+    const stored = heapOf(profefe)[0]!;
+    expect(stored.url.searchParams.get('type')).toBe('heap');
+    const decoded = decodePprof(gunzipSync(stored.body))!;
+    const name = (index: number | bigint) => decoded.stringTable.strings[Number(index)];
+    expect(decoded.sampleType.map((type) => `${name(type.type)}/${name(type.unit)}`)).toEqual(['inuse_objects/count', 'inuse_space/bytes']);
+    const profile = decode(stored.body);
+    expect(profile.unit).toBe('bytes');
+    expect(functionTable(profile)[0]!.frame.name).toBe('keepArraysForHeapTest');
+    // tsprof's own allocations (answering, encoding, sending) are not the app's.
+    expect(functionTable(profile).filter((row) => /tsprof|pprof|heap-sampler/.test(row.frame.file ?? ''))).toEqual([]);
+
+    const ingest = heapOf(pyroscope)[0]!;
+    expect(ingest.url.searchParams.get('name')).toBe(`api.heap{host=${hostname()},pid=${process.pid}}`);
+    expect(decode(multipartProfile(ingest.body, ingest.contentType)).unit).toBe('bytes');
+    expect(kept.length).toBe(20_000);
+  });
+
   it('spreads windows at random points of each period (jitter), one window per period', async () => {
     const collector = await startCollector();
-    started(startProfiling({ service: 'jitter', profefe: collector.url, every: 0.5, seconds: 0.1 }));
+    started(startProfiling({ service: 'jitter', profefe: collector.url, every: 0.5, seconds: 0.1, heap: false }));
     await work(2600);
     await waitFor(() => collector.requests.length >= 4, 2000, 'four windows');
     expect(collector.requests.length).toBeGreaterThanOrEqual(4);
@@ -200,8 +232,9 @@ describe('startProfiling: continuous profiling inside the process', () => {
     expect(files.length).toBeGreaterThan(0);
     const total = files.reduce((sum, name) => sum + readFileSync(join(dir, name)).length, 0);
     expect(total).toBeLessThanOrEqual(6000);
-    for (const name of files) expect(name).toMatch(/^files-\d{4}-\d\d-\d\dT[\d-]+Z\.pb\.gz$/);
-    expect(decode(readFileSync(join(dir, files.at(-1)!))).samples.length).toBeGreaterThan(0);
+    for (const name of files) expect(name).toMatch(/^files-\d{4}-\d\d-\d\dT[\d-]+Z(\.heap)?\.pb\.gz$/);
+    const cpu = files.filter((name) => !name.endsWith('.heap.pb.gz'));
+    expect(decode(readFileSync(join(dir, cpu.at(-1)!))).samples.length).toBeGreaterThan(0);
   });
 
   it('node --require tsprof/agent profiles an app that never calls it, configured by environment variables', async () => {
@@ -244,7 +277,10 @@ describe('startProfiling: continuous profiling inside the process', () => {
       env: { ...process.env, NODE_OPTIONS: '', TSPROF_SERVICE: 'pool', TSPROF_PROFEFE: collector.url, TSPROF_EVERY: '0.5', TSPROF_SECONDS: '0.3' },
     });
     open.push({ close: async () => void child.kill('SIGKILL') });
-    const fromWorkers = () => collector.requests.filter((request) => /,thread=worker \d+$/.test(request.url.searchParams.get('labels') ?? ''));
+    const fromWorkers = () =>
+      collector.requests.filter(
+        (request) => request.url.searchParams.get('type') === 'cpu' && /,thread=worker \d+$/.test(request.url.searchParams.get('labels') ?? ''),
+      );
     // Each worker pushes on its own schedule: one may push twice before the other's first.
     const workers = () => new Set(fromWorkers().map((request) => request.url.searchParams.get('labels')));
     await waitFor(() => workers().size >= 2, 8000, 'pushes from both workers');

@@ -3,7 +3,8 @@
  * itself, configured by environment variables:
  *   TSPROF_SERVICE (required), TSPROF_LABELS (`version=1.4.2,region=eu`), TSPROF_PUSH (Pyroscope URLs, comma
  *   separated), TSPROF_PROFEFE (profefe URLs), TSPROF_DIR (a folder), TSPROF_EVERY and TSPROF_SECONDS (window
- *   period and length in seconds), TSPROF_RATE (Hz), TSPROF_DEBUG=1 (report failures on stderr).
+ *   period and length in seconds), TSPROF_RATE (Hz), TSPROF_HEAP=0 (no heap profiles), TSPROF_HEAP_INTERVAL
+ *   (bytes per heap sample), TSPROF_DEBUG=1 (report failures on stderr).
  * Without TSPROF_SERVICE, or with nowhere to send profiles, it says so once on stderr and does nothing. It runs
  * in every thread (Node applies --require to worker threads): each thread profiles itself, labelled `thread`.
  */
@@ -38,6 +39,7 @@ if (!service) {
   const every = number(env.TSPROF_EVERY);
   const seconds = number(env.TSPROF_SECONDS);
   const rate = number(env.TSPROF_RATE);
+  const heapInterval = number(env.TSPROF_HEAP_INTERVAL);
   import('./profiler.js')
     .then(({ startProfiling }) => {
       startProfiling({
@@ -49,6 +51,8 @@ if (!service) {
         ...(every ? { every } : {}),
         ...(seconds ? { seconds } : {}),
         ...(rate ? { rate } : {}),
+        ...(env.TSPROF_HEAP?.trim() === '0' ? { heap: false } : {}),
+        ...(heapInterval ? { heapInterval: Math.round(heapInterval) } : {}),
         onError: (error) => {
           if (env.TSPROF_DEBUG) process.stderr.write(`tsprof agent: ${error.message}\n`);
         },

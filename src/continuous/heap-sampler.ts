@@ -1,8 +1,8 @@
-import { Session } from 'node:inspector/promises';
 import { importHeapprofile } from '../import/v8-heapprofile.js';
 import { isTsprofCode } from '../model/own-code.js';
 import type { Profile } from '../model/profile.js';
 import { DEFAULT_HEAP_INTERVAL_BYTES } from '../model/sampling.js';
+import { connectSyncSession } from '../preload/sync-session.cjs';
 
 /**
  * V8's sampling heap profiler, kept running in the thread it was started in, for Go's `/debug/pprof/heap`:
@@ -44,28 +44,49 @@ export function acquireHeapSampler(intervalBytes = DEFAULT_HEAP_INTERVAL_BYTES):
   };
 }
 
-async function startHeapSampler(intervalBytes: number): Promise<HeapSampler> {
-  const session = new Session();
-  session.connect();
-  await session.post('HeapProfiler.enable');
-  await session.post('HeapProfiler.startSampling', { samplingInterval: intervalBytes });
-  let stopped = false;
-  return {
-    snapshot: async (options = {}) => {
-      if (stopped) throw new Error('the heap sampler is stopped');
-      if (options.gc) await session.post('HeapProfiler.collectGarbage');
-      const { profile } = (await session.post('HeapProfiler.getSamplingProfile')) as { profile: unknown };
-      // What tsprof itself allocated (answering this request, say) is not the program's.
-      return importHeapprofile(profile, { heap: 'inuse', isOwnFrame: (frame) => isTsprofCode(frame.url), source: 'tsprof (in process)' });
-    },
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      try {
-        await session.post('HeapProfiler.stopSampling');
-      } finally {
-        session.disconnect();
-      }
-    },
-  };
+/**
+ * Started synchronously (an in-thread session answers at once): allocations made right after the caller
+ * asked for the sampler are sampled.
+ */
+function startHeapSampler(intervalBytes: number): Promise<HeapSampler> {
+  try {
+    const session = connectSyncSession();
+    session.post('HeapProfiler.enable');
+    session.post('HeapProfiler.startSampling', { samplingInterval: intervalBytes });
+    let stopped = false;
+    return Promise.resolve({
+      snapshot: (options = {}) => {
+        try {
+          if (stopped) throw new Error('the heap sampler is stopped');
+          if (options.gc) session.post('HeapProfiler.collectGarbage');
+          const { profile } = session.post<{ profile: unknown }>('HeapProfiler.getSamplingProfile');
+          // What tsprof itself allocated (answering this request, say) is not the program's.
+          return Promise.resolve(
+            importHeapprofile(profile, {
+              heap: 'inuse',
+              intervalBytes,
+              isOwnFrame: (frame) => isTsprofCode(frame.url),
+              source: 'tsprof (in process)',
+            }),
+          );
+        } catch (error) {
+          return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      },
+      stop: () => {
+        if (stopped) return Promise.resolve();
+        stopped = true;
+        try {
+          session.post('HeapProfiler.stopSampling');
+        } catch {
+          // stopping is all that is left to do
+        } finally {
+          session.disconnect();
+        }
+        return Promise.resolve();
+      },
+    });
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
 }

@@ -5,14 +5,15 @@ import { toPprof } from '../export/pprof.js';
 import { applySourceMaps } from '../sourcemaps/apply.js';
 import { inProcessScriptMaps } from '../sourcemaps/in-process.js';
 import { profileSelf } from './self-profiler.js';
+import { acquireHeapSampler } from './heap-sampler.js';
 import { folderSink, profefeSink, pyroscopeSink, type Sink, type WindowProfile } from './sinks.js';
 
 /**
  * Continuous profiling inside a service: a window of `seconds` every `every` seconds (profefe's defaults: 10 s
  * each minute), started at a random point of each period so that a fleet does not profile in lockstep, sent
- * to a folder and/or collectors. It never throws into the app and never holds more than a bounded number of
- * profiles: pushes that fail are retried with backoff and then dropped; a slow collector only delays its
- * own queue. Its timers do not keep the process alive; `stop()` ends the window in progress and leaves
+ * to a folder and/or collectors, with the heap in use at each window's end (unless `heap: false`). It never
+ * throws into the app and never holds more than a bounded number of profiles: pushes that fail are retried
+ * with backoff and then dropped; a slow collector only delays its own queue. Its timers do not keep the process alive; `stop()` ends the window in progress and leaves
  * nothing behind.
  */
 
@@ -33,6 +34,13 @@ export interface ProfilingOptions {
   seconds?: number;
   /** Samples per second. Default 100. */
   rate?: number;
+  /**
+   * Send the heap in use at the end of each window too (V8's sampling heap profiler runs from the start, one
+   * sample per `heapInterval` bytes allocated, as Go's heap profile). Default true.
+   */
+  heap?: boolean;
+  /** Bytes allocated per heap sample, on average. Default 512 KiB. */
+  heapInterval?: number;
   /** Told about every failure (a push that failed, a window that could not be taken). Default: nothing. */
   onError?: (error: Error) => void;
 }
@@ -64,6 +72,8 @@ export function startProfiling(options: ProfilingOptions): Profiler {
     sinks.push(folderSink(options.dir, options.maxFolderBytes ?? 100 * 1024 * 1024));
   }
   const queues = sinks.map((sink) => new SendQueue(sink, report));
+  const heapUse = options.heap === false ? undefined : acquireHeapSampler(options.heapInterval);
+  heapUse?.sampler.catch(report);
 
   let stopped = false;
   const windowAbort = new AbortController();
@@ -84,11 +94,18 @@ export function startProfiling(options: ProfilingOptions): Profiler {
       const raw = await profileSelf({ seconds, rate, signal: windowAbort.signal });
       const until = Date.now();
       const { profile } = applySourceMaps(raw, inProcessScriptMaps(raw));
-      const window: WindowProfile = { pprof: toPprof(profile), service: options.service, labels, from, until, rateHz: rate };
+      const window: WindowProfile = { kind: 'cpu', pprof: toPprof(profile), service: options.service, labels, from, until, rateHz: rate };
       for (const queue of queues) queue.add(window);
+      if (heapUse && !stopped) await takeHeap(from, until);
     } catch (error) {
       report(error);
     }
+  };
+  const takeHeap = async (from: number, until: number) => {
+    const raw = await heapUse!.sampler.then((sampler) => sampler.snapshot());
+    const { profile } = applySourceMaps(raw, inProcessScriptMaps(raw));
+    const window: WindowProfile = { kind: 'heap', pprof: toPprof(profile), service: options.service, labels, from, until, rateHz: rate };
+    for (const queue of queues) queue.add(window);
   };
   // Each period: a window at a random offset within it (jitter), then the next period.
   const period = () => {
@@ -109,7 +126,7 @@ export function startProfiling(options: ProfilingOptions): Profiler {
       timers.clear();
       windowAbort.abort();
       await current;
-      await Promise.all(queues.map((queue) => queue.close()));
+      await Promise.all([...queues.map((queue) => queue.close()), heapUse?.release()]);
     },
   };
 }

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 
 /** One profiled window: pprof bytes and what describes them. */
 export interface WindowProfile {
+  /** CPU samples over the window, or the heap in use at its end. */
+  kind: 'cpu' | 'heap';
   pprof: Uint8Array;
   service: string;
   labels: Record<string, string>;
@@ -27,13 +29,16 @@ export interface Sink {
   readonly name: string;
 }
 
-/** Files `<service>-<time>.pb.gz` in `dir`; the oldest are deleted once the folder's profiles pass `maxBytes`. */
+/**
+ * Files `<service>-<time>.pb.gz` (and `<service>-<time>.heap.pb.gz`) in `dir`; the oldest are deleted once the
+ * folder's profiles pass `maxBytes`.
+ */
 export function folderSink(dir: string, maxBytes: number): Sink {
   return {
     name: `folder ${dir}`,
     send: async (profile) => {
       const stamp = new Date(profile.from).toISOString().replace(/[:.]/g, '-');
-      const name = `${safe(profile.service)}-${stamp}.pb.gz`;
+      const name = `${safe(profile.service)}-${stamp}${profile.kind === 'heap' ? '.heap' : ''}.pb.gz`;
       const temporary = join(dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
       writeFileSync(temporary, profile.pprof);
       renameSync(temporary, join(dir, name));
@@ -54,7 +59,8 @@ export function folderSink(dir: string, maxBytes: number): Sink {
 
 /**
  * Grafana Pyroscope: `POST /ingest?name=<service>.cpu{labels}&from&until&format=pprof&sampleRate&spyName`,
- * the profile as the `profile` part of a multipart form (as Pyroscope's own SDKs send it).
+ * the profile as the `profile` part of a multipart form (as Pyroscope's own SDKs send it). Heap profiles go
+ * as `<service>.heap{labels}`, their sample types named as Go's (inuse_objects, inuse_space).
  */
 export function pyroscopeSink(baseUrl: string): Sink {
   return {
@@ -64,11 +70,11 @@ export function pyroscopeSink(baseUrl: string): Sink {
         .map(([key, value]) => `${key}=${value}`)
         .join(',');
       const url = new URL('/ingest', baseUrl);
-      url.searchParams.set('name', `${profile.service}.cpu{${labels}}`);
+      url.searchParams.set('name', `${profile.service}.${profile.kind}{${labels}}`);
       url.searchParams.set('from', String(Math.floor(profile.from / 1000)));
       url.searchParams.set('until', String(Math.ceil(profile.until / 1000)));
       url.searchParams.set('format', 'pprof');
-      url.searchParams.set('sampleRate', String(Math.round(profile.rateHz)));
+      if (profile.kind === 'cpu') url.searchParams.set('sampleRate', String(Math.round(profile.rateHz)));
       url.searchParams.set('spyName', 'tsprof');
       const boundary = `tsprof-${randomBytes(12).toString('hex')}`;
       const body = Buffer.concat([
@@ -83,14 +89,14 @@ export function pyroscopeSink(baseUrl: string): Sink {
   };
 }
 
-/** profefe: `POST /api/0/profiles?service=<service>&type=cpu&labels=k=v,k=v`, the pprof as the body. */
+/** profefe: `POST /api/0/profiles?service=<service>&type=cpu&labels=k=v,k=v` (or `type=heap`), the pprof as the body. */
 export function profefeSink(baseUrl: string): Sink {
   return {
     name: `profefe ${baseUrl}`,
     send: async (profile) => {
       const url = new URL('/api/0/profiles', baseUrl);
       url.searchParams.set('service', profile.service);
-      url.searchParams.set('type', 'cpu');
+      url.searchParams.set('type', profile.kind);
       url.searchParams.set(
         'labels',
         Object.entries(profile.labels)

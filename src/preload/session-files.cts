@@ -48,8 +48,8 @@ export function readConfig(env: NodeJS.ProcessEnv): AgentConfig | undefined {
   const flushMs = Number(env.TSPROF_FLUSH_MS);
   const onlyChildOf = Number(env.TSPROF_ONLY_CHILD_OF);
   const recorderPid = Number(env.TSPROF_RECORDER_PID);
-  const heapKind = env.TSPROF_HEAP;
-  const heapInterval = Number(env.TSPROF_HEAP_INTERVAL);
+  const heapKind = env.TSPROF_RECORD_HEAP;
+  const heapInterval = Number(env.TSPROF_RECORD_HEAP_INTERVAL);
   return {
     dir,
     intervalUs: Number.isFinite(intervalUs) && intervalUs >= 50 ? intervalUs : 2000,

@@ -33,7 +33,7 @@ export function agentEnvironment(base: NodeJS.ProcessEnv, settings: AgentSetting
     TSPROF_FLUSH_MS: String(settings.flushMs),
     TSPROF_SAMPLER: settings.sampler,
     TSPROF_RECORDER_PID: String(process.pid),
-    ...(settings.heap ? { TSPROF_HEAP: settings.heap.kind, TSPROF_HEAP_INTERVAL: String(settings.heap.intervalBytes) } : {}),
+    ...(settings.heap ? { TSPROF_RECORD_HEAP: settings.heap.kind, TSPROF_RECORD_HEAP_INTERVAL: String(settings.heap.intervalBytes) } : {}),
   };
 }
 
