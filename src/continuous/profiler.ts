@@ -13,8 +13,8 @@ import { folderSink, profefeSink, pyroscopeSink, type Sink, type WindowProfile }
  * each minute), started at a random point of each period so that a fleet does not profile in lockstep, sent
  * to a folder and/or collectors, with the heap in use at each window's end (unless `heap: false`). It never
  * throws into the app and never holds more than a bounded number of profiles: pushes that fail are retried
- * with backoff and then dropped; a slow collector only delays its own queue. Its timers do not keep the process alive; `stop()` ends the window in progress and leaves
- * nothing behind.
+ * with backoff and then dropped; a slow collector only delays its own queue. Its timers do not keep the
+ * process alive; `stop()` ends the window in progress and leaves nothing behind.
  */
 
 export interface ProfilingOptions {
