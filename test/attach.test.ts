@@ -323,3 +323,29 @@ describe('tsprof top', () => {
     expect(afterScreen).toMatch(/hotLoop \(/);
   });
 });
+
+describe('tsprof record --pid --heap', () => {
+  it('samples the allocations of a running process: allocated puts the churning function on top; in use, the keeping one weighs far more', async () => {
+    const target = await startTarget(['allocating'], FREE_PORT);
+    const recordHeap = async (which: string) => {
+      const out = output();
+      const result = await startTsprof(['record', '--pid', String(target.pid), '--heap', which, '--heap-interval', '16k', '-d', '1.5', '-o', out]).done;
+      expect(result.status, result.stderr).toBe(0);
+      const heapOut = out.replace(/\.folded$/, '.heap.folded');
+      expect(result.stderr).toContain(`tsprof: wrote ${heapOut}\n`);
+      const self = selfByFunction(readText(heapOut));
+      const all = [...self.values()].reduce((sum, bytes) => sum + bytes, 0);
+      return { hottest: [...self].sort((a, b) => b[1] - a[1])[0]![0], keepShare: (self.get('keepSome') ?? 0) / all };
+    };
+    // keepSome allocates a sixth of the bytes and keeps them all; churnMany's arrays die young, but those not
+    // yet collected are still in use (up to V8's young generation): keepSome's share at least doubles.
+    const allocated = await recordHeap('allocated');
+    expect(allocated.hottest).toBe('churnMany');
+    // The second recording starts its own sampler: the first one was stopped when it ended.
+    const inuse = await recordHeap('inuse');
+    expect(inuse.keepShare).toBeGreaterThan(2 * allocated.keepShare);
+    expect(isAlive(target.pid)).toBe(true);
+    expect(portsOf(target.pid)).toEqual([]);
+    expect(target.stdout()).toBe(`ready ${target.pid}\n`);
+  });
+});

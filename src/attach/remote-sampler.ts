@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CdpTarget } from './cdp-connection.js';
 import type { AttachedProcess } from './attached-process.js';
+import type { HeapSettings } from '../preload/session-files.cjs';
 
 /**
  * Samples every thread of an attached process through its inspector, handing over a chunk (a V8
@@ -32,6 +33,9 @@ export interface RemoteSamplerOptions {
   onExit: () => void;
   /** A worker thread was found (before its first chunk). */
   onWorker?: (threadId: number) => void;
+  /** record --pid --heap: sample each thread's allocations too, handed over as its sampling ends. */
+  heap?: HeapSettings;
+  onHeapProfile?: (threadId: number, profile: unknown) => void;
 }
 
 interface ThreadState {
@@ -42,6 +46,8 @@ interface ThreadState {
   /** Title whose end makes the final chunk. */
   finalTitle?: string;
   ended: boolean;
+  /** Its heap sampler runs (record --pid --heap). */
+  heapSampling?: boolean;
   /** Resolves when the final chunk arrived. */
   finished: Promise<void>;
   resolveFinished: () => void;
@@ -124,8 +130,37 @@ export class RemoteSampler {
       // V8 refuses while another client's profile runs in this thread: sample at that profile's interval.
       this.options.onProblem(`${describeThread(target)}: another profiler is running in it, so the sampling interval is that profiler's`);
     }
+    if (this.options.heap) await this.startHeapSampling(thread, this.options.heap);
     thread.current = this.nextTitle(thread);
     await target.evaluate(`profile(${JSON.stringify(thread.current)})`, { commandLineAPI: true });
+  }
+
+  /** One sampling heap profiler per thread, as the agent's: keeping collected objects for `allocated`. */
+  private async startHeapSampling(thread: ThreadState, heap: HeapSettings): Promise<void> {
+    try {
+      await thread.target.send('HeapProfiler.enable');
+      const keepCollected = heap.kind === 'allocated';
+      await thread.target.send('HeapProfiler.startSampling', {
+        samplingInterval: heap.intervalBytes,
+        includeObjectsCollectedByMajorGC: keepCollected,
+        includeObjectsCollectedByMinorGC: keepCollected,
+      });
+      thread.heapSampling = true;
+    } catch (error) {
+      this.options.onProblem(`${describeThread(thread.target)}: its allocations are not sampled (${(error as Error).message})`);
+    }
+  }
+
+  /** Stops the thread's heap sampler and hands over its profile (a thread that is gone has none to give). */
+  private async endHeapSampling(thread: ThreadState): Promise<void> {
+    if (!thread.heapSampling) return;
+    thread.heapSampling = false;
+    try {
+      const { profile } = await thread.target.send('HeapProfiler.stopSampling', {}, END_TIMEOUT_MS);
+      this.options.onHeapProfile?.(thread.target.threadId, profile);
+    } catch {
+      // the thread went away first: its allocations are reported missing
+    }
   }
 
   private nextTitle(thread: ThreadState): string {
@@ -148,6 +183,7 @@ export class RemoteSampler {
 
   private async endThread(thread: ThreadState): Promise<void> {
     if (thread.ended || thread.current === undefined) return withTimeout(thread.finished, END_TIMEOUT_MS);
+    await this.endHeapSampling(thread);
     thread.ended = true;
     thread.finalTitle = thread.current;
     try {

@@ -46,7 +46,6 @@ export function recordConfig(command: string[], args: RecordArguments): RecordCo
     rest.processFilter !== undefined && '--process-filter',
     rest.sampler !== 'inspector' && '--sampler',
     rest.tmpDir !== undefined && '--tmp-dir',
-    heapKind !== undefined && '--heap',
   ].filter(Boolean);
   if (spawnOnly.length > 0) throw new UserError(`${spawnOnly.join(', ')}: only for a command that tsprof starts, not with --pid`);
   const { rate, output, duration, idle, open, sourceMaps } = rest;
@@ -56,6 +55,7 @@ export function recordConfig(command: string[], args: RecordArguments): RecordCo
     options: {
       rate,
       sourceMaps,
+      ...heap,
       ...(output !== undefined ? { output } : {}),
       ...(duration !== undefined ? { duration } : {}),
       ...(idle ? { idle } : {}),

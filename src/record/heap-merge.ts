@@ -1,14 +1,20 @@
-import { readFileSync } from 'node:fs';
 import { appendHeapprofile } from '../import/v8-heapprofile.js';
 import { ProfileBuilder } from '../model/builder.js';
 import type { Profile, ThreadInfo } from '../model/profile.js';
 import { SOURCE_MAPS_FIELD, type HeapSettings } from '../preload/session-files.cjs';
-import type { HeapFile } from './session.js';
 
 /**
- * record --heap: joins the heap profiles the agents left (one per thread, each the thread's whole profile so
- * far) into one memory profile in bytes, a thread per (process, thread) as in the CPU profile.
+ * record --heap: joins the heap profiles of the threads (one per thread, each the thread's whole profile: a
+ * file its agent left, or what an attached process handed over) into one memory profile in bytes, a thread
+ * per (process, thread) as in the CPU profile.
  */
+
+/** One thread's heap profile: V8's sampling heap profile, as JSON, read when the profiles are joined. */
+export interface ThreadHeap {
+  pid: number;
+  threadId: number;
+  read: () => unknown;
+}
 
 export interface HeapMergeResult {
   profile: Profile;
@@ -29,14 +35,14 @@ export interface HeapMergeOptions {
   isOwnFrame: (callFrame: { functionName: string; url: string }) => boolean;
 }
 
-export function mergeHeapFiles(files: readonly HeapFile[], options: HeapMergeOptions): HeapMergeResult {
+export function mergeHeapProfiles(heaps: readonly ThreadHeap[], options: HeapMergeOptions): HeapMergeResult {
   const builder = new ProfileBuilder('bytes');
   const sourceMaps = new Map<string, unknown>();
   const problems: string[] = [];
-  for (const file of files) {
-    const thread = options.threadOf(file.pid, file.threadId);
+  for (const heap of heaps) {
+    const thread = options.threadOf(heap.pid, heap.threadId);
     try {
-      const json = JSON.parse(readFileSync(file.path, 'utf8')) as Record<string, unknown>;
+      const json = heap.read() as Record<string, unknown>;
       const maps = json[SOURCE_MAPS_FIELD];
       if (maps && typeof maps === 'object') for (const [url, map] of Object.entries(maps)) if (!sourceMaps.has(url)) sourceMaps.set(url, map);
       appendHeapprofile(builder, json, { thread: builder.addThread(thread), intervalBytes: options.heap.intervalBytes, isOwnFrame: options.isOwnFrame });

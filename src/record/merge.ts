@@ -7,7 +7,7 @@ import { AGENT_CALL_URL, SOURCE_MAPS_FIELD } from '../preload/session-files.cjs'
 import { isTsprofCode } from '../model/own-code.js';
 import { readSession, type ChunkFile, type HeapFile, type ProcessInfo, type UnprofiledProcess } from './session.js';
 import type { HeapSettings, UnprofiledReason } from '../preload/session-files.cjs';
-import { mergeHeapFiles, type HeapMergeResult } from './heap-merge.js';
+import { mergeHeapProfiles, type HeapMergeResult, type ThreadHeap } from './heap-merge.js';
 
 /** Why a process is not profiled, in words for the summary. */
 const UNPROFILED_REASONS: Record<UnprofiledReason, string> = {
@@ -80,6 +80,8 @@ export class SessionMerger {
   private readonly workersStarted = new Set<string>();
   private readonly problems: string[] = [];
   private heapFiles: HeapFile[] = [];
+  /** Heap profiles handed over in memory (record --pid), by `<pid>-<threadId>`. */
+  private readonly heapProfiles = new Map<string, ThreadHeap>();
   private sampleCount = 0;
   private droppedPositions = 0;
   private ownSamples = 0;
@@ -174,6 +176,11 @@ export class SessionMerger {
     }
   }
 
+  /** Takes in a thread's heap profile (its whole profile: a later one replaces it). */
+  addHeapProfile(pid: number, threadId: number, json: unknown): void {
+    this.heapProfiles.set(`${pid}-${threadId}`, { pid, threadId, read: () => json });
+  }
+
   /** Source maps of scripts, by URL, as the profiled processes hold them; the first one for a URL stays. */
   addSourceMaps(maps: Iterable<[string, unknown]>): void {
     for (const [url, map] of maps) if (!this.sourceMaps.has(url)) this.sourceMaps.set(url, map);
@@ -191,8 +198,9 @@ export class SessionMerger {
 
   /** The heap profiles of the threads kept; a thread that sampled CPU but left no heap profile is reported. */
   private mergeHeap(settings: HeapSettings, durationUs: number | undefined): HeapMergeResult {
-    const files = this.heapFiles.filter((file) => this.kept(file.pid));
-    const heap = mergeHeapFiles(files, {
+    const fromFiles = this.heapFiles.map((file): ThreadHeap => ({ ...file, read: () => JSON.parse(readFileSync(file.path, 'utf8')) }));
+    const heaps = [...fromFiles, ...this.heapProfiles.values()].filter((heap) => this.kept(heap.pid));
+    const heap = mergeHeapProfiles(heaps, {
       heap: settings,
       command: this.options.command,
       startTime: this.options.startTime,
@@ -200,7 +208,7 @@ export class SessionMerger {
       threadOf: (pid, threadId) => this.threadInfo(pid, threadId),
       isOwnFrame: (frame) => isAgentFrame(frame) || isAgentWaitFrame(frame),
     });
-    const withHeap = new Set(files.map((file) => `${file.pid}-${file.threadId}`));
+    const withHeap = new Set(heaps.map((entry) => `${entry.pid}-${entry.threadId}`));
     for (const [key, thread] of this.threads) {
       if (!withHeap.has(key)) heap.problems.push(`${this.describeThread(thread)}: no heap profile arrived; its allocations are missing`);
     }

@@ -11,6 +11,7 @@ import { writeRecording, type Reporter } from '../recording-output.js';
 import { counted } from '../../model/format-count.js';
 import { FLUSH_MS, samplingIntervalUs } from '../../model/sampling.js';
 import { checkOutputFolder } from '../output-folder.js';
+import type { HeapSettings } from '../../preload/session-files.cjs';
 
 export interface RecordPidOptions {
   rate: number;
@@ -21,6 +22,8 @@ export interface RecordPidOptions {
   open?: boolean;
   /** Map compiled frames back to their sources, with the maps the process holds or those on disk (default). */
   sourceMaps: boolean;
+  /** Sample allocations too, and write that memory profile beside the CPU one. */
+  heap?: HeapSettings;
 }
 
 /** The script URLs a V8 profile's frames name. */
@@ -29,7 +32,18 @@ function scriptUrls(profile: unknown): string[] {
   return Array.isArray(nodes) ? nodes.map((node) => node.callFrame?.url).filter((url): url is string => typeof url === 'string') : [];
 }
 
-/** How often each thread hands over a chunk: the most a process killed mid-recording can lose. */
+/** The script URLs a V8 sampling heap profile's frames name. */
+function heapScriptUrls(profile: unknown): string[] {
+  const urls: string[] = [];
+  const pending: unknown[] = [(profile as { head?: unknown } | null)?.head];
+  while (pending.length > 0) {
+    const node = pending.pop() as { callFrame?: { url?: unknown }; children?: unknown } | undefined;
+    if (!node || typeof node !== 'object') continue;
+    if (typeof node.callFrame?.url === 'string' && node.callFrame.url) urls.push(node.callFrame.url);
+    if (Array.isArray(node.children)) for (const child of node.children as unknown[]) pending.push(child);
+  }
+  return urls;
+}
 
 type StopReason = 'duration' | 'interrupted' | 'exited' | 'connection lost';
 
@@ -57,6 +71,7 @@ export async function recordPidCommand(pid: number, options: RecordPidOptions, r
     flushMs: FLUSH_MS,
     lostChunkCause: 'ended',
     source: 'tsprof record --pid',
+    ...(options.heap ? { heap: options.heap } : {}),
   });
   merger.addProcess(attached.info);
   // Scripts the profile names, whose source maps are asked of the process before tsprof leaves.
@@ -74,6 +89,15 @@ export async function recordPidCommand(pid: number, options: RecordPidOptions, r
     onProblem: reporter.warn,
     onExit: () => stop('exited'),
     onWorker: (threadId) => merger.addWorker(pid, threadId),
+    ...(options.heap
+      ? {
+          heap: options.heap,
+          onHeapProfile: (threadId: number, profile: unknown) => {
+            if (options.sourceMaps) for (const url of heapScriptUrls(profile)) scripts.add(url);
+            merger.addHeapProfile(pid, threadId, profile);
+          },
+        }
+      : {}),
   });
   void attached.connection.closed.then(() => stop('connection lost'));
   const onSignal = () => stop('interrupted');
