@@ -198,7 +198,7 @@ export class SessionMerger {
 
   /** The heap profiles of the threads kept; a thread that sampled CPU but left no heap profile is reported. */
   private mergeHeap(settings: HeapSettings, durationUs: number | undefined): HeapMergeResult {
-    const fromFiles = this.heapFiles.map((file): ThreadHeap => ({ ...file, read: () => JSON.parse(readFileSync(file.path, 'utf8')) }));
+    const fromFiles = this.heapFiles.map((file): ThreadHeap => ({ ...file, read: (): unknown => JSON.parse(readFileSync(file.path, 'utf8')) }));
     const heaps = [...fromFiles, ...this.heapProfiles.values()].filter((heap) => this.kept(heap.pid));
     const heap = mergeHeapProfiles(heaps, {
       heap: settings,
