@@ -1,10 +1,11 @@
 /**
  * record --heap: V8's sampling heap profiler in the thread it runs in, through its own in-thread inspector
  * session. V8 keeps every sampled object (with `allocated`, also those the GC has since collected), so each
- * write is the whole profile so far: the thread's heap file is rewritten, never appended to.
+ * write is the whole profile so far: the thread's heap file is rewritten, never appended to, at the end and
+ * at most every HEAP_WRITE_MS before.
  */
 import { heldSourceMap } from './held-source-map.cjs';
-import { heapFileName, SOURCE_MAPS_FIELD, writeFileAtomic, type HeapSettings } from './session-files.cjs';
+import { HEAP_WRITE_MS, heapFileName, SOURCE_MAPS_FIELD, writeFileAtomic, type HeapSettings } from './session-files.cjs';
 import { connectSyncSession } from './sync-session.cjs';
 
 interface HeapNode {
@@ -19,8 +20,8 @@ interface SamplingHeapProfile {
 }
 
 export interface ThreadHeapSampler {
-  /** Writes the thread's profile so far (in use now, or allocated since the start). */
-  write(): void;
+  /** Writes the thread's profile so far (in use now, or allocated since the start): when `final`, or when due. */
+  write(final: boolean): void;
   /** Stops sampling for good. */
   stop(): void;
 }
@@ -38,9 +39,11 @@ export function startThreadHeapSampler(settings: HeapSettings, dir: string, thre
   const sourceMaps: Record<string, unknown> = {};
   const looked = new Set<string>();
   let stopped = false;
+  let lastWrite = Date.now();
   return {
-    write: () => {
-      if (stopped) return;
+    write: (final) => {
+      if (stopped || (!final && Date.now() - lastWrite < HEAP_WRITE_MS)) return;
+      lastWrite = Date.now();
       const { profile } = session.post<{ profile: SamplingHeapProfile }>('HeapProfiler.getSamplingProfile');
       const pending = [profile.head];
       while (pending.length > 0) {

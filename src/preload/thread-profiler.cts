@@ -188,7 +188,7 @@ export function startThreadProfiler(config: AgentConfig, threadId: number): Thre
     // The heap file first: once the final chunk is there, the recorder may take the thread as done.
     if (heap) {
       try {
-        heap.write();
+        heap.write(final);
         if (final) heap.stop();
       } catch {
         // the CPU chunk still goes; the recorder reports a thread without heap profile
