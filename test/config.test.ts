@@ -32,6 +32,14 @@ describe('record, configured from its options', () => {
     });
   });
 
+  it('--heap becomes the heap settings, with the default interval unless one is given, for a command and for --pid', () => {
+    expect(recordConfig(['node', 'app.js'], { ...defaults, heap: 'allocated' }).options.heap).toEqual({ kind: 'allocated', intervalBytes: 512 * 1024 });
+    expect(recordConfig([], { ...defaults, pid: 42, heap: 'inuse', heapInterval: 65536 }).options.heap).toEqual({ kind: 'inuse', intervalBytes: 65536 });
+    expect(recordConfig(['node', 'app.js'], defaults).options.heap).toBeUndefined();
+    expect(() => recordConfig(['node', 'app.js'], { ...defaults, heapInterval: 65536 })).toThrow('--heap-interval: only with --heap');
+    expect(() => recordConfig(['node', 'app.js'], { ...defaults, heap: 'allocated', output: '-' })).toThrow('give -o a file name, not -');
+  });
+
   it('--pid with a command, or with options only a started command has, is refused naming them', () => {
     expect(() => recordConfig(['node', 'app.js'], { ...defaults, pid: 42 })).toThrow('give either --pid or a command after --, not both');
     expect(() => recordConfig([], { ...defaults, pid: 42, killAfter: true, subprocesses: false, sampler: 'v8-profiler-next' })).toThrow(
