@@ -138,6 +138,22 @@ describe('source maps: compiled TypeScript shows the source the user wrote', () 
     expect(hottest(plain)).not.toBe(label(HOT));
   });
 
+  it('record --heap maps the allocating frames too: tsc-compiled with its maps on disk, and tsx in memory', () => {
+    const dir = project();
+    tsc(dir);
+    const keepRows = 'keepRows (src/keep.ts:8)';
+    for (const command of [
+      [process.execPath, 'dist/keep.js'],
+      [process.execPath, tsxCli, 'src/keep.ts'],
+    ]) {
+      const result = runCli(['record', '--heap', '--heap-interval', '32k', '-o', join(dir, 'keep.folded'), '--', ...command], { cwd: dir });
+      expect(result.status, result.stderr).toBe(0);
+      const heap = selfByLabel(readFileSync(join(dir, 'keep.heap.folded'), 'utf8'));
+      const top = [...heap].sort((a, b) => b[1] - a[1])[0]![0];
+      expect(top, command.join(' ')).toBe(keepRows);
+    }
+  });
+
   it('maps an imported .cpuprofile with the maps next to its scripts, unless --no-source-maps', () => {
     const dir = project();
     tsc(dir);
