@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { reportSelfShares, runCli } from './helpers/cli.js';
+import { startTsprof } from './helpers/record.js';
 import { goAvailable, pprofTop } from './helpers/go.js';
 import { fixture, tempDir } from './helpers/paths.js';
 
@@ -230,5 +231,25 @@ describe('diff on memory profiles: which function allocates more, and is it real
     const kinds = runCli(['diff', join(before, 'run-1.pb.gz'), inuse.replace(/\.pb\.gz$/, '.heap.pb.gz')]);
     expect(kinds.status).toBe(2);
     expect(kinds.stderr).toMatch(/a memory profile of bytes in use and .* a memory profile of bytes allocated: diff compares profiles of the same kind\n$/);
+  });
+});
+
+describe('record --heap keeps the memory profile however the program ends', () => {
+  const exitPaths = fixture('programs', 'exit-paths.js');
+  const cases: [string, string, ((pid: number) => void) | undefined, number][] = [
+    ['process.exit(3)', 'exit', undefined, 3],
+    ['an uncaught exception', 'throw', undefined, 1],
+    ['SIGTERM to the program', 'wait', (pid) => process.kill(pid, 'SIGTERM'), 143],
+    ['SIGTERM to a program stuck in a synchronous loop', 'stuck', (pid) => process.kill(pid, 'SIGTERM'), 143],
+  ];
+  it.each(cases)('%s', async (_, mode, end, status) => {
+    const out = join(dir, `exit-${mode}.folded`);
+    const recording = startTsprof(['record', '--heap', 'inuse', '--heap-interval', '16k', '-o', out, '--', process.execPath, exitPaths, mode]);
+    if (end) end(await recording.ready);
+    const result = await recording.done;
+    expect(result.status, result.stderr).toBe(status);
+    expect(result.stderr).not.toMatch(/warning/);
+    const heap = readFileSync(out.replace(/\.folded$/, '.heap.folded'), 'utf8');
+    expect(heap).toMatch(/exit-paths\.js:\d+\)/); // the program's own allocations, at its end
   });
 });
