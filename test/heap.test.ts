@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { reportSelfShares, runCli } from './helpers/cli.js';
 import { startTsprof } from './helpers/record.js';
 import { goAvailable, pprofTop } from './helpers/go.js';
-import { fixture, tempDir } from './helpers/paths.js';
+import { fixture, repoRoot, tempDir } from './helpers/paths.js';
 
 const dir = tempDir();
 
@@ -250,6 +250,32 @@ describe('record --heap keeps the memory profile however the program ends', () =
     expect(result.status, result.stderr).toBe(status);
     expect(result.stderr).not.toMatch(/warning/);
     const heap = readFileSync(out.replace(/\.folded$/, '.heap.folded'), 'utf8');
-    expect(heap).toMatch(/exit-paths\.js:\d+\)/); // the program's own allocations, at its end
+    expect(heap).toMatch(/keepArrays \(.*exit-paths\.js:\d+\) \d+$/m); // what the program still held at its end
+  });
+});
+
+describe('record --heap on a real program', () => {
+  it("tsc type-checking real declarations: TypeScript's own functions hold the bytes, none of tsprof's frames", () => {
+    const out = join(dir, 'tsc.pb.gz');
+    const result = runCli(['record', '--heap', '-o', out, '--', process.execPath, join(repoRoot, 'bench', 'workloads', 'typecheck-repeat.cjs'), '1'], {
+      timeout: 120_000,
+    });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/tsprof: memory: [\d.]+ MiB allocated/);
+    const foldedFile = join(dir, 'tsc.heap.folded');
+    expect(runCli(['convert', out.replace(/\.pb\.gz$/, '.heap.pb.gz'), '-o', foldedFile]).status).toBe(0);
+    const folded = readFileSync(foldedFile, 'utf8');
+    let all = 0;
+    let inTypescript = 0;
+    for (const line of folded.trimEnd().split('\n')) {
+      expect(line).not.toMatch(/dist\/preload\/|tsprof-agent-call|\(tsprof\)/);
+      const bytes = Number(line.slice(line.lastIndexOf(' ') + 1));
+      all += bytes;
+      if (line.includes('node_modules/typescript/lib/typescript.js')) inTypescript += bytes;
+    }
+    // Hundreds of MiB, nearly all allocated under TypeScript's own functions (the rest: Node's module loading).
+    expect(all).toBeGreaterThan(100 * 1024 * 1024);
+    expect(inTypescript / all).toBeGreaterThan(0.9);
+    expect(folded).toMatch(/checkSourceFile|checkTypeRelatedTo|parseSourceFile/);
   });
 });
