@@ -1,5 +1,5 @@
 import { ProfileBuilder, ROOT_STACK } from '../model/builder.js';
-import { inferHeapIntervalBytes, sampledObjectSize } from '../model/sampling.js';
+import { sampledObjectSize } from '../model/sampling.js';
 import type { Frame, Profile } from '../model/profile.js';
 import { ProfileFormatError } from './format-error.js';
 import { expectArray, expectFinite, expectObject, isObject, MAX_POSITION, optionalString, type JsonObject } from './json-checks.js';
@@ -25,8 +25,8 @@ export interface HeapprofileOptions {
   /** What the bytes are, when the caller knows (a file does not say). */
   heap?: 'allocated' | 'inuse';
   /**
-   * The sampling interval the profile was taken at, when the caller knows it; else it is inferred from the
-   * sampled objects. With it, each node's objects are estimated as V8 estimates its bytes.
+   * The sampling interval the profile was taken at, when the caller knows it (a file does not say): with it,
+   * each node's objects are estimated from its sampled objects.
    */
   intervalBytes?: number;
   /**
@@ -39,11 +39,11 @@ export interface HeapprofileOptions {
 
 export function importHeapprofile(json: unknown, options: HeapprofileOptions = {}): Profile {
   const builder = new ProfileBuilder('bytes');
-  const { intervalBytes } = appendHeapprofile(builder, json, options);
+  appendHeapprofile(builder, json, options);
   return builder.build({
     source: options.source ?? 'heapprofile',
     ...(options.heap ? { heap: options.heap } : {}),
-    ...(intervalBytes !== undefined ? { heapIntervalBytes: Math.round(intervalBytes) } : {}),
+    ...(options.intervalBytes !== undefined ? { heapIntervalBytes: options.intervalBytes } : {}),
   });
 }
 
@@ -51,14 +51,10 @@ export function importHeapprofile(json: unknown, options: HeapprofileOptions = {
  * Adds a heap profile's nodes to `builder` (a bytes profile), under thread `thread`: one sample per node
  * that allocated, weighing its bytes, with the objects they stand for when the sampled objects are known.
  */
-export function appendHeapprofile(
-  builder: ProfileBuilder,
-  json: unknown,
-  options: HeapprofileOptions & { thread?: number } = {},
-): { intervalBytes: number | undefined } {
+export function appendHeapprofile(builder: ProfileBuilder, json: unknown, options: HeapprofileOptions & { thread?: number } = {}): void {
   const profile = expectObject(unwrap(json), 'the profile');
   const head = expectObject(profile.head, '"head"');
-  const { objectsOfNode, intervalBytes } = sampledObjectsByNode(profile, options.intervalBytes);
+  const objectsOfNode = sampledObjectsByNode(profile, options.intervalBytes);
   // Depth first without recursion (a node can be thousands deep); the root `(root)` is no frame.
   const pending: [JsonObject, number][] = [];
   const seen = new Set<unknown>();
@@ -87,21 +83,17 @@ export function appendHeapprofile(
     }
     enqueueChildren(node, stack, what);
   }
-  return { intervalBytes };
 }
 
 /**
  * The objects each node's bytes stand for, by node id, from its sampled objects (`samples`; tsprof's agent
  * writes one entry per node and size, with a `count`): each sample reports its object's size scaled up, as
  * the node's bytes are; its count is those bytes over the object's size. Undefined when the profile lists no
- * sampled objects.
+ * sampled objects or the interval is not known (a file's sizes may not be V8's: tsprof writes one per node).
  */
-function sampledObjectsByNode(
-  profile: JsonObject,
-  intervalBytes: number | undefined,
-): { objectsOfNode?: Map<unknown, number>; intervalBytes: number | undefined } {
+function sampledObjectsByNode(profile: JsonObject, interval: number | undefined): Map<unknown, number> | undefined {
   const entries = profile.samples === undefined ? [] : expectArray(profile.samples, '"samples"');
-  if (entries.length === 0) return { intervalBytes };
+  if (entries.length === 0 || interval === undefined) return undefined;
   const sampled = entries.map((entry, i) => {
     const sample = expectObject(entry, `sample ${i}`);
     const size = expectFinite(sample.size, `sample ${i} "size"`);
@@ -109,8 +101,6 @@ function sampledObjectsByNode(
     if (size < 0 || count < 0) throw new ProfileFormatError(`sample ${i}: "size" and "count" must not be negative`);
     return { nodeId: sample.nodeId, size, count };
   });
-  const interval = intervalBytes ?? inferHeapIntervalBytes(sampled.map((sample) => sample.size));
-  if (interval === undefined) return { intervalBytes };
   // Per node: its bytes over the mean size of its sampled objects (a mean, so that the error of each size's
   // estimate averages out over the node's samples).
   const byNode = new Map<unknown, { bytes: number; sizes: number; count: number }>();
@@ -123,7 +113,7 @@ function sampledObjectsByNode(
   }
   const objects = new Map<unknown, number>();
   for (const [nodeId, node] of byNode) objects.set(nodeId, node.sizes > 0 ? (node.bytes * node.count) / node.sizes : 0);
-  return { objectsOfNode: objects, intervalBytes: interval };
+  return objects;
 }
 
 function readFrame(node: JsonObject, what: string): Frame {

@@ -53,14 +53,3 @@ export function sampledObjectSize(scaledBytes: number, intervalBytes: number): n
 
 /** The smallest object V8 allocates on its heap (a pointer-sized header and a field). */
 const MIN_OBJECT_BYTES = 16;
-
-/**
- * The sampling interval of a heap profile that does not say (node --heap-prof's files): every sample reports
- * at least about one interval of bytes (a small object is scaled up to about the interval), so the smallest
- * sample is the closest estimate the file allows.
- */
-export function inferHeapIntervalBytes(scaledSampleBytes: readonly number[]): number | undefined {
-  let smallest = Infinity;
-  for (const bytes of scaledSampleBytes) if (bytes > 0 && bytes < smallest) smallest = bytes;
-  return Number.isFinite(smallest) ? smallest : undefined;
-}
