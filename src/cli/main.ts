@@ -308,7 +308,9 @@ more runs per side find much smaller changes than one run each.`,
       .command('report')
       .description('print the hottest functions of a profile')
       .argument('<input>', 'profile to read: .cpuprofile, speedscope JSON, folded stacks or pprof (- for stdin)')
-      .option('-n, --top <count>', 'how many functions to show', positiveInteger, 20)
+      .option('-n, --top <count>', 'how many functions (or lines) to show', positiveInteger, 20)
+      .option('--lines', 'the hottest lines instead of functions: own time by the line that was executing, with its source')
+      .option('--list <regex>', "each matching function's source with the own time of each line (as go tool pprof -list)")
       .addOption(new Option('--by <column>', 'order by own time (self) or inclusive time (total)').choices(['self', 'total']).default('self'))
       .addOption(
         new Option('-f, --format <format>', 'table, or markdown (for a pull request, a CI job summary or an assistant: with the hottest paths)')
@@ -322,7 +324,9 @@ more runs per side find much smaller changes than one run each.`,
 Examples:
   $ tsprof report app.cpuprofile
   $ tsprof report app.cpuprofile --by total --top 10
-  $ tsprof report app.cpuprofile -f markdown >> "$GITHUB_STEP_SUMMARY"`,
+  $ tsprof report app.cpuprofile -f markdown >> "$GITHUB_STEP_SUMMARY"
+  $ tsprof report app.cpuprofile --lines                  # which line of the hot function costs the time
+  $ tsprof report app.cpuprofile --list '^parse'          # the source of each parse... function, cost per line`,
     )
     .action(
       async (
@@ -331,6 +335,8 @@ Examples:
           format: ReportFormatName;
           top: number;
           by: 'self' | 'total';
+          lines?: boolean;
+          list?: string;
           idle?: boolean;
           skipBadLines?: boolean;
           sourceMaps: boolean;

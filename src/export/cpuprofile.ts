@@ -13,6 +13,17 @@ interface CpuprofileNode {
   callFrame: { functionName: string; scriptId: string; url: string; lineNumber: number; columnNumber: number };
   hitCount: number;
   children: number[];
+  /** Self samples by executing line (1-based, as V8 writes them), where the profile has lines. */
+  positionTicks?: { line: number; ticks: number }[];
+}
+
+/** Counts one of `node`'s self samples on `line` (0: not known), as V8's positionTicks do. */
+function tickLine(node: CpuprofileNode, line: number, count = 1): void {
+  if (!line || count <= 0) return;
+  const ticks = (node.positionTicks ??= []);
+  const entry = ticks.find((tick) => tick.line === line);
+  if (entry) entry.ticks += count;
+  else ticks.push({ line, ticks: count });
 }
 
 /** Beyond this many samples, time-weighted profiles are laid out with a coarser interval. */
@@ -60,7 +71,7 @@ export function toCpuprofile(profile: Profile): string {
   const samples: number[] = [];
   const timeDeltas: number[] = [];
   const durations = sampleDurationsUs(profile);
-  const { stack, weight, thread, time, length } = profile.samples;
+  const { stack, weight, thread, time, length, line } = profile.samples;
   const order = [...Array(length).keys()];
   if (time) order.sort((a, b) => time[a]! - time[b]! || a - b);
 
@@ -74,6 +85,7 @@ export function toCpuprofile(profile: Profile): string {
     order.forEach((i, k) => {
       const node = nodeFor(thread[i]!, stack[i]!);
       node.hitCount++;
+      if (line) tickLine(node, line[i]!);
       samples.push(node.id);
       timeDeltas.push(time[i]! - previous);
       previous = time[i]!;
@@ -104,6 +116,7 @@ export function toCpuprofile(profile: Profile): string {
       const count = Math.floor(exact);
       carry = exact - count;
       node.hitCount += count;
+      if (line) tickLine(node, line[i]!, count);
       for (let k = 0; k < count; k++) {
         samples.push(node.id);
         timeDeltas.push(intervalUs);

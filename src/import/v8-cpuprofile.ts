@@ -136,12 +136,14 @@ export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options
     // Times are relative to the profile's own start, or to the caller's origin on V8's clock.
     const origin = options.timeOriginUs !== undefined && startTime !== undefined ? options.timeOriginUs : (startTime ?? 0);
     let absolute = startTime ?? 0;
+    const lineOf = lineDealer(nodes);
     samples.forEach((id, i) => {
       const index = indexOfId.get(expectFinite(id, `sample ${i}`));
       if (index === undefined) throw new ProfileFormatError(`sample ${i} refers to node ${String(id)}, which does not exist`);
       const delta = deltas ? expectFinite(deltas[i], `time delta ${i}`) : 0;
       absolute += delta;
       const time = absolute - origin;
+      const line = lineOf(index); // dealt to every sample, skipped or not, so the lines stay in step
       if (deltas && options.skipUntilUs !== undefined && absolute <= options.skipUntilUs) return;
       if (deltas) result.lastSampleUs = absolute;
       if (ownNode?.[index]) {
@@ -155,7 +157,7 @@ export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options
         if (!options.keepIdle) return;
       }
       const sampleThread = threadOf ? threadOf[index]! : thread;
-      builder.addSample(stackOfNode[index]!, 1, deltas ? { time, thread: sampleThread } : { thread: sampleThread });
+      builder.addSample(stackOfNode[index]!, 1, { thread: sampleThread, ...(deltas ? { time } : {}), ...(line ? { line } : {}) });
     });
   } else {
     // Old profiles carry only per-node hit counts.
@@ -171,7 +173,15 @@ export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options
         result.idleSamples += node.hitCount;
         if (!options.keepIdle) return;
       }
-      builder.addSample(stackOfNode[index]!, node.hitCount, { thread: threadOf ? threadOf[index]! : thread });
+      const sampleThread = threadOf ? threadOf[index]! : thread;
+      let left = node.hitCount;
+      for (const { line, ticks } of node.positionTicks ?? []) {
+        const count = Math.min(ticks, left);
+        if (count <= 0 || line === 0) continue;
+        builder.addSample(stackOfNode[index]!, count, { thread: sampleThread, line });
+        left -= count;
+      }
+      if (left > 0) builder.addSample(stackOfNode[index]!, left, { thread: sampleThread });
     });
   }
   if (startTime !== undefined) result.startTime = startTime;
@@ -186,6 +196,8 @@ interface V8Node {
   hitCount: number;
   children: number[];
   parent?: number;
+  /** V8's self samples of the node by the line (1-based) its function was executing. */
+  positionTicks?: { line: number; ticks: number }[];
 }
 
 function readNode(raw: unknown, i: number, positions: { dropped: number }): V8Node {
@@ -214,6 +226,35 @@ function readNode(raw: unknown, i: number, positions: { dropped: number }): V8No
     hitCount: node.hitCount === undefined ? 0 : expectInteger(node.hitCount, `${what} "hitCount"`, 0),
     children: children.map((c, j) => expectFinite(c, `${what} child ${j}`)),
     ...(node.parent !== undefined ? { parent: expectFinite(node.parent, `${what} "parent"`) } : {}),
+    ...(node.positionTicks !== undefined ? { positionTicks: readPositionTicks(node.positionTicks, what, positions) } : {}),
+  };
+}
+
+/** A node's `positionTicks`: lines out of range are dropped (counted with the other positions), their ticks kept. */
+function readPositionTicks(raw: unknown, what: string, positions: { dropped: number }): { line: number; ticks: number }[] {
+  return expectArray(raw, `${what} "positionTicks"`).map((entry, i) => {
+    const tick = expectObject(entry, `${what} position tick ${i}`);
+    const line = expectFinite(tick.line, `${what} position tick ${i} "line"`);
+    const ticks = expectInteger(tick.ticks, `${what} position tick ${i} "ticks"`, 0);
+    if (Number.isInteger(line) && line >= 1 && line < MAX_POSITION) return { line, ticks };
+    positions.dropped++;
+    return { line: 0, ticks };
+  });
+}
+
+/**
+ * Hands out each node's lines to its samples: V8 counts a node's self samples per line, not which sample ran
+ * which line, so the node's samples take its lines in turn, as many of each as V8 counted. Per line and node
+ * the totals are V8's; only the order of lines within one node's samples is not.
+ */
+function lineDealer(nodes: V8Node[]): (index: number) => number {
+  const remaining = nodes.map((node) => node.positionTicks?.filter((tick) => tick.ticks > 0).map((tick) => ({ ...tick })));
+  return (index) => {
+    const ticks = remaining[index];
+    if (!ticks || ticks.length === 0) return 0;
+    const tick = ticks[ticks.length - 1]!;
+    if (--tick.ticks === 0) ticks.pop();
+    return tick.line;
   };
 }
 

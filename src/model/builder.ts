@@ -31,6 +31,9 @@ export class ProfileBuilder {
   private readonly sampleThread: number[] = [];
   /** Objects per sample, by sample index, for the samples given a count (memory profiles). */
   private readonly sampleObjects: number[] = [];
+  /** The executing line per sample (0: not known); kept in the profile once any sample has one. */
+  private readonly sampleLine: number[] = [];
+  private hasLines = false;
   private readonly threads: ThreadInfo[] = [];
   private timed: boolean | undefined;
   private built = false;
@@ -89,7 +92,7 @@ export class ProfileBuilder {
    * Appends one sample. Either every sample has a time or none has. A sample on ROOT_STACK (no frames) is
    * ignored: there is nothing to attribute it to.
    */
-  addSample(stack: number, weight: number, options: { time?: number; thread?: number; objects?: number } = {}): void {
+  addSample(stack: number, weight: number, options: { time?: number; thread?: number; objects?: number; line?: number } = {}): void {
     if (this.built) throw new Error('ProfileBuilder used after build()');
     if (stack === ROOT_STACK) return;
     const timed = options.time !== undefined;
@@ -100,6 +103,8 @@ export class ProfileBuilder {
     if (timed) this.sampleTime.push(options.time!);
     this.sampleThread.push(options.thread ?? 0);
     if (options.objects !== undefined) this.sampleObjects[this.sampleStack.length - 1] = options.objects;
+    this.sampleLine.push(options.line ?? 0);
+    if (options.line) this.hasLines = true;
   }
 
   get sampleCount(): number {
@@ -118,6 +123,7 @@ export class ProfileBuilder {
       ...(this.timed ? { time: Float64Array.from(this.sampleTime) } : {}),
       // Samples given no object count have none (0), once any sample has one.
       ...(this.sampleObjects.length > 0 ? { objects: Float64Array.from({ length: this.sampleStack.length }, (_, i) => this.sampleObjects[i] ?? 0) } : {}),
+      ...(this.hasLines ? { line: Uint32Array.from(this.sampleLine) } : {}),
     };
     return Object.freeze({
       frames: Object.freeze(this.frames),

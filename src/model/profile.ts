@@ -67,6 +67,12 @@ export interface SampleTable {
    * (sampling's estimate, as Go's alloc_objects and inuse_objects).
    */
   readonly objects?: Float64Array;
+  /**
+   * The line (1-based) the sample's innermost frame was executing, in that frame's file, when the source says
+   * (V8's positionTicks, pprof's location lines); 0 where it does not. Frames stay functions, named by their
+   * start line: this column is what splits a function's own time by line.
+   */
+  readonly line?: Uint32Array;
   readonly length: number;
 }
 

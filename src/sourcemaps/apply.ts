@@ -1,4 +1,4 @@
-import { originalPositionFor } from '@jridgewell/trace-mapping';
+import { LEAST_UPPER_BOUND, originalPositionFor, type TraceMap } from '@jridgewell/trace-mapping';
 import { ProfileBuilder, ROOT_STACK } from '../model/builder.js';
 import type { Frame, Profile } from '../model/profile.js';
 import type { ScriptMaps } from './script-maps.js';
@@ -22,7 +22,9 @@ export interface SourceMapResult {
 export function applySourceMaps(profile: Profile, maps: ScriptMaps): SourceMapResult {
   let mapped = 0;
   let unmapped = 0;
-  const frames = profile.frames.map((frame): Frame => {
+  // The map of each frame that moved, for the executing lines of its samples.
+  const mapOfFrame = new Map<number, TraceMap>();
+  const frames = profile.frames.map((frame, frameId): Frame => {
     if (!frame.file || frame.line === undefined) return frame;
     const found = maps.mapFor(frame.file);
     if ('status' in found) {
@@ -33,14 +35,36 @@ export function applySourceMaps(profile: Profile, maps: ScriptMaps): SourceMapRe
     // Code the map says nothing about (a module wrapper, a bundler's helper) has no source to show.
     if (original.source === null) return frame;
     mapped++;
+    mapOfFrame.set(frameId, found.map);
     return { name: original.name ?? frame.name, file: original.source, line: original.line, col: original.column + 1 };
   });
   if (mapped === 0) return { profile, mapped, unmapped };
-  return { profile: rebuild(profile, frames), mapped, unmapped };
+  return { profile: rebuild(profile, frames, executingLineMapper(frames, mapOfFrame)), mapped, unmapped };
+}
+
+/**
+ * A sample's executing line in its frame's original source: the first mapping on that compiled line (V8 gives
+ * the line, not the column) that lands in the frame's own source file; 0 when the map has none. Lines of
+ * frames that did not move stay as they are.
+ */
+function executingLineMapper(frames: readonly Frame[], mapOfFrame: ReadonlyMap<number, TraceMap>): (frameId: number, line: number) => number {
+  const cache = new Map<string, number>();
+  return (frameId, line) => {
+    const map = mapOfFrame.get(frameId);
+    if (!map) return line;
+    const key = `${frameId}:${line}`;
+    let mappedLine = cache.get(key);
+    if (mappedLine === undefined) {
+      const original = originalPositionFor(map, { line, column: 0, bias: LEAST_UPPER_BOUND });
+      mappedLine = original.source !== null && original.source === frames[frameId]!.file && original.line !== null ? original.line : 0;
+      cache.set(key, mappedLine);
+    }
+    return mappedLine;
+  };
 }
 
 /** The same samples over the new frames, interned again so that frames that became equal are one. */
-function rebuild(profile: Profile, frames: readonly Frame[]): Profile {
+function rebuild(profile: Profile, frames: readonly Frame[], lineOf: (frameId: number, line: number) => number): Profile {
   const builder = new ProfileBuilder(profile.unit);
   const frameId = frames.map((frame) => builder.internFrame(frame));
   for (const thread of profile.threads) builder.addThread(thread);
@@ -50,12 +74,14 @@ function rebuild(profile: Profile, frames: readonly Frame[]): Profile {
   for (let s = 0; s < length; s++) {
     newStack[s] = builder.childStack(prefix[s] === -1 ? ROOT_STACK : newStack[prefix[s]!]!, frameId[frame[s]!]!);
   }
-  const { stack, weight, time, thread, objects } = profile.samples;
+  const { stack, weight, time, thread, objects, line } = profile.samples;
   for (let i = 0; i < profile.samples.length; i++) {
+    const executing = line?.[i] ? lineOf(frame[stack[i]!]!, line[i]!) : 0;
     builder.addSample(newStack[stack[i]!]!, weight[i]!, {
       thread: thread[i]!,
       ...(time ? { time: time[i]! } : {}),
       ...(objects ? { objects: objects[i]! } : {}),
+      ...(executing ? { line: executing } : {}),
     });
   }
   return builder.build(profile.meta);

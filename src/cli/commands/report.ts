@@ -14,12 +14,26 @@ export interface ReportOptions extends ProfileInputOptions {
   format?: ReportFormatName;
   top: number;
   by: 'self' | 'total';
+  /** The hottest executing lines instead of functions. */
+  lines?: boolean;
+  /** Each function matching this regular expression, its source with the own time of each line. */
+  list?: string;
 }
 
 /** `tsprof report <input>`: the hottest functions as a table (or markdown) on stdout. */
 export async function reportCommand(input: string, options: ReportOptions, colors: ChalkInstance, warn: (message: string) => void): Promise<void> {
   const { profile } = await readProfileInput(input, options, warn);
   const cwd = process.cwd();
+  const name = input === '-' ? 'stdin' : input;
+  if (options.lines || options.list !== undefined) {
+    const { formatLinesReport, formatListReport } = await import('../line-report.js');
+    process.stdout.write(
+      options.list !== undefined
+        ? formatListReport(profile, { pattern: options.list, name, cwd }, colors)
+        : formatLinesReport(profile, { top: options.top, name, cwd }, colors),
+    );
+    return;
+  }
   const content =
     options.format === 'markdown'
       ? reportMarkdown(profile, functionTable(profile, { by: options.by, top: options.top }), { cwd, name: input === '-' ? 'stdin' : input })

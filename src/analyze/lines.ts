@@ -1,0 +1,62 @@
+import type { Frame, Profile } from '../model/profile.js';
+import { totalWeight } from '../model/profile.js';
+
+/**
+ * Own time by the line that was executing (the profile's `line` column): which line of a function costs its
+ * time. Only the innermost frame's line is known (V8 counts executing lines, not the lines of the calls to it),
+ * so these are self weights.
+ */
+
+export interface LineStats {
+  readonly frameId: number;
+  /** The function the line is in. */
+  readonly frame: Frame;
+  readonly line: number;
+  readonly self: number;
+  /** Percent of all weight, 0..100. */
+  readonly selfPercent: number;
+}
+
+/** Whether the profile says which line was executing for any of its samples. */
+export function hasLines(profile: Profile): boolean {
+  return profile.samples.line?.some((line) => line > 0) ?? false;
+}
+
+/** Own weight per (function, executing line), hottest first; ties by function name, then line. */
+export function lineTable(profile: Profile, options: { top?: number } = {}): LineStats[] {
+  const { stack, weight, line, length } = profile.samples;
+  if (!line) return [];
+  const byKey = new Map<string, { frameId: number; line: number; self: number }>();
+  for (let i = 0; i < length; i++) {
+    if (!line[i]) continue;
+    const frameId = profile.stacks.frame[stack[i]!]!;
+    const key = `${frameId}:${line[i]}`;
+    const entry = byKey.get(key);
+    if (entry) entry.self += weight[i]!;
+    else byKey.set(key, { frameId, line: line[i]!, self: weight[i]! });
+  }
+  const all = totalWeight(profile);
+  const rows = [...byKey.values()].map((entry) => ({
+    ...entry,
+    frame: profile.frames[entry.frameId]!,
+    selfPercent: all > 0 ? (100 * entry.self) / all : 0,
+  }));
+  rows.sort((a, b) => b.self - a.self || a.frame.name.localeCompare(b.frame.name) || a.line - b.line);
+  return options.top !== undefined ? rows.slice(0, options.top) : rows;
+}
+
+/** One function's own weight by executing line, and what of it has no line. */
+export function linesOfFunction(profile: Profile, frameId: number): { byLine: Map<number, number>; self: number; unknown: number } {
+  const { stack, weight, line, length } = profile.samples;
+  const byLine = new Map<number, number>();
+  let self = 0;
+  let unknown = 0;
+  for (let i = 0; i < length; i++) {
+    if (profile.stacks.frame[stack[i]!] !== frameId) continue;
+    self += weight[i]!;
+    const at = line?.[i] ?? 0;
+    if (at) byLine.set(at, (byLine.get(at) ?? 0) + weight[i]!);
+    else unknown += weight[i]!;
+  }
+  return { byLine, self, unknown };
+}

@@ -1,0 +1,100 @@
+import type { ChalkInstance } from 'chalk';
+import { hasLines, lineTable, linesOfFunction } from '../analyze/lines.js';
+import { functionTable } from '../analyze/report.js';
+import { describeProfile } from '../model/profile-summary.js';
+import { displayPath, frameKind, frameLocation, frameName } from '../model/frame-display.js';
+import { totalWeight, type Profile } from '../model/profile.js';
+import { formatWeight, weightHeading } from '../model/weights.js';
+import { alignColumns } from './columns.js';
+import { UserError } from './errors.js';
+import { sourceLinesReader } from './source-lines.js';
+import { visible } from './terminal.js';
+
+/** `report --lines` and `report --list`: own time by the line that was executing, with the line's source. */
+
+/** How long a line of source may be in the --lines table before it is cut. */
+const SOURCE_COLUMN = 60;
+
+function requireLines(profile: Profile, name: string): void {
+  if (!hasLines(profile)) {
+    throw new UserError(
+      `${name}: the profile does not say which line was executing (V8 .cpuprofile files, tsprof's recordings and pprof with line numbers do; ` +
+        'folded stacks and speedscope files do not)',
+    );
+  }
+}
+
+const sourceText = (text: string | undefined) => (text ?? '').trim();
+
+/** The hottest lines: share, own weight, file:line, function, and the line's source where the file is on disk. */
+export function formatLinesReport(profile: Profile, options: { top: number; name: string; cwd: string }, colors: ChalkInstance): string {
+  requireLines(profile, options.name);
+  const sourceOf = sourceLinesReader(options.cwd);
+  const rows = lineTable(profile, { top: options.top });
+  const unitLabel = weightHeading(profile.unit);
+  const cells = rows.map((row) => {
+    const text = sourceText(sourceOf(row.frame.file)?.[row.line - 1]);
+    return [
+      `${row.selfPercent.toFixed(1)}%`,
+      formatWeight(row.self, profile.unit),
+      `${row.frame.file ? displayPath(row.frame.file, options.cwd) : '?'}:${row.line}`,
+      frameName(row.frame),
+      text.length > SOURCE_COLUMN ? `${text.slice(0, SOURCE_COLUMN - 1)}…` : text,
+    ];
+  });
+  const [headerLine, ...rowLines] = alignColumns([['SELF%', `SELF ${unitLabel}`, 'LINE', 'FUNCTION', 'SOURCE'], ...cells], {
+    rightAligned: 2,
+    capped: 3,
+    cap: 48,
+  });
+  const lines = [colors.dim(describeProfile(profile).facts.join(' · ')), colors.bold(headerLine!)];
+  rows.forEach((row, i) => lines.push(frameKind(row.frame) === 'app' ? colors.yellow(rowLines[i]!) : rowLines[i]!));
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * As `go tool pprof -list`: each function whose name matches `pattern`, its source from its first line to its
+ * last sampled one, with the own weight of each line in the margin.
+ */
+export function formatListReport(profile: Profile, options: { pattern: string; name: string; cwd: string }, colors: ChalkInstance): string {
+  let pattern: RegExp;
+  try {
+    pattern = new RegExp(options.pattern);
+  } catch (error) {
+    throw new UserError(`--list ${options.pattern}: not a regular expression (${(error as Error).message})`);
+  }
+  requireLines(profile, options.name);
+  const sourceOf = sourceLinesReader(options.cwd);
+  const all = totalWeight(profile);
+  const functions = functionTable(profile).filter((row) => row.self > 0 && pattern.test(frameName(row.frame)));
+  if (functions.length === 0) throw new UserError(`--list ${options.pattern}: no function of the profile with own time matches`);
+  const out: string[] = [];
+  for (const row of functions) {
+    const { byLine, self, unknown } = linesOfFunction(profile, row.frameId);
+    out.push(colors.bold(`ROUTINE ======================== ${visible(frameName(row.frame))} ${visible(frameLocation(row.frame, options.cwd))}`));
+    out.push(
+      `${formatWeight(self, profile.unit)} own (${((100 * self) / all).toFixed(1)}% of all)${unknown > 0 ? `, ${formatWeight(unknown, profile.unit)} of it on no known line` : ''}`,
+    );
+    const source = sourceOf(row.frame.file);
+    const sampled = [...byLine.keys()];
+    const first = Math.min(row.frame.line ?? Infinity, ...sampled);
+    const last = Math.max(...sampled);
+    const cells: string[][] = [];
+    for (let line = first; line <= last; line++) {
+      const weight = byLine.get(line);
+      cells.push([
+        weight ? formatWeight(weight, profile.unit) : '.',
+        weight ? `${((100 * weight) / all).toFixed(1)}%` : '.',
+        String(line),
+        source ? (source[line - 1] ?? '') : line === first ? '(source not found on disk)' : '',
+      ]);
+    }
+    const [headerLine, ...rowLines] = alignColumns([[`SELF ${weightHeading(profile.unit)}`, 'SELF%', 'LINE', 'SOURCE'], ...cells], {
+      rightAligned: 3,
+      capped: 3,
+      cap: Infinity,
+    });
+    out.push(colors.dim(headerLine!), ...rowLines.map((line, i) => (byLine.get(first + i) ? colors.yellow(line) : line)), '');
+  }
+  return `${out.join('\n')}`;
+}
