@@ -72,9 +72,8 @@ export function formatListReport(profile: Profile, options: { pattern: string; n
   for (const row of functions) {
     const { byLine, self, unknown } = linesOfFunction(profile, row.frameId);
     out.push(colors.bold(`ROUTINE ======================== ${visible(frameName(row.frame))} ${visible(frameLocation(row.frame, options.cwd))}`));
-    out.push(
-      `${formatWeight(self, profile.unit)} own (${((100 * self) / all).toFixed(1)}% of all)${unknown > 0 ? `, ${formatWeight(unknown, profile.unit)} of it on no known line` : ''}`,
-    );
+    const noLine = unknown > 0 ? `, ${formatWeight(unknown, profile.unit)} of it on no known line` : '';
+    out.push(`${formatWeight(self, profile.unit)} own (${((100 * self) / all).toFixed(1)}% of all)${noLine}`);
     const source = sourceOf(row.frame.file);
     const sampled = [...byLine.keys()];
     const first = Math.min(row.frame.line ?? Infinity, ...sampled);
