@@ -1,7 +1,6 @@
 import { Profile as PprofProfile, StringTable, type LabelInput } from 'pprof-format';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { weightByThreadStack } from '../model/call-tree.js';
 import { frameName } from '../model/frame-display.js';
 import { checkStacksWritten } from './output-size.js';
 import type { Frame, Profile } from '../model/profile.js';
@@ -24,8 +23,8 @@ export function toPprof(profile: Profile): Uint8Array {
   const intervalNs = Math.round((profile.meta.intervalUs ?? 1000) * 1000);
   const timeUnit = profile.unit === 'microseconds';
   const heapTypes = HEAP_SAMPLE_TYPES[profile.meta.heap ?? 'unknown'];
-  // A memory profile's object counts, summed per thread and stack as the bytes are (when it has them).
-  const objects = profile.unit === 'bytes' && profile.samples.objects ? weightByThreadStack(profile, profile.samples.objects) : undefined;
+  // A memory profile's object counts go beside its bytes (when it has them).
+  const objects = profile.unit === 'bytes' ? profile.samples.objects : undefined;
   const sampleType =
     profile.unit === 'bytes'
       ? // Go's names (go tool pprof -sample_index=inuse_space) when the profile says which bytes it holds.
@@ -52,33 +51,46 @@ export function toPprof(profile: Profile): Uint8Array {
     }
     return { id: index + 1, line: [{ functionId, line: frame.line ?? 0 }] };
   });
+  // The innermost frame of a sample whose executing line is known gets a location at that line (as pprof
+  // locations are lines of code), so that `go tool pprof -list` shows each line's cost.
+  const locations = [...locationOfFrame];
+  const lineLocations = new Map<string, number>();
+  const locationAt = (frameId: number, line: number): number => {
+    if (!line) return frameId + 1;
+    const key = `${frameId}:${line}`;
+    let id = lineLocations.get(key);
+    if (id === undefined) {
+      id = locations.length + 1;
+      lineLocations.set(key, id);
+      locations.push({ id, line: [{ functionId: locationOfFrame[frameId]!.line[0]!.functionId, line }] });
+    }
+    return id;
+  };
 
   const labelled = profile.threads.length > 1;
   const samples: { locationId: number[]; value: number[]; label: LabelInput[] }[] = [];
-  for (const [thread, byStack] of weightByThreadStack(profile)) {
-    const info = profile.threads[thread];
-    const label: LabelInput[] = [];
-    if (labelled && info) {
-      label.push({ key: strings.dedup('thread'), str: strings.dedup(info.name) });
-      if (info.pid !== undefined) label.push({ key: strings.dedup('pid'), num: info.pid });
-    }
-    for (const [stackId, weight] of byStack) {
-      const locationId: number[] = [];
-      for (let s = stackId; s !== -1; s = profile.stacks.prefix[s]!) locationId.push(profile.stacks.frame[s]! + 1); // leaf first
-      const value =
-        profile.unit === 'bytes'
-          ? [...(objects ? [Math.round(objects.get(thread)?.get(stackId) ?? 0)] : []), Math.round(weight)]
-          : timeUnit
-            ? [Math.max(1, Math.round((weight * 1000) / intervalNs)), Math.round(weight * 1000)]
-            : [Math.round(weight), Math.round(weight * intervalNs)];
-      samples.push({ locationId, value, label });
-    }
+  const labels = profile.threads.map((info): LabelInput[] => {
+    if (!labelled) return [];
+    const label: LabelInput[] = [{ key: strings.dedup('thread'), str: strings.dedup(info.name) }];
+    if (info.pid !== undefined) label.push({ key: strings.dedup('pid'), num: info.pid });
+    return label;
+  });
+  for (const { thread, stackId, line, weight, objectCount } of samplesByThreadStackLine(profile, objects)) {
+    const locationId = [locationAt(profile.stacks.frame[stackId]!, line)];
+    for (let s = profile.stacks.prefix[stackId]!; s !== -1; s = profile.stacks.prefix[s]!) locationId.push(profile.stacks.frame[s]! + 1); // leaf first
+    const value =
+      profile.unit === 'bytes'
+        ? [...(objects ? [Math.round(objectCount)] : []), Math.round(weight)]
+        : timeUnit
+          ? [Math.max(1, Math.round((weight * 1000) / intervalNs)), Math.round(weight * 1000)]
+          : [Math.round(weight), Math.round(weight * intervalNs)];
+    samples.push({ locationId, value, label: labels[thread] ?? [] });
   }
 
   const encoded = new PprofProfile({
     sampleType,
     sample: samples,
-    location: locationOfFrame,
+    location: locations,
     function: functions,
     stringTable: strings,
     ...(profile.unit === 'bytes'
@@ -94,6 +106,24 @@ export function toPprof(profile: Profile): Uint8Array {
     ...(profile.meta.durationUs !== undefined ? { durationNanos: Math.round(profile.meta.durationUs * 1000) } : {}),
   }).encode();
   return gzipSync(encoded);
+}
+
+/** The profile's samples summed per thread, stack and executing line (0: not known), in first-seen order. */
+function samplesByThreadStackLine(
+  profile: Profile,
+  objects: Float64Array | undefined,
+): { thread: number; stackId: number; line: number; weight: number; objectCount: number }[] {
+  const { stack, weight, thread, line, length } = profile.samples;
+  const sums = new Map<string, { thread: number; stackId: number; line: number; weight: number; objectCount: number }>();
+  for (let i = 0; i < length; i++) {
+    const at = line?.[i] ?? 0;
+    const key = `${thread[i]}:${stack[i]}:${at}`;
+    let sum = sums.get(key);
+    if (!sum) sums.set(key, (sum = { thread: thread[i]!, stackId: stack[i]!, line: at, weight: 0, objectCount: 0 }));
+    sum.weight += weight[i]!;
+    sum.objectCount += objects?.[i] ?? 0;
+  }
+  return [...sums.values()];
 }
 
 /** The file as pprof tools show it: a path for file:// URLs, else as recorded ('' for none). */

@@ -2,6 +2,7 @@ import { Profile as PprofProfile } from 'pprof-format';
 import { MAX_STACK_DEPTH, ProfileBuilder } from '../model/builder.js';
 import type { Frame, Profile, WeightUnit } from '../model/profile.js';
 import { ProfileFormatError } from './format-error.js';
+import { MAX_POSITION } from './json-checks.js';
 import { formatCount } from '../model/format-count.js';
 
 /**
@@ -65,6 +66,8 @@ export function importPprof(pprof: PprofProfile): Profile {
   const functions = new Map(pprof.function.map((f) => [Number(f.id), f]));
   const builder = new ProfileBuilder(unit);
   const framesOfLocation = new Map<number, number[]>();
+  // The line each location was executing (its innermost line): a sample's innermost location gives its line.
+  const executingLineOfLocation = new Map<number, number>();
   for (const location of pprof.location) {
     // Lines are innermost first; a stack is root first.
     const ids = [...location.line].reverse().map((line) => {
@@ -84,6 +87,8 @@ export function importPprof(pprof: PprofProfile): Profile {
     });
     if (ids.length === 0) ids.push(builder.internFrame({ name: `0x${location.address.toString(16)}` }));
     framesOfLocation.set(Number(location.id), ids);
+    const executing = Number(location.line[0]?.line ?? 0);
+    if (executing > 0 && executing < MAX_POSITION) executingLineOfLocation.set(Number(location.id), executing);
   }
 
   const threadKey = strings.indexOf('thread');
@@ -114,7 +119,8 @@ export function importPprof(pprof: PprofProfile): Profile {
       thread = id;
     }
     const objects = objectsIndex === -1 ? undefined : sampleValue(sample.value[objectsIndex] ?? 0);
-    builder.addSample(builder.stackOf(frameIds), weight, { thread, ...(objects !== undefined ? { objects } : {}) });
+    const line = sample.locationId.length > 0 ? executingLineOfLocation.get(Number(sample.locationId[0])) : undefined;
+    builder.addSample(builder.stackOf(frameIds), weight, { thread, ...(objects !== undefined ? { objects } : {}), ...(line ? { line } : {}) });
   }
   const periodUnit = pprof.periodType ? text(pprof.periodType.unit) : '';
   const period = Number(pprof.period);

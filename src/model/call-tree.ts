@@ -22,10 +22,10 @@ export interface CallTreeOptions {
   threadRoots?: boolean;
 }
 
-/** Sums sample weights (or another column: a memory profile's objects) per (thread, stack): the work every derived view starts from. */
-export function weightByThreadStack(profile: Profile, weight: Float64Array = profile.samples.weight): Map<number, Map<number, number>> {
+/** Sums sample weights per (thread, stack): the work every derived view starts from. */
+export function weightByThreadStack(profile: Profile): Map<number, Map<number, number>> {
   const byThread = new Map<number, Map<number, number>>();
-  const { stack, thread, length } = profile.samples;
+  const { stack, weight, thread, length } = profile.samples;
   for (let i = 0; i < length; i++) {
     let byStack = byThread.get(thread[i]!);
     if (!byStack) byThread.set(thread[i]!, (byStack = new Map<number, number>()));
