@@ -1,4 +1,4 @@
-import { LEAST_UPPER_BOUND, originalPositionFor, type TraceMap } from '@jridgewell/trace-mapping';
+import { decodedMappings, originalPositionFor, type TraceMap } from '@jridgewell/trace-mapping';
 import { ProfileBuilder, ROOT_STACK } from '../model/builder.js';
 import type { Frame, Profile } from '../model/profile.js';
 import type { ScriptMaps } from './script-maps.js';
@@ -43,9 +43,10 @@ export function applySourceMaps(profile: Profile, maps: ScriptMaps): SourceMapRe
 }
 
 /**
- * A sample's executing line in its frame's original source: the first mapping on that compiled line (V8 gives
- * the line, not the column) that lands in the frame's own source file; 0 when the map has none. Lines of
- * frames that did not move stay as they are.
+ * A sample's executing line in its frame's original source. V8 gives the compiled line, not the column, so
+ * the compiled line must map to one line of the frame's own source file; where it maps to several (code
+ * compiled with its whitespace minified, as tsx's esbuild transform does, puts a whole function on one line)
+ * the line is not known: 0. Lines of frames that did not move stay as they are.
  */
 function executingLineMapper(frames: readonly Frame[], mapOfFrame: ReadonlyMap<number, TraceMap>): (frameId: number, line: number) => number {
   const cache = new Map<string, number>();
@@ -55,12 +56,24 @@ function executingLineMapper(frames: readonly Frame[], mapOfFrame: ReadonlyMap<n
     const key = `${frameId}:${line}`;
     let mappedLine = cache.get(key);
     if (mappedLine === undefined) {
-      const original = originalPositionFor(map, { line, column: 0, bias: LEAST_UPPER_BOUND });
-      mappedLine = original.source !== null && original.source === frames[frameId]!.file && original.line !== null ? original.line : 0;
+      mappedLine = onlyOriginalLine(map, line, frames[frameId]!.file);
       cache.set(key, mappedLine);
     }
     return mappedLine;
   };
+}
+
+/** The one line of `source` that compiled line `line` (1-based) maps to; 0 for none, or for more than one. */
+function onlyOriginalLine(map: TraceMap, line: number, source: string | undefined): number {
+  const segments = decodedMappings(map)[line - 1] ?? [];
+  let found = 0;
+  for (const segment of segments) {
+    if (segment.length < 4 || map.resolvedSources[segment[1]!] !== source) continue;
+    const originalLine = segment[2]! + 1;
+    if (found !== 0 && found !== originalLine) return 0;
+    found = originalLine;
+  }
+  return found;
 }
 
 /** The same samples over the new frames, interned again so that frames that became equal are one. */

@@ -1,0 +1,132 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+import { goAvailable } from './helpers/go.js';
+import { fixture, repoRoot, tempDir } from './helpers/paths.js';
+
+/**
+ * Hot lines: which line of a function costs its time. fixtures/programs/split-lines.js spends about 80% of
+ * splitWork's own time on one line (LINE-80) and 20% on another (LINE-20), by construction (four times the
+ * iterations of the same work), recorded by tsprof and read back by tsprof and go tool pprof.
+ */
+
+const dir = tempDir();
+const program = fixture('programs', 'split-lines.js');
+const sourceLines = readFileSync(program, 'utf8').split('\n');
+const LINE_80 = sourceLines.findIndex((line) => line.includes('// LINE-80')) + 1;
+const LINE_20 = sourceLines.findIndex((line) => line.includes('// LINE-20')) + 1;
+
+/** `report --lines`: (file:line) -> [share %, source text], for the rows shown. */
+function lineShares(input: string, cwd?: string): Map<string, { share: number; source: string }> {
+  const result = runCli(['report', input, '--lines', '-n', '10'], cwd ? { cwd } : {});
+  expect(result.status, result.stderr).toBe(0);
+  expect(result.stdout.split('\n')[1]).toMatch(/^SELF%\s+SELF SAMPLES\s+LINE\s+FUNCTION\s+SOURCE$/);
+  const rows = new Map<string, { share: number; source: string }>();
+  for (const line of result.stdout.split('\n').slice(2)) {
+    const match = /^\s*([\d.]+)%\s+\d+\s+(\S+)\s+(\S+)\s*(.*)$/.exec(line);
+    if (match) rows.set(`${match[3]} ${match[2]}`, { share: Number(match[1]), source: match[4]! });
+  }
+  return rows;
+}
+
+/** The two lines' split of what the two of them hold, in percent: [LINE-80's, LINE-20's]. */
+function split(heavy: number, light: number): [number, number] {
+  return [(100 * heavy) / (heavy + light), (100 * light) / (heavy + light)];
+}
+
+describe('hot lines of a recording', () => {
+  let recorded: string;
+  beforeAll(() => {
+    recorded = join(dir, 'split.cpuprofile');
+    const result = runCli(['record', '-o', recorded, '--', process.execPath, program, '10'], { timeout: 120_000 });
+    expect(result.status, result.stderr).toBe(0);
+  });
+
+  it('report --lines: the two lines of splitWork on top, split 80/20 within 5 points, with their source', () => {
+    const rows = lineShares(recorded);
+    const heavy = rows.get(`splitWork ${program}:${LINE_80}`) ?? rows.get(`splitWork fixtures/programs/split-lines.js:${LINE_80}`);
+    const light = rows.get(`splitWork ${program}:${LINE_20}`) ?? rows.get(`splitWork fixtures/programs/split-lines.js:${LINE_20}`);
+    expect(heavy, [...rows.keys()].join(', ')).toBeDefined();
+    expect(light).toBeDefined();
+    const [heavyShare] = split(heavy!.share, light!.share);
+    expect(Math.abs(heavyShare - 80)).toBeLessThan(5);
+    expect(heavy!.source).toMatch(/^for \(let i = 0; i < 4 \* n; i\+\+\)/);
+  });
+
+  it('report --list splitWork: its source with the own samples of each line in the margin', () => {
+    const result = runCli(['report', recorded, '--list', '^splitWork$']);
+    expect(result.status, result.stderr).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toMatch(/^ROUTINE =+ splitWork .*split-lines\.js:\d+$/);
+    const row = (line: number) => lines.find((text) => new RegExp(`^\\s*(\\d+|\\.)\\s+([\\d.]+%|\\.)\\s+${line}  `).test(text));
+    expect(row(LINE_80)).toMatch(/^\s*\d+\s+[\d.]+%\s+\d+ {2}\s*for \(let i = 0; i < 4 \* n/);
+    expect(row(LINE_20)).toMatch(/^\s*\d+\s+[\d.]+%\s+\d+ {2}\s*for \(let i = 0; i < n;/);
+    expect(row(LINE_80 - 1)).toMatch(/^\s*\.\s+\.\s+\d+ {2}\s*let s = 0;/);
+  });
+
+  it.skipIf(!goAvailable())("go tool pprof -list reads the same split from tsprof's pprof", () => {
+    const pprof = join(dir, 'split.pb.gz');
+    expect(runCli(['convert', recorded, '-o', pprof]).status).toBe(0);
+    const listed = spawnSync('go', ['tool', 'pprof', '-list', '^splitWork$', pprof], { encoding: 'utf8', timeout: 60_000 });
+    expect(listed.status, listed.stderr).toBe(0);
+    const flat = (line: number) => {
+      const match = new RegExp(`^\\s*([\\d.]+)(ms|s)\\s+[\\d.]+(?:ms|s)\\s+${line}:`, 'm').exec(listed.stdout);
+      expect(match, listed.stdout).not.toBeNull();
+      return Number(match![1]) * (match![2] === 's' ? 1000 : 1);
+    };
+    const [heavyShare] = split(flat(LINE_80), flat(LINE_20));
+    expect(Math.abs(heavyShare - 80)).toBeLessThan(5);
+  });
+
+  it('a .cpuprofile written by tsprof keeps the lines (positionTicks), and folded stacks, which have none, say so', () => {
+    const again = join(dir, 'again.cpuprofile');
+    expect(runCli(['convert', recorded, '-o', again]).status).toBe(0);
+    expect(lineShares(again)).toEqual(lineShares(recorded));
+    const folded = join(dir, 'split.folded');
+    expect(runCli(['convert', recorded, '-o', folded]).status).toBe(0);
+    const result = runCli(['report', folded, '--lines']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(
+      `tsprof: error: ${folded}: the profile does not say which line was executing (V8 .cpuprofile files, tsprof's recordings and pprof with ` +
+        'line numbers do; folded stacks and speedscope files do not)\n',
+    );
+    const badPattern = runCli(['report', recorded, '--list', '(']);
+    expect(badPattern.status).toBe(2);
+    expect(badPattern.stderr).toMatch(/^tsprof: error: --list \(: not a regular expression/);
+  });
+});
+
+describe('hot lines in TypeScript: the .ts line and its source', () => {
+  it('compiled by tsc with source maps: the .ts lines; run by tsx, whose esbuild output puts a function on one line: no line claimed', () => {
+    const project = join(tempDir(), 'ts-app');
+    cpSync(fixture('projects', 'ts-app'), project, { recursive: true });
+    const tsc = spawnSync(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], { cwd: project, encoding: 'utf8' });
+    expect(tsc.status, tsc.stdout).toBe(0);
+    const tsSource = readFileSync(join(project, 'src', 'lines.ts'), 'utf8').split('\n');
+    const heavyLine = tsSource.findIndex((line) => line.includes('// LINE-80')) + 1;
+    const lightLine = tsSource.findIndex((line) => line.includes('// LINE-20')) + 1;
+    const out = join(project, 'lines.cpuprofile');
+    const compiled = runCli(['record', '-o', out, '--', process.execPath, 'dist/lines.js'], { cwd: project, timeout: 120_000 });
+    expect(compiled.status, compiled.stderr).toBe(0);
+    const rows = lineShares(out, project);
+    const heavy = rows.get(`splitWork src/lines.ts:${heavyLine}`);
+    const light = rows.get(`splitWork src/lines.ts:${lightLine}`);
+    expect(heavy, [...rows.keys()].join(', ')).toBeDefined();
+    expect(light).toBeDefined();
+    expect(heavy!.source).toMatch(/^for \(let i = 0; i < 4 \* n; i\+\+\)/);
+    expect(Math.abs(split(heavy!.share, light!.share)[0] - 80)).toBeLessThan(5);
+
+    // tsx: V8 counts compiled lines, and the whole function is one: its time is on no known line, never on
+    // a line it did not run.
+    const tsx = runCli(['record', '-o', out, '--', process.execPath, join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'src/lines.ts'], {
+      cwd: project,
+      timeout: 120_000,
+    });
+    expect(tsx.status, tsx.stderr).toBe(0);
+    const listed = runCli(['report', out, '--list', '^splitWork$'], { cwd: project });
+    expect(listed.status, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^ROUTINE =+ splitWork src\/lines\.ts:\d+\n(\d+) own \([\d.]+% of all\), \1 of it on no known line\n/);
+  });
+});
