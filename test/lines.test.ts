@@ -80,6 +80,24 @@ describe('hot lines of a recording', () => {
     expect(Math.abs(heavyShare - 80)).toBeLessThan(5);
   });
 
+  it('folded --lines labels the innermost frame with its executing line: a tower per line for flamegraph.pl', () => {
+    const folded = join(dir, 'lines.folded');
+    const result = runCli(['convert', recorded, '-o', folded, '--lines']);
+    expect(result.status, result.stderr).toBe(0);
+    const byLine = new Map<number, number>();
+    for (const line of readFileSync(folded, 'utf8').trimEnd().split('\n')) {
+      const match = /;splitWork \(.*split-lines\.js:(\d+)\) (\d+)$/.exec(line);
+      if (match) byLine.set(Number(match[1]), (byLine.get(Number(match[1])) ?? 0) + Number(match[2]));
+    }
+    expect(Math.abs(split(byLine.get(LINE_80)!, byLine.get(LINE_20)!)[0] - 80)).toBeLessThan(5);
+    // Without --lines, one frame per function, as before; --lines is for folded stacks only.
+    const plain = runCli(['convert', recorded, '-f', 'folded', '-o', '-']).stdout;
+    expect(plain).not.toMatch(new RegExp(`splitWork \\(.*:${LINE_80}\\)`));
+    const html = runCli(['convert', recorded, '-o', join(dir, 'x.html'), '--lines']);
+    expect(html.status).toBe(2);
+    expect(html.stderr).toBe('tsprof: error: --lines: only for folded stacks (-f folded), not html\n');
+  });
+
   it('a .cpuprofile written by tsprof keeps the lines (positionTicks), and folded stacks, which have none, say so', () => {
     const again = join(dir, 'again.cpuprofile');
     expect(runCli(['convert', recorded, '-o', again]).status).toBe(0);

@@ -38,6 +38,8 @@ export function recordConfig(command: string[], args: RecordArguments): RecordCo
     throw new UserError('--heap writes the memory profile beside the CPU profile, in a file of its own: give -o a file name, not -');
   }
   const heap = heapKind !== undefined ? { heap: { kind: heapKind, intervalBytes: heapInterval ?? DEFAULT_HEAP_INTERVAL_BYTES } } : {};
+  const writtenAs = format ?? (args.output === '-' ? 'folded' : args.output !== undefined ? formatOfName(args.output, 'output') : 'html');
+  if (rest.lines && writtenAs !== 'folded') throw new UserError(`--lines: only for folded stacks (-f folded), not ${writtenAs ?? 'html'}`);
   if (pid === undefined) return { target: 'command', command, options: { ...rest, ...heap, ...(format ? { format } : {}) } };
   if (command.length > 0) throw new UserError(BOTH_TARGETS);
   const spawnOnly = [
@@ -48,7 +50,7 @@ export function recordConfig(command: string[], args: RecordArguments): RecordCo
     rest.tmpDir !== undefined && '--tmp-dir',
   ].filter(Boolean);
   if (spawnOnly.length > 0) throw new UserError(`${spawnOnly.join(', ')}: only for a command that tsprof starts, not with --pid`);
-  const { rate, output, duration, idle, open, sourceMaps } = rest;
+  const { rate, output, duration, idle, open, sourceMaps, lines } = rest;
   return {
     target: 'pid',
     pid,
@@ -59,6 +61,7 @@ export function recordConfig(command: string[], args: RecordArguments): RecordCo
       ...(output !== undefined ? { output } : {}),
       ...(duration !== undefined ? { duration } : {}),
       ...(idle ? { idle } : {}),
+      ...(lines ? { lines } : {}),
       ...(open ? { open } : {}),
       ...(format ? { format } : {}),
     },

@@ -155,6 +155,7 @@ Run tsprof <command> --help for a command's options.`,
         .preset('allocated'),
     )
     .option('--heap-interval <bytes>', 'with --heap: sample one allocation per this many bytes allocated, on average (default 512k)', byteCount)
+    .option('--lines', "folded stacks: label each stack's innermost frame with the line that was executing (a tower per line in flamegraph.pl)")
     .addHelpText(
       'after',
       `
@@ -354,7 +355,8 @@ Examples:
       .description('convert a profile to another format (flamegraph HTML, folded, speedscope, cpuprofile, pprof)')
       .argument('<input>', 'profile to read: .cpuprofile, speedscope JSON, folded stacks or pprof (- for stdin)')
       .requiredOption('-o, --output <file>', 'file to write (- for stdout); required')
-      .addOption(new Option('-f, --format <format>', 'output format (default: from the output file name)').choices(OUTPUT_FORMATS)),
+      .addOption(new Option('-f, --format <format>', 'output format (default: from the output file name)').choices(OUTPUT_FORMATS))
+      .option('--lines', "folded stacks: label each stack's innermost frame with the line that was executing (a tower per line in flamegraph.pl)"),
   )
     .addHelpText(
       'after',
@@ -366,7 +368,10 @@ Examples:
   $ tsprof convert py-spy.folded -o profile.speedscope.json`,
     )
     .action(
-      async (input: string, options: { output: string; format?: string; idle?: boolean; skipBadLines?: boolean; sourceMaps: boolean; header?: string[] }) => {
+      async (
+        input: string,
+        options: { output: string; format?: string; lines?: boolean; idle?: boolean; skipBadLines?: boolean; sourceMaps: boolean; header?: string[] },
+      ) => {
         const { convertCommand } = await import('./commands/convert.js');
         const { format, ...rest } = options;
         await convertCommand(input, { ...rest, ...(format ? { format: parseOutputFormat(format) } : {}) }, warn);

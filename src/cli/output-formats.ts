@@ -16,6 +16,8 @@ export interface RenderContext {
   recordedAt?: Date;
   /** The file being written, for messages. */
   outputName?: string;
+  /** Folded stacks with the executing line in each innermost frame's label. */
+  lines?: boolean;
 }
 
 /** The profile in `format`; an output too large to write is the user's error (another format will do). */

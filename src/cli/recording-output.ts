@@ -28,7 +28,7 @@ export async function writeRecording(
   merged: MergeResult,
   target: RecordingOutput,
   format: OutputFormat,
-  options: { rate: number; open?: boolean; sourceMaps: boolean; idle?: boolean },
+  options: { rate: number; open?: boolean; sourceMaps: boolean; idle?: boolean; lines?: boolean },
   reporter: Reporter,
 ): Promise<void> {
   const { colors, warn } = reporter;
@@ -41,7 +41,7 @@ export async function writeRecording(
     );
     return;
   }
-  const { output, mapping } = await renderAndWrite(merged.profile, merged.sourceMaps, target, format, options.sourceMaps);
+  const { output, mapping } = await renderAndWrite(merged.profile, merged.sourceMaps, target, format, options.sourceMaps, options.lines);
   // The figures every output shows (describeProfile): samples written and the rate they achieved.
   const { describeProfile } = await import('../model/profile-summary.js');
   const { sampleCount, rateHz } = describeProfile(merged.profile);
@@ -76,6 +76,7 @@ async function renderAndWrite(
   target: RecordingOutput,
   format: OutputFormat,
   mapSources: boolean,
+  lines = false,
 ): Promise<{ output: string; mapping?: { mapped: number; unmapped: number } }> {
   const [{ writeOutput }, { applySourceMaps }, { ScriptMaps }, { renderProfile }] = await Promise.all([
     import('./io.js'),
@@ -85,7 +86,12 @@ async function renderAndWrite(
   ]);
   const mapping = mapSources ? applySourceMaps(merged, new ScriptMaps(sourceMaps, true)) : undefined;
   const profile = mapping?.profile ?? merged;
-  const content = renderProfile(profile, format, { cwd: process.cwd(), title: profile.meta.command ?? 'tsprof record', outputName: target.path });
+  const content = renderProfile(profile, format, {
+    cwd: process.cwd(),
+    title: profile.meta.command ?? 'tsprof record',
+    outputName: target.path,
+    ...(lines ? { lines } : {}),
+  });
   const output = writeOutput(target.path, content, target.alternatives ? { alternatives: target.alternatives } : {});
   return { output, ...(mapping ? { mapping } : {}) };
 }

@@ -21,12 +21,26 @@ export function toFolded(profile: Profile, options: ExportOptions): string {
     return caller === '' ? label : `${caller};${label}`;
   });
 
+  const rootOf = (thread: number) => (withThreadRoots ? `${foldedSafe(profile.threads[thread]?.name ?? `thread ${thread}`)};` : '');
   const countByLine = new Map<string, number>();
-  for (const [thread, byStack] of weightByThreadStack(profile)) {
-    const root = withThreadRoots ? `${foldedSafe(profile.threads[thread]?.name ?? `thread ${thread}`)};` : '';
-    for (const [stackId, weight] of byStack) {
-      const line = root + textOf(stackId);
-      countByLine.set(line, (countByLine.get(line) ?? 0) + weight);
+  const executing = options.lines ? profile.samples.line : undefined;
+  if (executing) {
+    // Each sample's innermost frame labelled with the line it was executing (its own line where not known).
+    const { stack, weight, thread, length } = profile.samples;
+    for (let i = 0; i < length; i++) {
+      const stackId = stack[i]!;
+      const prefix = profile.stacks.prefix[stackId]!;
+      const leaf = profile.frames[frame[stackId]!]!;
+      const label = executing[i] ? foldedSafe(frameLabel({ ...leaf, line: executing[i]! }, options.cwd)) : labels[frame[stackId]!]!;
+      const line = rootOf(thread[i]!) + (prefix === -1 ? label : `${textOf(prefix)};${label}`);
+      countByLine.set(line, (countByLine.get(line) ?? 0) + weight[i]!);
+    }
+  } else {
+    for (const [thread, byStack] of weightByThreadStack(profile)) {
+      for (const [stackId, weight] of byStack) {
+        const line = rootOf(thread) + textOf(stackId);
+        countByLine.set(line, (countByLine.get(line) ?? 0) + weight);
+      }
     }
   }
 

@@ -5,10 +5,13 @@ import { readProfileInput, writeOutput, type ProfileInputOptions } from '../io.j
 import { chooseOutputFormat, type OutputFormat } from '../format-names.js';
 import { renderProfile } from '../output-formats.js';
 import { checkOutputFolder } from '../output-folder.js';
+import { UserError } from '../errors.js';
 
 export interface ConvertOptions extends ProfileInputOptions {
   output: string;
   format?: OutputFormat;
+  /** Folded stacks labelled with the executing line of each innermost frame. */
+  lines?: boolean;
 }
 
 /** `tsprof convert <input> -o <output>`: read any supported profile (file or address), write it in another format. */
@@ -19,5 +22,7 @@ export async function convertCommand(input: string, options: ConvertOptions, war
   const fetched = isProfileUrl(input);
   const title = profile.meta.command ?? (input === '-' ? 'stdin' : fetched ? input : basename(input));
   const recordedAt = input === '-' ? undefined : fetched ? new Date() : statSync(input).mtime;
-  writeOutput(options.output, renderProfile(profile, format, { cwd: process.cwd(), title, outputName: options.output, ...(recordedAt ? { recordedAt } : {}) }));
+  if (options.lines && format !== 'folded') throw new UserError(`--lines: only for folded stacks (-f folded), not ${format}`);
+  const context = { cwd: process.cwd(), title, outputName: options.output, ...(recordedAt ? { recordedAt } : {}), ...(options.lines ? { lines: true } : {}) };
+  writeOutput(options.output, renderProfile(profile, format, context));
 }

@@ -24,6 +24,8 @@ export interface RecordPidOptions {
   sourceMaps: boolean;
   /** Sample allocations too, and write that memory profile beside the CPU one. */
   heap?: HeapSettings;
+  /** Folded stacks labelled with the executing line of each innermost frame. */
+  lines?: boolean;
 }
 
 /** The script URLs a V8 profile's frames name. */

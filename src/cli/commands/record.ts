@@ -34,6 +34,8 @@ export interface RecordOptions {
   tmpDir?: string;
   /** Sample allocations too, and write that memory profile beside the CPU one. */
   heap?: HeapSettings;
+  /** Folded stacks labelled with the executing line of each innermost frame. */
+  lines?: boolean;
 }
 
 /**
