@@ -47,6 +47,18 @@ export class FunctionKeys {
     return id;
   }
 
+  /** A line of a function (diff --lines): the function's key and the executing line; shown as `file:line`. */
+  idOfLine(frame: Frame, line: number): number {
+    const key = `${functionKey(frame, this.cwd)}\u0000line ${line}`;
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.frames.length;
+      this.ids.set(key, id);
+      this.frames.push({ ...frame, line });
+    }
+    return id;
+  }
+
   get size(): number {
     return this.frames.length;
   }
@@ -81,9 +93,11 @@ export function samplesPerWeight(profile: Profile): number {
 }
 
 /** The replicates of one run: its samples in time order, cut into blocks of equal weight (one block without timestamps). */
-export function countReplicates(profile: Profile, keys: FunctionKeys, run: number): Replicate[] {
+export function countReplicates(profile: Profile, keys: FunctionKeys, run: number, options: { lines?: boolean } = {}): Replicate[] {
   const scale = samplesPerWeight(profile);
   const { stack, weight, time, thread, length } = profile.samples;
+  // diff --lines: a sample's own time goes to the line it was executing, where the profile says.
+  const executing = options.lines ? profile.samples.line : undefined;
   const order = Array.from({ length }, (_, i) => i);
   if (time) order.sort((a, b) => time[a]! - time[b]!);
 
@@ -92,7 +106,7 @@ export function countReplicates(profile: Profile, keys: FunctionKeys, run: numbe
   const blockCount = time ? Math.max(1, Math.min(MAX_BLOCKS, Math.floor(all / MIN_BLOCK_SAMPLES))) : 1;
 
   const keysOfStack = stackKeys(profile, keys);
-  const previousInThread = new Map<number, StackKeys>();
+  const previousInThread = new Map<number, { keys: StackKeys; self: number }>();
   const replicates: Replicate[] = [];
   let current: Replicate | undefined;
   let done = 0;
@@ -106,18 +120,19 @@ export function countReplicates(profile: Profile, keys: FunctionKeys, run: numbe
     done += w;
     if (w === 0) continue;
     const keysHere = keysOfStack(stack[i]!);
+    const self = executing?.[i] ? keys.idOfLine(profile.frames[profile.stacks.frame[stack[i]!]!]!, executing[i]!) : keysHere.self;
     const r = current!;
     r.samples += w;
-    add(r.self, keysHere.self, w);
+    add(r.self, self, w);
     for (const key of keysHere.distinct) add(r.total, key, w);
     if (time) {
-      // Count the previous sample of this thread as "stayed" in each function this one is in too.
+      // Count the previous sample of this thread as "stayed" in each function (or line) this one is in too.
       const previous = previousInThread.get(thread[i]!);
       if (previous) {
-        if (previous.self === keysHere.self) add(r.selfStays!, previous.self, 1);
-        for (const key of previous.distinct) if (keysHere.set.has(key)) add(r.totalStays!, key, 1);
+        if (previous.self === self) add(r.selfStays!, self, 1);
+        for (const key of previous.keys.distinct) if (keysHere.set.has(key)) add(r.totalStays!, key, 1);
       }
-      previousInThread.set(thread[i]!, keysHere);
+      previousInThread.set(thread[i]!, { keys: keysHere, self });
     }
   }
   return replicates.filter((r) => r.samples > 0);

@@ -41,6 +41,8 @@ export interface SideSummary {
 export interface ProfileDiff {
   /** What the shares are of: CPU samples (or time), or bytes of memory profiles. */
   unit: 'samples' | 'bytes';
+  /** The own-time rows are lines of functions (diff --lines). */
+  lines?: boolean;
   before: SideSummary;
   after: SideSummary;
   /** The family-wise error rate the verdicts keep: the chance that any `noise` function is called changed. */
@@ -55,6 +57,8 @@ export interface ProfileDiff {
 
 export interface DiffOptions {
   cwd: string;
+  /** Own time by the line that was executing, where the profiles say (inclusive time stays by function). */
+  lines?: boolean;
   /** Default 0.05. */
   alpha?: number;
 }
@@ -62,8 +66,9 @@ export interface DiffOptions {
 export function diffProfiles(before: readonly Profile[], after: readonly Profile[], options: DiffOptions): ProfileDiff {
   const alpha = options.alpha ?? 0.05;
   const keys = new FunctionKeys(options.cwd);
-  const beforeReplicates = before.flatMap((profile, run) => countReplicates(profile, keys, run));
-  const afterReplicates = after.flatMap((profile, run) => countReplicates(profile, keys, run));
+  const byLine = { lines: options.lines ?? false };
+  const beforeReplicates = before.flatMap((profile, run) => countReplicates(profile, keys, run, byLine));
+  const afterReplicates = after.flatMap((profile, run) => countReplicates(profile, keys, run, byLine));
 
   // One test per distinct hypothesis: a function that calls nothing has the same self and total counts,
   // and a chain of callers that is on every stack has one count for all; counting those twice would only
@@ -120,6 +125,7 @@ export function diffProfiles(before: readonly Profile[], after: readonly Profile
 
   return {
     unit: before[0]?.unit === 'bytes' ? 'bytes' : 'samples',
+    ...(options.lines ? { lines: true } : {}),
     before: summarize(before, beforeSamples),
     after: summarize(after, afterSamples),
     alpha,

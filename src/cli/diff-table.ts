@@ -16,8 +16,18 @@ export interface DiffTableOptions {
   afterName: string;
 }
 
-/** How a diff speaks of what it compares: CPU samples (time), or the bytes of memory profiles. */
-export function diffWording(unit: ProfileDiff['unit']) {
+/** How a diff speaks of what it compares: CPU samples (time), or the bytes of memory profiles; lines or functions. */
+export function diffWording(diff: Pick<ProfileDiff, 'unit' | 'lines'>) {
+  const wording = diffWordingOfUnit(diff.unit);
+  if (!diff.lines) return wording;
+  return {
+    ...wording,
+    selfTable: `${wording.selfTable.replace(/ \(.*/, '')} BY LINE (own ${wording.of} on the line that was executing, share of all)`,
+    selfHeading: `${wording.selfHeading} by line (the line that was executing)`,
+  };
+}
+
+function diffWordingOfUnit(unit: ProfileDiff['unit']) {
   return unit === 'bytes'
     ? {
         of: 'bytes',
@@ -50,7 +60,7 @@ export function formatDiffTable(diff: ProfileDiff, options: DiffTableOptions, co
   if (diff.before.runs === 1 || diff.after.runs === 1) {
     lines.push(colors.dim('one run on a side: only large changes stand out from run-to-run variation; a folder of 3 or more runs per side finds smaller ones'));
   }
-  const wording = diffWording(diff.unit);
+  const wording = diffWording(diff);
   for (const [title, rows] of [
     [wording.selfTable, diff.self],
     [wording.totalTable, diff.total],

@@ -257,7 +257,8 @@ goes on running; an inspector tsprof had to open (SIGUSR1, on 127.0.0.1) is clos
         0.5,
       )
       .option('-n, --top <count>', 'rows per table (regressed and improved functions are always shown)', positiveInteger, 15)
-      .option('--no-normalize', 'folded: keep raw counts instead of scaling the before counts to the after total'),
+      .option('--no-normalize', 'folded: keep raw counts instead of scaling the before counts to the after total')
+      .option('--lines', 'compare own time by the line that was executing, so a regression points at its line (table, json, markdown)'),
   )
     .addHelpText(
       'after',
@@ -269,6 +270,7 @@ Examples:
   $ tsprof diff before.cpuprofile after.cpuprofile -o diff.html   # red: grew, blue: shrank
   $ tsprof diff base.cpuprofile pr.cpuprofile --fail-on-regression 10 --min-share 1   # a CI gate
   $ tsprof diff base/ pr/ -f markdown >> "$GITHUB_STEP_SUMMARY"                       # a CI job summary
+  $ tsprof diff base.cpuprofile pr.cpuprofile --lines                                 # which line got slower
 
 Shares of the samples are compared, so profiles of different lengths compare fairly (record both at the
 same rate: V8's sampler can shift shares between rates). A function is regressed or improved only when the
@@ -287,6 +289,7 @@ more runs per side find much smaller changes than one run each.`,
           minShare: number;
           top: number;
           normalize: boolean;
+          lines?: boolean;
           idle?: boolean;
           skipBadLines?: boolean;
           sourceMaps: boolean;

@@ -144,7 +144,7 @@ export interface MarkdownDiffOptions {
 export function diffMarkdown(diff: ProfileDiff, options: MarkdownDiffOptions): string {
   const regressed = diff.self.filter((row) => row.verdict === 'regressed');
   const improved = diff.self.filter((row) => row.verdict === 'improved');
-  const wording = diffWording(diff.unit);
+  const wording = diffWording(diff);
   const lines = [
     `## tsprof diff: ${verdictLine(regressed, improved)}`,
     '',

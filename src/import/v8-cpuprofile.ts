@@ -244,17 +244,31 @@ function readPositionTicks(raw: unknown, what: string, positions: { dropped: num
 
 /**
  * Hands out each node's lines to its samples: V8 counts a node's self samples per line, not which sample ran
- * which line, so the node's samples take its lines in turn, as many of each as V8 counted. Per line and node
- * the totals are V8's; only the order of lines within one node's samples is not.
+ * which line, so the node's samples take its lines interleaved in proportion (smooth weighted round-robin),
+ * as many of each as V8 counted. Per line and node the totals are V8's; the order within one node's samples
+ * is not known, and interleaving assumes no bursts on one line that V8 did not show (dealing one line's
+ * samples in a block would invent them, and the diff's test reads bursts).
  */
 function lineDealer(nodes: V8Node[]): (index: number) => number {
-  const remaining = nodes.map((node) => node.positionTicks?.filter((tick) => tick.ticks > 0).map((tick) => ({ ...tick })));
+  const state = nodes.map((node) => {
+    const entries = (node.positionTicks ?? []).filter((tick) => tick.ticks > 0 && tick.line > 0).map((tick) => ({ ...tick, left: tick.ticks, credit: 0 }));
+    return entries.length > 0 ? entries : undefined;
+  });
   return (index) => {
-    const ticks = remaining[index];
-    if (!ticks || ticks.length === 0) return 0;
-    const tick = ticks[ticks.length - 1]!;
-    if (--tick.ticks === 0) ticks.pop();
-    return tick.line;
+    const entries = state[index];
+    if (!entries) return 0;
+    let total = 0;
+    let best: (typeof entries)[number] | undefined;
+    for (const entry of entries) {
+      if (entry.left === 0) continue;
+      entry.credit += entry.ticks;
+      total += entry.ticks;
+      if (!best || entry.credit > best.credit) best = entry;
+    }
+    if (!best) return 0;
+    best.credit -= total;
+    best.left--;
+    return best.line;
   };
 }
 

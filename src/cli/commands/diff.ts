@@ -3,6 +3,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { diffProfiles, selfChangeOf, significantRegressions } from '../../analyze/diff.js';
+import { hasLines } from '../../analyze/lines.js';
 import { mergeCallTrees } from '../../analyze/merged-tree.js';
 import { toDiffFolded } from '../../export/diff-folded.js';
 import { toDiffHtml } from '../../export/diff-html.js';
@@ -26,6 +27,8 @@ export interface DiffOptions extends ProfileInputOptions {
   minShare: number;
   failOnRegression?: number;
   normalize: boolean;
+  /** Own time by the line that was executing (table, json, markdown). */
+  lines?: boolean;
 }
 
 export interface DiffContext {
@@ -50,7 +53,8 @@ export async function diffCommand(beforePath: string, afterPath: string, options
   ]);
   const cwd = process.cwd();
 
-  const diff = diffProfiles(before.profiles, after.profiles, { cwd });
+  if (options.lines) checkLines(format, [...before.profiles, ...after.profiles], [...before.files, ...after.files]);
+  const diff = diffProfiles(before.profiles, after.profiles, { cwd, ...(options.lines ? { lines: true } : {}) });
   let content: string;
   switch (format) {
     case 'table':
@@ -96,10 +100,19 @@ export async function diffCommand(beforePath: string, afterPath: string, options
   );
   const functions = `${regressions.length} function${regressions.length === 1 ? '' : 's'}`;
   process.stderr.write(
-    `${context.stderrColors.red('tsprof: regression:')} ${functions} ${diffWording(diff.unit).worse} by ` +
+    `${context.stderrColors.red('tsprof: regression:')} ${functions} ${diffWording(diff).worse} by ` +
       `more than ${options.failOnRegression}%: ${names.join('; ')}\n`,
   );
   return 1;
+}
+
+/** diff --lines needs a table (not a flamegraph) and profiles that say which line was executing. */
+function checkLines(format: DiffFormatName, profiles: readonly Profile[], files: readonly string[]): void {
+  if (format === 'folded' || format === 'html') throw new UserError(`--lines: for the table, json and markdown, not ${format}`);
+  const without = profiles.findIndex((profile) => !hasLines(profile));
+  if (without !== -1) {
+    throw new UserError(`${files[without]}: the profile does not say which line was executing, so --lines cannot compare it`);
+  }
 }
 
 /**
