@@ -120,7 +120,7 @@ export function countReplicates(profile: Profile, keys: FunctionKeys, run: numbe
     done += w;
     if (w === 0) continue;
     const keysHere = keysOfStack(stack[i]!);
-    const self = executing?.[i] ? keys.idOfLine(profile.frames[profile.stacks.frame[stack[i]!]!]!, executing[i]!) : keysHere.self;
+    const self = executing?.[i] ? keys.idOfLine(profile.frames[profile.stacks.frame[stack[i]!]!]!, executing[i]) : keysHere.self;
     const r = current!;
     r.samples += w;
     add(r.self, self, w);
