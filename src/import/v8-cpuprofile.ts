@@ -250,25 +250,32 @@ function readPositionTicks(raw: unknown, what: string, positions: { dropped: num
  * samples in a block would invent them, and the diff's test reads bursts).
  */
 function lineDealer(nodes: V8Node[]): (index: number) => number {
+  // Per node, its lines' ticks, what is left of them and their credit, in typed arrays (one per node).
   const state = nodes.map((node) => {
-    const entries = (node.positionTicks ?? []).filter((tick) => tick.ticks > 0 && tick.line > 0).map((tick) => ({ ...tick, left: tick.ticks, credit: 0 }));
-    return entries.length > 0 ? entries : undefined;
+    const ticks = (node.positionTicks ?? []).filter((tick) => tick.ticks > 0 && tick.line > 0);
+    if (ticks.length === 0) return undefined;
+    return {
+      line: Int32Array.from(ticks, (tick) => tick.line),
+      weight: Float64Array.from(ticks, (tick) => tick.ticks),
+      left: Float64Array.from(ticks, (tick) => tick.ticks),
+      credit: new Float64Array(ticks.length),
+    };
   });
   return (index) => {
-    const entries = state[index];
-    if (!entries) return 0;
+    const lines = state[index];
+    if (!lines) return 0;
     let total = 0;
-    let best: (typeof entries)[number] | undefined;
-    for (const entry of entries) {
-      if (entry.left === 0) continue;
-      entry.credit += entry.ticks;
-      total += entry.ticks;
-      if (!best || entry.credit > best.credit) best = entry;
+    let best = -1;
+    for (let k = 0; k < lines.line.length; k++) {
+      if (lines.left[k] === 0) continue;
+      lines.credit[k] = lines.credit[k]! + lines.weight[k]!;
+      total += lines.weight[k]!;
+      if (best === -1 || lines.credit[k]! > lines.credit[best]!) best = k;
     }
-    if (!best) return 0;
-    best.credit -= total;
-    best.left--;
-    return best.line;
+    if (best === -1) return 0;
+    lines.credit[best] = lines.credit[best]! - total;
+    lines.left[best] = lines.left[best]! - 1;
+    return lines.line[best]!;
   };
 }
 
