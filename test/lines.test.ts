@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserAvailable, launchChromium, openPage } from './helpers/browser.js';
 import { runCli } from './helpers/cli.js';
 import { goAvailable } from './helpers/go.js';
 import { fixture, repoRoot, tempDir } from './helpers/paths.js';
@@ -113,6 +115,44 @@ describe('hot lines of a recording', () => {
     const badPattern = runCli(['report', recorded, '--list', '(']);
     expect(badPattern.status).toBe(2);
     expect(badPattern.stderr).toMatch(/^tsprof: error: --list \(: not a regular expression/);
+  });
+});
+
+describe.skipIf(!browserAvailable())("the page's hot lines: selecting a function shows its source with each line's share", () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('splitWork: LINE-80 and LINE-20 with their 80/20 split as heat bars; --no-sources leaves the source out', async () => {
+    const html = join(dir, 'lines.html');
+    const result = runCli(['record', '-o', html, '--', process.execPath, program], { timeout: 120_000 });
+    expect(result.status, result.stderr).toBe(0);
+    expect(readFileSync(html, 'utf8')).toMatch(/source of \d+ functions? inside/);
+    const { page, errors } = await openPage(browser, html);
+    try {
+      await page.locator('.function-table td.name').getByText('splitWork', { exact: true }).first().click();
+      await page.waitForSelector('#selected .source-table');
+      const rows = await page
+        .locator('#selected .source-table tr')
+        .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+      const share = (line: number) => Number(rows.find((cells) => cells[1] === String(line))?.[0]?.replace('%', ''));
+      expect(rows.find((cells) => cells[1] === String(LINE_80))?.[2]).toContain('// LINE-80');
+      expect(Math.abs((100 * share(LINE_80)) / (share(LINE_80) + share(LINE_20)) - 80)).toBeLessThan(5);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+    const again = join(dir, 'again.html');
+    const recorded = join(dir, 'split-for-page.cpuprofile');
+    expect(runCli(['record', '-o', recorded, '--', process.execPath, program, '100']).status).toBe(0);
+    expect(runCli(['convert', recorded, '-o', again, '--no-sources']).status).toBe(0);
+    expect(readFileSync(again, 'utf8')).not.toContain('LINE-80');
+    expect(runCli(['convert', recorded, '-o', again]).status).toBe(0);
+    expect(readFileSync(again, 'utf8')).toContain('LINE-80');
   });
 });
 

@@ -50,7 +50,7 @@ export function recordConfig(command: string[], args: RecordArguments): RecordCo
     rest.tmpDir !== undefined && '--tmp-dir',
   ].filter(Boolean);
   if (spawnOnly.length > 0) throw new UserError(`${spawnOnly.join(', ')}: only for a command that tsprof starts, not with --pid`);
-  const { rate, output, duration, idle, open, sourceMaps, lines } = rest;
+  const { rate, output, duration, idle, open, sourceMaps, lines, sources } = rest;
   return {
     target: 'pid',
     pid,
@@ -62,6 +62,7 @@ export function recordConfig(command: string[], args: RecordArguments): RecordCo
       ...(duration !== undefined ? { duration } : {}),
       ...(idle ? { idle } : {}),
       ...(lines ? { lines } : {}),
+      ...(sources === false ? { sources } : {}),
       ...(open ? { open } : {}),
       ...(format ? { format } : {}),
     },

@@ -156,6 +156,7 @@ Run tsprof <command> --help for a command's options.`,
     )
     .option('--heap-interval <bytes>', 'with --heap: sample one allocation per this many bytes allocated, on average (default 512k)', byteCount)
     .option('--lines', "folded stacks: label each stack's innermost frame with the line that was executing (a tower per line in flamegraph.pl)")
+    .option('--no-sources', "the page: leave out the source of the hot functions (the panel's hot lines), for a page that will be shared")
     .addHelpText(
       'after',
       `
@@ -359,7 +360,8 @@ Examples:
       .argument('<input>', 'profile to read: .cpuprofile, speedscope JSON, folded stacks or pprof (- for stdin)')
       .requiredOption('-o, --output <file>', 'file to write (- for stdout); required')
       .addOption(new Option('-f, --format <format>', 'output format (default: from the output file name)').choices(OUTPUT_FORMATS))
-      .option('--lines', "folded stacks: label each stack's innermost frame with the line that was executing (a tower per line in flamegraph.pl)"),
+      .option('--lines', "folded stacks: label each stack's innermost frame with the line that was executing (a tower per line in flamegraph.pl)")
+      .option('--no-sources', "the page: leave out the source of the hot functions (the panel's hot lines), for a page that will be shared"),
   )
     .addHelpText(
       'after',
@@ -373,7 +375,16 @@ Examples:
     .action(
       async (
         input: string,
-        options: { output: string; format?: string; lines?: boolean; idle?: boolean; skipBadLines?: boolean; sourceMaps: boolean; header?: string[] },
+        options: {
+          output: string;
+          format?: string;
+          lines?: boolean;
+          sources: boolean;
+          idle?: boolean;
+          skipBadLines?: boolean;
+          sourceMaps: boolean;
+          header?: string[];
+        },
       ) => {
         const { convertCommand } = await import('./commands/convert.js');
         const { format, ...rest } = options;

@@ -7,6 +7,7 @@ import { loadPageAssets } from '../export/html-assets.js';
 import { toSpeedscope } from '../export/speedscope.js';
 import { OutputTooLargeError } from '../export/output-size.js';
 import { UserError } from './errors.js';
+import { sourceLinesReader } from './source-lines.js';
 import type { Profile } from '../model/profile.js';
 import { FORMATS, formatHolds, outputFormatsFor, type OutputFormat } from '../model/formats.js';
 
@@ -18,6 +19,8 @@ export interface RenderContext {
   outputName?: string;
   /** Folded stacks with the executing line in each innermost frame's label. */
   lines?: boolean;
+  /** The page: leave out the source of hot functions (for a page that will be shared). Default: included. */
+  sources?: boolean;
 }
 
 /** The profile in `format`; an output too large to write is the user's error (another format will do). */
@@ -48,7 +51,8 @@ const WRITERS: Record<OutputFormat, (profile: Profile, context: RenderContext) =
   folded: (profile, context) => toFolded(profile, context),
   speedscope: (profile, context) => toSpeedscope(profile, context.title !== undefined ? { name: context.title } : {}),
   cpuprofile: (profile) => toCpuprofile(profile),
-  html: (profile, context) => toHtml(profile, loadPageAssets(), context),
+  html: (profile, context) =>
+    toHtml(profile, loadPageAssets(), { ...context, ...(context.sources === false ? {} : { readSourceLines: sourceLinesReader(context.cwd) }) }),
   heapprofile: (profile) => toHeapprofile(profile),
   pprof: (profile) => toPprof(profile),
 };

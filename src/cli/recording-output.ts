@@ -1,6 +1,7 @@
 import { basename, resolve } from 'node:path';
 import type { ChalkInstance } from 'chalk';
 import type { OutputFormat } from '../model/formats.js';
+import type { RenderContext } from './output-formats.js';
 import { counted } from '../model/format-count.js';
 import type { MergeResult } from '../record/merge.js';
 import type { HeapMergeResult } from '../record/heap-merge.js';
@@ -28,7 +29,7 @@ export async function writeRecording(
   merged: MergeResult,
   target: RecordingOutput,
   format: OutputFormat,
-  options: { rate: number; open?: boolean; sourceMaps: boolean; idle?: boolean; lines?: boolean },
+  options: { rate: number; open?: boolean; sourceMaps: boolean; idle?: boolean; lines?: boolean; sources?: boolean },
   reporter: Reporter,
 ): Promise<void> {
   const { colors, warn } = reporter;
@@ -41,7 +42,10 @@ export async function writeRecording(
     );
     return;
   }
-  const { output, mapping } = await renderAndWrite(merged.profile, merged.sourceMaps, target, format, options.sourceMaps, options.lines);
+  const { output, mapping } = await renderAndWrite(merged.profile, merged.sourceMaps, target, format, options.sourceMaps, {
+    ...(options.lines ? { lines: true } : {}),
+    ...(options.sources === false ? { sources: false } : {}),
+  });
   // The figures every output shows (describeProfile): samples written and the rate they achieved.
   const { describeProfile } = await import('../model/profile-summary.js');
   const { sampleCount, rateHz } = describeProfile(merged.profile);
@@ -76,7 +80,7 @@ async function renderAndWrite(
   target: RecordingOutput,
   format: OutputFormat,
   mapSources: boolean,
-  lines = false,
+  render: Pick<RenderContext, 'lines' | 'sources'> = {},
 ): Promise<{ output: string; mapping?: { mapped: number; unmapped: number } }> {
   const [{ writeOutput }, { applySourceMaps }, { ScriptMaps }, { renderProfile }] = await Promise.all([
     import('./io.js'),
@@ -90,7 +94,7 @@ async function renderAndWrite(
     cwd: process.cwd(),
     title: profile.meta.command ?? 'tsprof record',
     outputName: target.path,
-    ...(lines ? { lines } : {}),
+    ...render,
   });
   const output = writeOutput(target.path, content, target.alternatives ? { alternatives: target.alternatives } : {});
   return { output, ...(mapping ? { mapping } : {}) };

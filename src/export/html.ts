@@ -3,6 +3,7 @@ import { describeProfile } from '../model/profile-summary.js';
 import type { ExportOptions } from './options.js';
 import type { PageData } from './page-data.js';
 import { pageProfile } from './page-profile.js';
+import { pageSources } from './page-sources.js';
 
 /** The page's template and its bundled script and stylesheet (see html-assets.ts). */
 export interface PageAssets {
@@ -16,6 +17,8 @@ export interface HtmlOptions extends ExportOptions {
   title?: string;
   /** When the profile was recorded, if the profile itself does not say (see describeProfile). */
   recordedAt?: Date;
+  /** Reads a source file's lines, for the panel of a selected function's hot lines; absent: no sources. */
+  readSourceLines?: (file: string) => string[] | undefined;
 }
 
 /**
@@ -46,6 +49,11 @@ export function pageData(profile: Profile, options: HtmlOptions): PageData {
   const title = options.title ?? profile.meta.command ?? 'tsprof profile';
   const data: PageData = { title, details: summary.facts, unit: profile.unit, strings, minShare: PRUNE_SHARE };
   data.profile = pageProfile(profile, options.cwd, intern);
+  const sources = options.readSourceLines ? pageSources(profile, options.readSourceLines) : [];
+  if (sources.length > 0) {
+    data.sources = sources;
+    data.details = [...data.details, `source of ${sources.length} function${sources.length === 1 ? '' : 's'} inside`];
+  }
   return data;
 }
 

@@ -19,6 +19,17 @@ export interface PageData {
   minShare: number;
   profile?: PageProfile;
   tree?: PageTree;
+  /** Source of the hottest functions of the program's own files, with each line's own weight (page-sources.ts). */
+  sources?: PageSource[];
+}
+
+/** A function's source lines, from line `first`, and the own weight of each over the whole profile. */
+export interface PageSource {
+  /** The function: an index into PageProfile's functions. */
+  fn: number;
+  first: number;
+  text: string[];
+  self: number[];
 }
 
 /**

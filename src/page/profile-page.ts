@@ -36,6 +36,7 @@ import { base64Bytes, decodeProfile, type DecodedProfile } from './decode.js';
 import { FunctionTable, renderNeighbours, type Formatters } from './function-table.js';
 import { drawTimeTrack, type TimeTrackView } from './time-track.js';
 import { readUrlState, writeUrlState, type UrlState } from './url-state.js';
+import { renderSourcePanel } from './source-panel.js';
 
 export function startProfilePage(data: PageData, profile: PageProfile): void {
   const p = decodeProfile(data, profile, base64Bytes);
@@ -45,6 +46,7 @@ export function startProfilePage(data: PageData, profile: PageProfile): void {
   const search = byId('search') as HTMLInputElement;
   const box = byId('chart-box');
   const chartElement = byId('chart');
+  const sourceOf = new Map((data.sources ?? []).map((source) => [source.fn, source]));
 
   let agg: Aggregate;
   let matches: Uint8Array | null = null;
@@ -90,6 +92,8 @@ export function startProfilePage(data: PageData, profile: PageProfile): void {
       return;
     }
     renderNeighbours(panel, p, state.fn, neighbours(p, agg, state.fn), agg.total, format, (fn) => selectFunction(fn));
+    const source = renderSourcePanel(sourceOf.get(state.fn), formatValue);
+    if (source) panel.append(source);
   }
 
   function selectFunction(fn: number | null): void {

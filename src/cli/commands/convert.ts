@@ -12,6 +12,8 @@ export interface ConvertOptions extends ProfileInputOptions {
   format?: OutputFormat;
   /** Folded stacks labelled with the executing line of each innermost frame. */
   lines?: boolean;
+  /** The page: include the source of hot functions (`--no-sources` leaves it out). */
+  sources?: boolean;
 }
 
 /** `tsprof convert <input> -o <output>`: read any supported profile (file or address), write it in another format. */
@@ -23,6 +25,13 @@ export async function convertCommand(input: string, options: ConvertOptions, war
   const title = profile.meta.command ?? (input === '-' ? 'stdin' : fetched ? input : basename(input));
   const recordedAt = input === '-' ? undefined : fetched ? new Date() : statSync(input).mtime;
   if (options.lines && format !== 'folded') throw new UserError(`--lines: only for folded stacks (-f folded), not ${format}`);
-  const context = { cwd: process.cwd(), title, outputName: options.output, ...(recordedAt ? { recordedAt } : {}), ...(options.lines ? { lines: true } : {}) };
+  const context = {
+    cwd: process.cwd(),
+    title,
+    outputName: options.output,
+    ...(recordedAt ? { recordedAt } : {}),
+    ...(options.lines ? { lines: true } : {}),
+    ...(options.sources === false ? { sources: false } : {}),
+  };
   writeOutput(options.output, renderProfile(profile, format, context));
 }

@@ -26,6 +26,8 @@ export interface RecordPidOptions {
   heap?: HeapSettings;
   /** Folded stacks labelled with the executing line of each innermost frame. */
   lines?: boolean;
+  /** The page: include the source of hot functions (`--no-sources` leaves it out). */
+  sources?: boolean;
 }
 
 /** The script URLs a V8 profile's frames name. */

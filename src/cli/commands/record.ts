@@ -36,6 +36,8 @@ export interface RecordOptions {
   heap?: HeapSettings;
   /** Folded stacks labelled with the executing line of each innermost frame. */
   lines?: boolean;
+  /** The page: include the source of hot functions (`--no-sources` leaves it out). */
+  sources?: boolean;
 }
 
 /**
