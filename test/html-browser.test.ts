@@ -31,7 +31,10 @@ describe.skipIf(!browserAvailable())('the flamegraph page in headless Chromium',
     expect(requests).toEqual([pathToFileURL(html).href]);
     expect(await page.locator('g.frame').count()).toBeGreaterThan(10);
     expect(await page.locator('#title').textContent()).toBe('hot-function.cpuprofile');
-    expect(await page.locator('#details').textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC · [\d.]+ ms · \d+ samples · \d+ Hz$/);
+    // Last, how many functions' source the page carries for their hot lines (the fixture's files are on disk).
+    expect(await page.locator('#details').textContent()).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d UTC · [\d.]+ ms · \d+ samples · \d+ Hz · source of \d+ functions? inside$/,
+    );
 
     // Search is literal: a typed "(" must not throw, and a match shows its share of the total.
     await page.fill('#search', 'hotLoop');
