@@ -8,9 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { Page } from 'playwright-core';
 import { launchChromium } from '../test/helpers/browser.js';
+import { answered, openTimed } from './page-timing.js';
 import { syntheticCpuprofile } from './synthetic.js';
 
 const samples = Number(process.argv[2] ?? 1_000_000);
@@ -19,21 +18,6 @@ const runs = Number(process.argv[4] ?? 5);
 const dir = mkdtempSync(join(tmpdir(), 'tsprof-bench-'));
 const bin = new URL('../bin/tsprof.js', import.meta.url).pathname;
 const browser = await launchChromium();
-
-/** Milliseconds from the start of the page's next `name` measure (the handler's work) to the frame painted after it. */
-async function answered(page: Page, name: string, act: () => Promise<void>): Promise<number> {
-  const before = await page.evaluate((n) => performance.getEntriesByName(n).length, name);
-  await act();
-  // A string, not a function: tsx would wrap a named inner function in a helper the page does not have.
-  return page.evaluate(`new Promise((resolve) => {
-    const check = () => {
-      const entries = performance.getEntriesByName(${JSON.stringify(name)});
-      if (entries.length > ${before}) requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - entries.at(-1).startTime)));
-      else requestAnimationFrame(check);
-    };
-    check();
-  })`);
-}
 
 try {
   const input = join(dir, 'hour.cpuprofile');
@@ -47,12 +31,8 @@ try {
   const select: number[] = [];
   const range: number[] = [];
   for (let run = 0; run < runs; run++) {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    await page.goto(pathToFileURL(html).href);
-    await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
-    drawn.push(
-      await page.evaluate(() => new Promise<number>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now()))))),
-    );
+    const { page, drawnMs } = await openTimed(browser, html);
+    drawn.push(drawnMs);
     // A click on the table's second row (the callers and callees of a function called from many places).
     select.push(await answered(page, 'tsprof-select', () => page.locator('.function-table tbody tr').nth(1).click()));
     // A drag over the middle fifth of the time track.

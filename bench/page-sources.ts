@@ -8,8 +8,8 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Page } from 'playwright-core';
 import { launchChromium } from '../test/helpers/browser.js';
+import { answered, openTimed } from './page-timing.js';
 
 const samples = Number(process.argv[2] ?? 300_000);
 const runs = Number(process.argv[3] ?? 5);
@@ -52,19 +52,6 @@ function profileWithLines(): string {
   return JSON.stringify({ nodes, startTime: 0, endTime: sampleIds.length * 1000, samples: sampleIds, timeDeltas: sampleIds.map(() => 1000) });
 }
 
-async function answered(page: Page, name: string, act: () => Promise<void>): Promise<number> {
-  const before = await page.evaluate((n) => performance.getEntriesByName(n).length, name);
-  await act();
-  return page.evaluate(`new Promise((resolve) => {
-    const check = () => {
-      const entries = performance.getEntriesByName(${JSON.stringify(name)});
-      if (entries.length > ${before}) requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - entries.at(-1).startTime)));
-      else requestAnimationFrame(check);
-    };
-    check();
-  })`);
-}
-
 const browser = await launchChromium();
 try {
   const input = join(dir, 'lines.cpuprofile');
@@ -83,12 +70,8 @@ try {
     const drawn: number[] = [];
     const select: number[] = [];
     for (let run = 0; run < runs; run++) {
-      const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-      await page.goto(pathToFileURL(html).href);
-      await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
-      drawn.push(
-        await page.evaluate(() => new Promise<number>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now()))))),
-      );
+      const { page, drawnMs } = await openTimed(browser, html);
+      drawn.push(drawnMs);
       select.push(await answered(page, 'tsprof-select', () => page.locator('.function-table td.name').getByText('f0', { exact: true }).click()));
       if (flags.length === 0 && (await page.locator('#selected .source-table').count()) !== 1) throw new Error('no source panel');
       await page.close();
