@@ -55,6 +55,11 @@ describe('hot lines of a recording', () => {
     const [heavyShare] = split(heavy!.share, light!.share);
     expect(Math.abs(heavyShare - 80)).toBeLessThan(5);
     expect(heavy!.source).toMatch(/^for \(let i = 0; i < 4 \* n; i\+\+\)/);
+    // In markdown, for a pull request or a CI summary: the hottest line first, its source escaped.
+    const markdown = runCli(['report', recorded, '--lines', '-f', 'markdown', '-n', '3']);
+    expect(markdown.status, markdown.stderr).toBe(0);
+    expect(markdown.stdout).toMatch(new RegExp(`\\*\\*Hottest line: \\S*split-lines\\.js:${LINE_80}\\*\\* in splitWork, [\\d.]+% of the samples\\.`));
+    expect(markdown.stdout).toContain('| for (let i = 0; i &lt; 4 \\* n; i++)');
   });
 
   it('report --list splitWork: its source with the own samples of each line in the margin', () => {

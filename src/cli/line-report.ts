@@ -9,6 +9,7 @@ import { alignColumns } from './columns.js';
 import { UserError } from './errors.js';
 import { sourceLinesReader } from './source-lines.js';
 import { visible } from './terminal.js';
+import { linesMarkdown } from './markdown.js';
 
 /** `report --lines` and `report --list`: own time by the line that was executing, with the line's source. */
 
@@ -27,10 +28,11 @@ function requireLines(profile: Profile, name: string): void {
 const sourceText = (text: string | undefined) => (text ?? '').trim();
 
 /** The hottest lines: share, own weight, file:line, function, and the line's source where the file is on disk. */
-export function formatLinesReport(profile: Profile, options: { top: number; name: string; cwd: string }, colors: ChalkInstance): string {
+export function formatLinesReport(profile: Profile, options: { top: number; name: string; cwd: string; markdown?: boolean }, colors: ChalkInstance): string {
   requireLines(profile, options.name);
   const sourceOf = sourceLinesReader(options.cwd);
   const rows = lineTable(profile, { top: options.top });
+  if (options.markdown) return linesMarkdown(profile, rows, { cwd: options.cwd, name: options.name, sourceOf });
   const unitLabel = weightHeading(profile.unit);
   const cells = rows.map((row) => {
     const text = sourceText(sourceOf(row.frame.file)?.[row.line - 1]);

@@ -2,7 +2,8 @@ import type { FunctionChange, ProfileDiff } from '../analyze/diff.js';
 import type { FunctionStats } from '../analyze/report.js';
 import { weightByThreadStack } from '../model/call-tree.js';
 import { formatCount } from '../model/format-count.js';
-import { frameLabel, frameLocation, frameName } from '../model/frame-display.js';
+import { displayPath, frameLabel, frameLocation, frameName } from '../model/frame-display.js';
+import type { LineStats } from '../analyze/lines.js';
 import type { Profile } from '../model/profile.js';
 import { stackFrameIds } from '../model/profile.js';
 import { formatWeight } from '../model/weights.js';
@@ -107,6 +108,38 @@ export function reportMarkdown(profile: Profile, rows: readonly FunctionStats[],
     `Root-to-leaf call paths holding the most of ${weighed} in their last function.`,
     '',
     ...hotPaths(profile, options.cwd).map(({ share, frames }, i) => `${i + 1}. ${percent(share)}: ${frames.map(markdownText).join(' → ')}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** `report --lines -f markdown`: the hottest executing lines, with each line's source as code. */
+export function linesMarkdown(
+  profile: Profile,
+  rows: readonly LineStats[],
+  options: MarkdownReportOptions & { sourceOf: (file: string | undefined) => string[] | undefined },
+): string {
+  const hottest = rows[0];
+  const place = (row: LineStats) => `${row.frame.file ? displayPath(row.frame.file, options.cwd) : '?'}:${row.line}`;
+  const lines = [
+    `## tsprof report: ${markdownText(options.name)}`,
+    '',
+    hottest
+      ? `**Hottest line: ${markdownText(place(hottest))}** in ${markdownText(frameName(hottest.frame))}, ${percent(hottest.selfPercent)} of the samples.`
+      : '**No samples on a known line.**',
+    '',
+    markdownText(describeProfile(profile).facts.join(' · ')),
+    '',
+    '### Lines',
+    '',
+    ...foldedTable(
+      ['self', 'self samples', 'line', 'function', 'source'],
+      ['r', 'r', 'l', 'l', 'l'],
+      rows.map((row) => {
+        const text = options.sourceOf(row.frame.file)?.[row.line - 1]?.trim() ?? '';
+        return [percent(row.selfPercent), formatCount(row.self), markdownText(place(row)), markdownText(frameName(row.frame)), text ? markdownText(text) : ''];
+      }),
+      'lines',
+    ),
   ];
   return `${lines.join('\n')}\n`;
 }

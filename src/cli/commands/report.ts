@@ -30,7 +30,7 @@ export async function reportCommand(input: string, options: ReportOptions, color
     process.stdout.write(
       options.list !== undefined
         ? formatListReport(profile, { pattern: options.list, name, cwd }, colors)
-        : formatLinesReport(profile, { top: options.top, name, cwd }, colors),
+        : formatLinesReport(profile, { top: options.top, name, cwd, markdown: options.format === 'markdown' }, colors),
     );
     return;
   }
