@@ -45,6 +45,21 @@ export function lineTable(profile: Profile, options: { top?: number } = {}): Lin
   return options.top !== undefined ? rows.slice(0, options.top) : rows;
 }
 
+/** Every function's own weight by executing line, in one pass over the samples (functions with none are absent). */
+export function linesByFunction(profile: Profile): Map<number, Map<number, number>> {
+  const { stack, weight, line, length } = profile.samples;
+  const byFunction = new Map<number, Map<number, number>>();
+  if (!line) return byFunction;
+  for (let i = 0; i < length; i++) {
+    if (!line[i]) continue;
+    const frameId = profile.stacks.frame[stack[i]!]!;
+    let byLine = byFunction.get(frameId);
+    if (!byLine) byFunction.set(frameId, (byLine = new Map<number, number>()));
+    byLine.set(line[i]!, (byLine.get(line[i]!) ?? 0) + weight[i]!);
+  }
+  return byFunction;
+}
+
 /** One function's own weight by executing line, and what of it has no line. */
 export function linesOfFunction(profile: Profile, frameId: number): { byLine: Map<number, number>; self: number; unknown: number } {
   const { stack, weight, line, length } = profile.samples;

@@ -1,4 +1,4 @@
-import { linesOfFunction } from '../analyze/lines.js';
+import { linesByFunction } from '../analyze/lines.js';
 import { functionTable } from '../analyze/report.js';
 import { frameKind } from '../model/frame-display.js';
 import type { Profile } from '../model/profile.js';
@@ -14,21 +14,22 @@ export const MAX_SOURCE_FUNCTIONS = 200;
 const MAX_SOURCE_LINES = 400;
 
 export function pageSources(profile: Profile, readLines: (file: string) => string[] | undefined): PageSource[] {
-  if (!profile.samples.line?.some((line) => line > 0)) return [];
+  const lines = linesByFunction(profile);
+  if (lines.size === 0) return [];
   const sources: PageSource[] = [];
   for (const row of functionTable(profile)) {
     if (sources.length >= MAX_SOURCE_FUNCTIONS) break;
     if (row.self <= 0 || !row.frame.file || frameKind(row.frame) !== 'app') continue;
-    const { byLine } = linesOfFunction(profile, row.frameId);
-    if (byLine.size === 0) continue;
+    const byLine = lines.get(row.frameId);
+    if (!byLine) continue;
     const text = readLines(row.frame.file);
     if (!text) continue;
     const sampled = [...byLine.keys()];
     const first = Math.max(1, Math.min(row.frame.line ?? Infinity, ...sampled));
     const last = Math.min(Math.max(...sampled), first + MAX_SOURCE_LINES - 1, text.length);
     if (last < first) continue;
-    const lines = text.slice(first - 1, last);
-    sources.push({ fn: row.frameId, first, text: lines, self: lines.map((_, i) => byLine.get(first + i) ?? 0) });
+    const shown = text.slice(first - 1, last);
+    sources.push({ fn: row.frameId, first, text: shown, self: shown.map((_, i) => byLine.get(first + i) ?? 0) });
   }
   return sources;
 }
