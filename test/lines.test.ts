@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,8 +21,8 @@ const LINE_80 = sourceLines.findIndex((line) => line.includes('// LINE-80')) + 1
 const LINE_20 = sourceLines.findIndex((line) => line.includes('// LINE-20')) + 1;
 
 /** `report --lines`: (file:line) -> [share %, source text], for the rows shown. */
-function lineShares(input: string, cwd?: string): Map<string, { share: number; source: string }> {
-  const result = runCli(['report', input, '--lines', '-n', '10'], cwd ? { cwd } : {});
+function lineShares(input: string, cwd?: string, flags: string[] = []): Map<string, { share: number; source: string }> {
+  const result = runCli(['report', input, '--lines', '-n', '10', ...flags], cwd ? { cwd } : {});
   expect(result.status, result.stderr).toBe(0);
   expect(result.stdout.split('\n')[1]).toMatch(/^SELF%\s+SELF SAMPLES\s+LINE\s+FUNCTION\s+SOURCE$/);
   const rows = new Map<string, { share: number; source: string }>();
@@ -196,6 +196,23 @@ describe('diff --lines: a regression points at its line', () => {
     expect(gate.stderr).toMatch(
       new RegExp(`^tsprof: regression: 1 function significantly slower by more than 20%: splitWork \\(.*split-lines\\.js:${LINE_20}\\)`),
     );
+  });
+});
+
+describe("folded input whose labels carry the running line (py-spy's)", () => {
+  it('--folded-lines executing: one function per name and file, its own time split by line; the default reads start lines', () => {
+    const folded = join(dir, 'py-spy.folded');
+    writeFileSync(folded, 'main (app.py:10);work (app.py:25) 80\nmain (app.py:12);work (app.py:27) 20\n');
+    const byDefault = runCli(['report', folded]);
+    expect(byDefault.stdout).toMatch(/\n\s*80\.0%\s+80\.0%\s+80\s+80\s+work\s+app\.py:25\n\s*20\.0%\s+20\.0%\s+20\s+20\s+work\s+app\.py:27\n/);
+    const executing = runCli(['report', folded, '--folded-lines', 'executing']);
+    expect(executing.status, executing.stderr).toBe(0);
+    expect(executing.stdout).toMatch(/\n\s*100\.0%\s+100\.0%\s+100\s+100\s+work\s+app\.py\n\s*0\.0%\s+100\.0%\s+0\s+100\s+main\s+app\.py\n/);
+    const lines = lineShares(folded, undefined, ['--folded-lines', 'executing']);
+    expect([...lines].map(([key, { share }]) => [key, share])).toEqual([
+      ['work app.py:25', 80],
+      ['work app.py:27', 20],
+    ]);
   });
 });
 

@@ -22,6 +22,8 @@ export interface ReadOptions extends ImportOptions {
 export interface ProfileInputOptions {
   idle?: boolean;
   skipBadLines?: boolean;
+  /** What the lines in folded labels are (see ImportOptions.foldedLines). */
+  foldedLines?: 'start' | 'executing';
   /** Map compiled frames back to their sources (default true). */
   sourceMaps?: boolean;
   /** Request headers (`Name: value`) for inputs that are addresses. */
@@ -40,6 +42,7 @@ export async function readProfileInput(
   const read: ReadOptions = {
     keepIdle: options.idle ?? false,
     skipBadLines: options.skipBadLines ?? false,
+    ...(options.foldedLines ? { foldedLines: options.foldedLines } : {}),
     sourceMaps: options.sourceMaps ?? true,
     onWarning: (message) => warn(`${input}: ${message}`),
   };

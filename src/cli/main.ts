@@ -93,6 +93,12 @@ function withProfileInputOptions(command: Command): Command {
   return command
     .option('--idle', "keep V8's (idle) samples (time the event loop waited)")
     .option('--skip-bad-lines', 'skip folded lines that do not parse, with a warning, instead of failing')
+    .addOption(
+      new Option(
+        '--folded-lines <which>',
+        "folded input: the line in a label is where the function starts (start, tsprof's) or the line that was running (executing, py-spy's)",
+      ).choices(['start', 'executing']),
+    )
     .option('--no-source-maps', 'show compiled JavaScript frames as they ran, not mapped back to their sources')
     .option(
       '-H, --header <header>',
@@ -293,6 +299,7 @@ more runs per side find much smaller changes than one run each.`,
           lines?: boolean;
           idle?: boolean;
           skipBadLines?: boolean;
+          foldedLines?: 'start' | 'executing';
           sourceMaps: boolean;
           header?: string[];
         },
@@ -344,6 +351,7 @@ Examples:
           list?: string;
           idle?: boolean;
           skipBadLines?: boolean;
+          foldedLines?: 'start' | 'executing';
           sourceMaps: boolean;
           header?: string[];
         },
@@ -382,6 +390,7 @@ Examples:
           sources: boolean;
           idle?: boolean;
           skipBadLines?: boolean;
+          foldedLines?: 'start' | 'executing';
           sourceMaps: boolean;
           header?: string[];
         },

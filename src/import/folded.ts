@@ -79,8 +79,15 @@ export function importFolded(text: string | Uint8Array, options: ImportOptions =
     if (total > Number.MAX_SAFE_INTEGER) throw new ProfileFormatError(`line ${lineNumber}: the counts add up to more than 2^53`, lineNumber);
     if (parsed.count === 0) continue;
     const thread = threads.of(parsed.frames);
-    const frameIds = parsed.frames.slice(thread.framesFrom).map((label) => builder.internFrame(parseFrameLabel(label)));
-    builder.addSample(builder.stackOf(frameIds), parsed.count, { thread: thread.index });
+    const frames = parsed.frames.slice(thread.framesFrom).map(parseFrameLabel);
+    if (options.foldedLines === 'executing') {
+      // Functions by name and file; the innermost frame's line is the one that was running.
+      const line = frames.at(-1)?.line;
+      const frameIds = frames.map(({ name, file }) => builder.internFrame(file !== undefined ? { name, file } : { name }));
+      builder.addSample(builder.stackOf(frameIds), parsed.count, { thread: thread.index, ...(line ? { line } : {}) });
+      continue;
+    }
+    builder.addSample(builder.stackOf(frames.map((frame) => builder.internFrame(frame))), parsed.count, { thread: thread.index });
   }
   return builder.build({ source: 'folded' });
 }
