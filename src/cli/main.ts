@@ -7,6 +7,7 @@ import { AttachError } from '../attach/attach-error.js';
 import { CPU_OUTPUT_FORMATS } from '../model/formats.js';
 import { DIFF_FORMAT_NAMES, OUTPUT_FORMATS, parseOutputFormat, REPORT_FORMAT_NAMES, type DiffFormatName, type ReportFormatName } from './format-names.js';
 import { colorsFor, visible } from './terminal.js';
+import type { ProfileInputOptions } from './io.js';
 import { DEFAULT_RATE_HZ, MAX_HEAP_INTERVAL_BYTES, MAX_RATE_HZ } from '../model/sampling.js';
 import { formatCount } from '../model/format-count.js';
 
@@ -297,12 +298,7 @@ more runs per side find much smaller changes than one run each.`,
           top: number;
           normalize: boolean;
           lines?: boolean;
-          idle?: boolean;
-          skipBadLines?: boolean;
-          foldedLines?: 'start' | 'executing';
-          sourceMaps: boolean;
-          header?: string[];
-        },
+        } & ProfileInputOptions,
       ) => {
         const { diffCommand } = await import('./commands/diff.js');
         const { format, ...rest } = options;
@@ -349,12 +345,7 @@ Examples:
           by: 'self' | 'total';
           lines?: boolean;
           list?: string;
-          idle?: boolean;
-          skipBadLines?: boolean;
-          foldedLines?: 'start' | 'executing';
-          sourceMaps: boolean;
-          header?: string[];
-        },
+        } & ProfileInputOptions,
       ) => {
         const { reportCommand } = await import('./commands/report.js');
         await reportCommand(input, options, colorsFor(process.stdout), warn);
@@ -388,12 +379,7 @@ Examples:
           format?: string;
           lines?: boolean;
           sources: boolean;
-          idle?: boolean;
-          skipBadLines?: boolean;
-          foldedLines?: 'start' | 'executing';
-          sourceMaps: boolean;
-          header?: string[];
-        },
+        } & ProfileInputOptions,
       ) => {
         const { convertCommand } = await import('./commands/convert.js');
         const { format, ...rest } = options;
