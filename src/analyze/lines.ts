@@ -24,23 +24,12 @@ export function hasLines(profile: Profile): boolean {
 
 /** Own weight per (function, executing line), hottest first; ties by function name, then line. */
 export function lineTable(profile: Profile, options: { top?: number } = {}): LineStats[] {
-  const { stack, weight, line, length } = profile.samples;
-  if (!line) return [];
-  const byKey = new Map<string, { frameId: number; line: number; self: number }>();
-  for (let i = 0; i < length; i++) {
-    if (!line[i]) continue;
-    const frameId = profile.stacks.frame[stack[i]!]!;
-    const key = `${frameId}:${line[i]}`;
-    const entry = byKey.get(key);
-    if (entry) entry.self += weight[i]!;
-    else byKey.set(key, { frameId, line: line[i]!, self: weight[i]! });
-  }
   const all = totalWeight(profile);
-  const rows = [...byKey.values()].map((entry) => ({
-    ...entry,
-    frame: profile.frames[entry.frameId]!,
-    selfPercent: all > 0 ? (100 * entry.self) / all : 0,
-  }));
+  const rows: LineStats[] = [];
+  for (const [frameId, byLine] of linesByFunction(profile)) {
+    const frame = profile.frames[frameId]!;
+    for (const [line, self] of byLine) rows.push({ frameId, frame, line, self, selfPercent: all > 0 ? (100 * self) / all : 0 });
+  }
   rows.sort((a, b) => b.self - a.self || a.frame.name.localeCompare(b.frame.name) || a.line - b.line);
   return options.top !== undefined ? rows.slice(0, options.top) : rows;
 }
