@@ -179,6 +179,33 @@ describe('help and version', () => {
   });
 });
 
+describe('the Node it runs on', () => {
+  /** Runs the CLI with process.versions.node reading `version`, as that Node would report it. */
+  const asNode = (version: string) => {
+    const preload = join(dir, `node-version-${version}.cjs`);
+    writeFileSync(preload, `Object.defineProperty(process.versions, 'node', { value: ${JSON.stringify(version)} });\n`);
+    return runCli(['--version'], { env: { NODE_OPTIONS: `--require ${preload}` } });
+  };
+
+  it("an older Node than package.json's engines names gets one line and status 2", () => {
+    const result = asNode('18.20.4');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe('tsprof: needs Node 20, 22, 24 and 26; this is Node 18.20.4\n');
+  });
+
+  it('a version between the supported ones runs, with a one-line warning', () => {
+    const result = asNode('25.1.0');
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe('tsprof: warning: tested on Node 20, 22, 24 and 26, not on 25.1.0\n');
+  });
+
+  it('each supported Node runs it without a word', () => {
+    const result = runCli(['--version']);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe('');
+  });
+});
+
 describe('a real profile of a real program', () => {
   it('node --cpu-prof of the hot-function fixture: hotLoop has the largest self share in report and folded', () => {
     const profile = recorded;

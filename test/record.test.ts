@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { fixture, repoRoot, tempDir } from './helpers/paths.js';
 import { readText, rootsOf, selfByFunction, selfByLabel, startTsprof, totalOf } from './helpers/record.js';
 import { isAlive } from './helpers/target.js';
 import { waitFor } from './helpers/wait-for.js';
+import { installPackages } from './helpers/npm-packages.js';
 
 const dir = tempDir();
 let counter = 0;
@@ -99,11 +101,15 @@ describe.each(SAMPLERS)('tsprof record --sampler %s', (name) => {
       expect(result.status).toBe(43);
     });
 
-    it('a program stuck in a synchronous loop still dies of SIGTERM, with its profile', async () => {
-      const result = await recordExitPath('stuck', ({ program }) => after(800, () => process.kill(program, 'SIGTERM')));
+    it('a program stuck in a synchronous loop dies of SIGTERM at once, with all but its last chunk, and the summary says so', async () => {
+      // No public Node API runs JavaScript between a signal and its default action while the main thread is
+      // busy: the agent lets go of the signal during the stall, and cuts chunks more often meanwhile.
+      const result = await recordExitPath('stuck', ({ program }) => after(1500, () => process.kill(program, 'SIGTERM')));
       expect(result.status).toBe(143);
       expect(result.self.get('stuckLoop')).toBeGreaterThan(100);
-      expect(result.stderr).not.toMatch(/warning/);
+      expect(result.stderr).toMatch(
+        /warning: node \d+ exit-paths\.js stuck: ended without its final chunk \(killed: by SIGKILL, the OOM killer, or a signal while busy/,
+      );
     });
 
     it('a V8 out-of-memory crash (SIGABRT, no exit event) keeps all but the last chunk', async () => {
@@ -277,6 +283,45 @@ describe('tsprof record: leaves the program alone', () => {
     expect(result.stderr.startsWith(plain.stderr.toString('latin1'))).toBe(true);
     const ours = result.stderr.slice(plain.stderr.length).trimEnd().split('\n');
     for (const line of ours) expect(line).toMatch(/^tsprof: /);
+  });
+
+  it('a program that counts its signal listeners (real signal-exit) still dies of SIGTERM after its exit hook, as without tsprof', async () => {
+    // signal-exit re-sends the signal only when its listener is the process's only one: the agent's own, which
+    // writes the final chunk, must not count.
+    const project = installPackages({ 'signal-exit': '4.1.0' });
+    const program = join(project, 'signal-exit-app.js');
+    writeFileSync(
+      program,
+      [
+        "const { onExit } = require('signal-exit');",
+        'onExit((code, signal) => console.log(`exit hook ${code} ${signal}`));',
+        'function steadyWork() { let s = 0; for (let i = 0; i < 2e5; i++) s += Math.sqrt(i); return s; }',
+        'const giveUp = Date.now() + 30_000;',
+        'const tick = () => { steadyWork(); if (Date.now() < giveUp) setImmediate(tick); };',
+        'for (let k = 0; k < 300; k++) steadyWork(); // work the profile must show, before the signal',
+        'console.log(`ready ${process.pid}`);',
+        'tick();',
+        '',
+      ].join('\n'),
+    );
+    const plain = spawn(process.execPath, [program], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let plainOut = '';
+    plain.stdout.on('data', (chunk: Buffer) => {
+      plainOut += chunk.toString();
+      if (plainOut.includes('ready')) plain.kill('SIGTERM');
+    });
+    const [, plainSignal] = (await once(plain, 'exit')) as [number | null, string | null];
+    expect(plainSignal).toBe('SIGTERM');
+
+    const out = output();
+    const recording = startTsprof(['record', '-f', 'folded', '-o', out, '--', 'node', program]);
+    process.kill(await recording.ready, 'SIGTERM');
+    const result = await recording.done;
+    expect(result.status).toBe(143);
+    expect(result.stdout.replace(/ready \d+/, 'ready')).toBe(plainOut.replace(/ready \d+/, 'ready'));
+    expect(result.stdout).toContain('exit hook null SIGTERM');
+    expect(selfByFunction(readText(out)).get('steadyWork')).toBeGreaterThan(5);
+    expect(result.stderr).not.toMatch(/warning/);
   });
 
   it("-o - streams folded text to stdout and moves the program's stdout to stderr", async () => {

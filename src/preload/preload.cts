@@ -5,9 +5,10 @@
  * error in the app.
  *
  * Every thread profiles itself from the moment it starts (thread-profiler.cts) and writes its final chunk
- * when it exits. In a process's main thread a helper thread (sampler-thread.cts) also cuts a chunk every
- * couple of seconds and handles signals; it reaches the main thread through the inspector, which serves it
- * even while the main thread is stuck in synchronous code. An app worker thread cuts its own chunks from a
+ * when it exits. The main thread holds SIGINT, SIGTERM and SIGHUP for its final chunk while its event loop
+ * turns (signal-guard.cts). A helper thread (sampler-thread.cts) cuts the main thread's chunks every couple
+ * of seconds and lets go of its signals while it is stalled; it reaches the main thread through the
+ * inspector, which serves it even while the main thread is stuck in synchronous code. An app worker thread cuts its own chunks from a
  * timer, or between the slices of an Atomics.wait (blocking-waits.cts), and terminate() asks it for its
  * final chunk first; a worker busy in synchronous code (its timer and that request wait for it) loses what
  * it sampled since its last chunk when it is terminated.
@@ -19,10 +20,11 @@ import * as workerThreads from 'node:worker_threads';
 import {
   AGENT_GLOBAL,
   HELPER_CONNECTED,
+  LOOP_TURNS,
   processFileName,
   readConfig,
   recorderGone,
-  SIGNALS_RELAYED,
+  signalFileName,
   STOP_FILE,
   terminateRequestFileName,
   threadFileName,
@@ -31,7 +33,9 @@ import {
   writeFileAtomic,
   type UnprofiledReason,
   type AgentConfig,
+  type MainThreadControls,
 } from './session-files.cjs';
+import { guardSignals, LOOP_BEAT_MS, type SignalGuard } from './signal-guard.cjs';
 import { sliceBlockingWaits } from './blocking-waits.cjs';
 import { startThreadProfiler, type ThreadProfiler } from './thread-profiler.cjs';
 
@@ -74,19 +78,10 @@ function startInMainThread(config: AgentConfig): void {
   // The profiler first: a process Node started without an inspector (node --test's runner) has none.
   const profiler = startThreadProfiler(config, 0);
   writeFileAtomic(config.dir, processFileName(process.pid), JSON.stringify({ ...describeSelf(), startTime: Date.now() }));
-  // The helper thread calls these through the inspector; a symbol key keeps them out of the app's way.
-  Object.defineProperty(globalThis, Symbol.for(AGENT_GLOBAL), { value: Object.freeze({ ...profiler }), enumerable: false });
 
-  // Shared with the helper: [HELPER_CONNECTED] is 1 while its inspector session is open; then, for each of
-  // SIGNALS_RELAYED, how many listeners the app has (with one, the app's handler decides).
-  const shared = new Int32Array(new SharedArrayBuffer(4 * (1 + SIGNALS_RELAYED.length)));
-  const track = (event: string | symbol, delta: number) => {
-    const index = SIGNALS_RELAYED.indexOf(event as (typeof SIGNALS_RELAYED)[number]);
-    if (index >= 0) Atomics.store(shared, 1 + index, process.listenerCount(event) + delta);
-  };
-  process.on('newListener', (event: string | symbol) => track(event, 1));
-  process.on('removeListener', (event: string | symbol) => track(event, 0));
-
+  // Shared with the helper: [HELPER_CONNECTED] is 1 while its inspector session is open; [LOOP_TURNS] counts
+  // the beats of the main thread's event loop, by which the helper sees it stall.
+  const shared = new Int32Array(new SharedArrayBuffer(4 * 2));
   let helper: workerThreads.Worker | undefined;
   // A session from another thread that is still open when the process exits, or when it sends itself
   // SIGKILL, makes Node print "Waiting for the debugger to disconnect..." on the app's stderr: the last chunk
@@ -116,8 +111,48 @@ function startInMainThread(config: AgentConfig): void {
     helper.unref();
     helper.on('error', () => {});
   } catch {
-    // Without the helper the main thread still writes its profile at exit, in one chunk.
+    // Without the helper the main thread still writes its profile at exit, in one chunk; and its signals are
+    // not held, since nothing would let go of them while the main thread is busy.
   }
+  const signals = helper ? guardMainThreadSignals(config, shared, finishAndDisconnect) : undefined;
+  const stopSignals = () => signals?.stop();
+  // The helper calls these through the inspector; a symbol key keeps them out of the app's way.
+  const controls: MainThreadControls = {
+    flush: () => profiler.flush(),
+    finish: () => {
+      profiler.finish();
+      stopSignals();
+    },
+    abandon: () => {
+      profiler.abandon();
+      stopSignals();
+    },
+    releaseSignalsIfStalled: () => signals?.releaseIfStalled(),
+  };
+  Object.defineProperty(globalThis, Symbol.for(AGENT_GLOBAL), { value: Object.freeze(controls), enumerable: false });
+}
+
+/**
+ * Holds SIGINT, SIGTERM and SIGHUP for the final chunk (signal-guard.cts) while the event loop turns; a beat
+ * of the loop tells the helper it does, and holds them again after a stall.
+ */
+function guardMainThreadSignals(config: AgentConfig, shared: Int32Array, finishAndDisconnect: () => void): SignalGuard {
+  const guard = guardSignals({
+    received: (signal) => fs.writeFileSync(path.join(config.dir, signalFileName(process.pid, signal)), ''),
+    beforeDefaultAction: finishAndDisconnect,
+  });
+  const beat = setInterval(() => {
+    Atomics.add(shared, LOOP_TURNS, 1);
+    guard.hold();
+  }, LOOP_BEAT_MS);
+  beat.unref();
+  return {
+    ...guard,
+    stop: () => {
+      clearInterval(beat);
+      guard.stop();
+    },
+  };
 }
 
 /** The channel on which a thread about to terminate() a worker asks it for its final chunk first. */

@@ -1,30 +1,30 @@
 /**
  * The helper thread tsprof's agent starts in every profiled process (see preload.cts). Through an inspector
- * session connected to the main thread it asks the main thread's profiler (thread-profiler.cts) to
- * - cut a chunk every `flushMs` (sooner in the first seconds), so a process killed with SIGKILL loses at most
- *   its last chunk;
+ * session connected to the main thread, which the main thread serves even while it is busy in synchronous
+ * code, it asks the main thread's agent (MainThreadControls) to
+ * - cut a chunk every `flushMs` (sooner in the first seconds, and while the main thread is stalled), so a
+ *   process killed with SIGKILL loses at most its last chunk;
+ * - let go of the signals it holds for the final chunk while the main thread's event loop does not turn
+ *   (signal-guard.cts), so that a busy program still dies of them at once;
  * - finish when tsprof writes the session's `stop` file (record --duration);
- * - stop sampling, and remove the session folder, when tsprof itself is gone (killed: nobody will read it);
- * and it watches SIGINT, SIGTERM and SIGHUP itself (signals reach this thread even while the main thread is
- * busy): when the app has no handler of its own, it has the final chunk written and lets the signal kill the
- * process with its default action; when the app has one, the app's handler decides.
+ * - stop sampling, and remove the session folder, when tsprof itself is gone (killed: nobody will read it).
  */
 import * as fs from 'node:fs';
 import * as inspector from 'node:inspector';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import {
   AGENT_CALL_URL,
   AGENT_GLOBAL,
   HELPER_CONNECTED,
+  LOOP_TURNS,
   recorderGone,
   removeAbandonedSession,
-  signalFileName,
-  SIGNALS_RELAYED,
   STOP_FILE,
   type AgentConfig,
+  type MainThreadControls,
 } from './session-files.cjs';
+import { STALL_MS } from './signal-guard.cjs';
 
 const { config, shared } = workerData as { config: AgentConfig; shared: Int32Array };
 
@@ -34,8 +34,13 @@ const { config, shared } = workerData as { config: AgentConfig; shared: Int32Arr
  * last quarter or half second instead of everything.
  */
 const EARLY_CHUNK_ENDS_MS = [250, 500, 750, 1000, 1500];
-/** How often the helper looks at the clock, the stop file and the recorder. */
-const TICK_MS = 50;
+/**
+ * How often chunks are cut while the main thread is stalled: a signal then ends the process at once, losing
+ * what was sampled since the last one.
+ */
+const STALLED_CHUNK_MS = 500;
+/** How often the helper looks at the clock, the main thread's loop, the stop file and the recorder. */
+const TICK_MS = 25;
 const session = new inspector.Session();
 
 /** Closes the session and tells the main thread, which may be waiting for it in its exit hook. */
@@ -46,7 +51,7 @@ function disconnect(): void {
 }
 
 /** Runs `flush` or `finish` of the main thread's profiler, in the main thread, and resolves when it is done. */
-function inMainThread(method: 'flush' | 'finish' | 'abandon'): Promise<void> {
+function inMainThread(method: keyof MainThreadControls): Promise<void> {
   return new Promise((resolve) =>
     session.post(
       'Runtime.evaluate',
@@ -56,41 +61,18 @@ function inMainThread(method: 'flush' | 'finish' | 'abandon'): Promise<void> {
   );
 }
 
-interface SignalHandle {
-  onsignal: () => void;
-  start(signum: number): number;
-  unref(): void;
-  close(): void;
-}
-
-const signalHandles: SignalHandle[] = [];
-
-/** Watches signals from this thread through Node's signal binding (process.on does not work in workers). */
-function watchSignals(): void {
-  // The binding is deprecated for apps; here it is the only way, and its warning must not reach the app's stderr.
-  process.noDeprecation = true;
-  const { Signal } = (process as unknown as { binding(name: string): { Signal: new () => SignalHandle } }).binding('signal_wrap');
-  SIGNALS_RELAYED.forEach((name, index) => {
-    const handle = new Signal();
-    handle.unref();
-    handle.onsignal = () => void onSignal(name, index);
-    if (handle.start(os.constants.signals[name]) === 0) signalHandles.push(handle);
-  });
-}
-
-async function onSignal(name: (typeof SIGNALS_RELAYED)[number], index: number): Promise<void> {
-  try {
-    fs.writeFileSync(path.join(config.dir, signalFileName(process.pid, name)), '');
-  } catch {
-    // Only tsprof's signal relay reads this marker; without it, tsprof forwards the signal itself.
-  }
-  if (Atomics.load(shared, 1 + index) > 0) return; // the app handles it; if it exits, its exit hook finishes
-  await inMainThread('finish');
-  disconnect();
-  // Do what the signal would have done without tsprof: close our watchers, which restores its default
-  // action, and send it again.
-  for (const handle of signalHandles) handle.close();
-  process.kill(process.pid, name);
+/** Whether the main thread's event loop has not turned for STALL_MS, from the beats it leaves in `shared`. */
+function stallWatch(): () => boolean {
+  let lastTurns = Atomics.load(shared, LOOP_TURNS);
+  let lastTurnAt = Date.now();
+  return () => {
+    const turns = Atomics.load(shared, LOOP_TURNS);
+    if (turns !== lastTurns) {
+      lastTurns = turns;
+      lastTurnAt = Date.now();
+    }
+    return Date.now() - lastTurnAt >= STALL_MS;
+  };
 }
 
 try {
@@ -99,18 +81,18 @@ try {
   parentPort?.on('message', (message) => {
     if (message === 'disconnect') disconnect();
   });
-  watchSignals();
   const stopFile = path.join(config.dir, STOP_FILE);
   const started = Date.now();
   const early = EARLY_CHUNK_ENDS_MS.filter((ms) => ms < config.flushMs);
   let nextFlush = early.shift() ?? config.flushMs;
+  const stalled = stallWatch();
+  let wasStalled = false;
   const timer = setInterval(() => {
     if (recorderGone(config)) {
       // Nobody will read what we write: stop sampling, give the app back its signals, clean up, and go.
       clearInterval(timer);
       void inMainThread('abandon').then(() => {
         disconnect();
-        for (const handle of signalHandles) handle.close();
         removeAbandonedSession(config.dir);
       });
       return;
@@ -120,7 +102,11 @@ try {
       void inMainThread('finish');
       return;
     }
+    const isStalled = stalled();
+    if (isStalled && !wasStalled) void inMainThread('releaseSignalsIfStalled');
+    wasStalled = isStalled;
     const now = Date.now() - started;
+    if (isStalled) nextFlush = Math.min(nextFlush, now + STALLED_CHUNK_MS);
     if (now >= nextFlush) {
       nextFlush = early.shift() ?? Math.max(nextFlush + config.flushMs, now);
       void inMainThread('flush');

@@ -145,6 +145,16 @@ export const AGENT_CALL_URL = 'tsprof-agent-call';
 
 /** Index in the Int32Array shared by the main thread and the helper: 1 while the helper's session is open. */
 export const HELPER_CONNECTED = 0;
+/** Index in the same array: beats of the main thread's event loop (signal-guard.cts). */
+export const LOOP_TURNS = 1;
+
+/** What the helper thread calls in the main thread, under AGENT_GLOBAL. */
+export interface MainThreadControls {
+  flush(): void;
+  finish(): void;
+  abandon(): void;
+  releaseSignalsIfStalled(): void;
+}
 
 /** Whether Node's own `--cpu-prof` profiles this process (given on the command line or in NODE_OPTIONS). */
 export function nodeCpuProfActive(): boolean {

@@ -238,7 +238,7 @@ export class SessionMerger {
           ? "its session folder's device is full"
           : this.options.lostChunkCause === 'ended'
             ? 'it ended while sampled'
-            : 'killed, e.g. by SIGKILL or the OOM killer';
+            : 'killed: by SIGKILL, the OOM killer, or a signal while busy in synchronous code';
         problems.push(
           `${this.describeThread(thread)}: ended without its final chunk (${reason}); up to its last ${this.options.flushMs / 1000} s of samples are missing`,
         );
