@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startPprofServer } from '../src/index.js';
@@ -12,6 +12,11 @@ import { repoRoot, tempDir } from './helpers/paths.js';
 import { startPprofService, stopPprofServices } from './helpers/pprof-service.js';
 
 const dir = tempDir();
+/** The line of the fixture's `function hotLoop`, which its folded frames name. */
+const hotLoopLine =
+  readFileSync(join(repoRoot, 'fixtures', 'programs', 'pprof-server.js'), 'utf8')
+    .split('\n')
+    .findIndex((line) => line.startsWith('function hotLoop(')) + 1;
 afterEach(stopPprofServices);
 
 const profileUrl = (base: string, query: string) => `${base}/debug/pprof/profile?${query}`;
@@ -44,7 +49,7 @@ describe('the pprof HTTP endpoint', () => {
     expect(folded.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     const text = await folded.text();
     for (const line of text.trimEnd().split('\n')) expect(line).toMatch(/^\S.* \d+$/);
-    expect(text).toMatch(/;hotLoop \(\S*pprof-server\.js:6\) \d+$/m);
+    expect(text).toMatch(new RegExp(`;hotLoop \\(\\S*pprof-server\\.js:${hotLoopLine}\\) \\d+$`, 'm'));
   });
 
   it('refuses bad requests plainly: bad seconds 400, a second profile at once 409, other paths 404', async () => {

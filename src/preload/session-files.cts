@@ -6,7 +6,8 @@
  *   <pid>.process.json                      who the process is (written at start-up)
  *   <pid>-<threadId>.thread.json            a worker thread started
  *   <pid>-<threadId>-<seq>-<samples>.cpuprofile        one flushed chunk of a thread's profile (with, in
- *                                           SOURCE_MAPS_FIELD, the source maps Node holds for scripts it names first)
+ *                                           SOURCE_MAPS_FIELD, the source maps Node holds for scripts it names first,
+ *                                           null for TypeScript Node ran by stripping its types)
  *   <pid>-<threadId>-<seq>-<samples>-final.cpuprofile  the last chunk of a thread (its absence = the end was lost)
  *   <pid>-<threadId>.heapprofile            record --heap: the thread's sampled allocations so far, rewritten at
  *                                           its final chunk and at most every HEAP_WRITE_MS before: V8's sampling

@@ -143,10 +143,16 @@ function addonSampler(intervalUs: number, threadId: number): Sampler {
   };
 }
 
+/** Whether this Node runs TypeScript itself (type stripping: `node app.ts`, unflagged from 22.18 and 23.6). */
+const nodeRunsTypeScript = Boolean((process.features as { typescript?: string | false }).typescript);
+const TYPESCRIPT_URL = /\.(c|m)?ts$/i;
+
 /**
  * The source maps Node holds for the scripts a chunk names, by script URL, each script once per thread. A
  * loader such as tsx transforms TypeScript in memory and registers the map with Node; only from inside the
  * process can tsprof get it (findSourceMap finds maps only when source maps are enabled, as tsx does).
+ * A TypeScript file with no map that Node ran itself gets `null`: type stripping keeps every line and column,
+ * so it needs none.
  */
 function sourceMapsCollector(): (profile: V8Profile) => Record<string, unknown> | undefined {
   const seen = new Set<string>();
@@ -158,6 +164,7 @@ function sourceMapsCollector(): (profile: V8Profile) => Record<string, unknown> 
       seen.add(url);
       const map = heldSourceMap(url);
       if (map !== undefined) (maps ??= {})[url] = map;
+      else if (nodeRunsTypeScript && TYPESCRIPT_URL.test(url)) (maps ??= {})[url] = null;
     }
     return maps;
   };

@@ -27,7 +27,8 @@ export class ScriptMaps {
   private readonly cache = new Map<string, ScriptMap>();
 
   /**
-   * `captured`: raw source maps (the JSON objects) by script URL, as the agent found them at run time.
+   * `captured`: raw source maps (the JSON objects) by script URL, as the agent found them at run time; null
+   * for a TypeScript script that Node ran by stripping its types, which needs none.
    * `typescriptNeedsMap`: a TypeScript script without a map is a missing map (true when recording: the code
    * that ran was transformed; false for an imported profile, which may already name the sources).
    */
@@ -47,6 +48,8 @@ export class ScriptMaps {
 
   private find(script: string): ScriptMap {
     const payload = this.captured.get(script);
+    // null: TypeScript that Node ran itself, with the lines and columns of its source.
+    if (payload === null) return { status: 'none' };
     if (payload !== undefined) return parse(payload, script) ?? { status: 'declared-missing' };
     const path = scriptPath(script);
     // tsprof's own compiled code stays as it ran: its sources are not shipped, and the summary counts only
