@@ -134,6 +134,12 @@ describe('readInspectorFlags: every form Node accepts, in argv and NODE_OPTIONS'
     expect(fakeProc(argv, nodeOptions).host).not.toMatch(/^127\./);
   });
 
+  it('--disable-sigusr1 in Node options or NODE_OPTIONS, never as an argument of the app', () => {
+    expect(fakeProc(['node', '--disable-sigusr1', 'app.js']).sigusr1Disabled).toBe(true);
+    expect(fakeProc(['node', 'app.js'], '--max-old-space-size=100 --disable-sigusr1').sigusr1Disabled).toBe(true);
+    expect(fakeProc(['node', 'app.js', '--disable-sigusr1']).sigusr1Disabled).toBeUndefined();
+  });
+
   it('an app argument after the script does not change the address of a default inspector only when it is on the loopback', () => {
     expect(fakeProc(['node', 'app.js', '--inspect-port=9300']).host).toBe('127.0.0.1');
     expect(fakeProc(['node', '--inspect-port=0', 'app.js']).port).toBe(0);

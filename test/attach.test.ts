@@ -154,6 +154,21 @@ describe('tsprof record --pid', () => {
     expect(portsOf(target.pid).length).toBe(1); // it was open before; tsprof leaves it open
   });
 
+  // Node 22.14+, 23.7+ and 24+ accept the option; Node 20 does not.
+  it.skipIf(!process.allowedNodeEnvironmentFlags.has('--disable-sigusr1')).each([
+    ['record', '--pid', '-d', '1'],
+    ['top', '--pid', '-d', '1'],
+    ['dump', '--pid'],
+  ])('%s %s refuses a process run with --disable-sigusr1 at once, naming the option, and leaves it alone', async (command, ...options) => {
+    const target = await startTarget(['busy'], ['--disable-sigusr1', ...FREE_PORT]);
+    const args = [command!, options[0]!, String(target.pid), ...options.slice(1)];
+    const result = await startTsprof(args).done;
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^tsprof: error: process \d+ runs with --disable-sigusr1, so SIGUSR1 cannot open its inspector/);
+    expect(isAlive(target.pid)).toBe(true);
+    expect(portsOf(target.pid)).toEqual([]);
+  });
+
   it('says so when the pid does not exist', async () => {
     const result = await startTsprof(['record', '--pid', '4194303', '-d', '1']).done;
     expect(result.status).toBe(2);

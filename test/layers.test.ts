@@ -74,3 +74,26 @@ describe('the layers of src/', () => {
     expect(imports).toContainEqual({ file: 'cli/main.ts', from: 'cli', to: 'version.ts' });
   });
 });
+
+describe('public Node API only', () => {
+  // Private bindings and underscored process methods change or vanish between Node versions (signal_wrap is
+  // gone from 24): tsprof supports 20 to 26 with what Node documents. Comments may name them.
+  const PRIVATE = /\bprocess\.binding\(|\binternalBinding\(|\b_linkedBinding\(|\bprocess\._[a-zA-Z]+/;
+  const uses = sourceFiles(src).flatMap((file) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .map((line, index) => ({ where: `${relative(src, file)}:${index + 1}`, code: line.replace(/\/\/.*$|^\s*\*.*$/, '') }))
+      .filter(({ code }) => PRIVATE.test(code))
+      .map(({ where, code }) => `${where}: ${code.trim()}`),
+  );
+
+  it('no source file calls a private binding or an underscored process method', () => {
+    expect(uses).toEqual([]);
+  });
+
+  it('the check finds such a call where there is one', () => {
+    expect(PRIVATE.test("const { Signal } = process.binding('signal_wrap');")).toBe(true);
+    expect(PRIVATE.test("main.evaluate('process._debugEnd()')")).toBe(true);
+    expect(PRIVATE.test("process.getBuiltinModule('node:inspector').close()")).toBe(false);
+  });
+});

@@ -4,8 +4,8 @@ import { isLoopbackHost } from './listening-ports.js';
 
 /**
  * What a running Node process was told about its inspector, read from its command line and its NODE_OPTIONS
- * (in /proc): whether the inspector is open from the start (`--inspect`, `--inspect-brk`, `--inspect-wait`)
- * and on which host and port SIGUSR1 would open it (`--inspect-port`). tsprof reads this before it sends
+ * (in /proc): whether the inspector is open from the start (`--inspect`, `--inspect-brk`, `--inspect-wait`),
+ * on which host and port SIGUSR1 would open it (`--inspect-port`), and whether SIGUSR1 may (`--disable-sigusr1`). tsprof reads this before it sends
  * SIGUSR1, so that it never opens an inspector on an address other than the loopback.
  */
 export interface InspectorFlags {
@@ -20,6 +20,8 @@ export interface InspectorFlags {
    * cannot be read, so where SIGUSR1 would open the inspector is unknown.
    */
   commandLineRewritten?: boolean;
+  /** `--disable-sigusr1` (Node 22.14+ and 23.7+): SIGUSR1 does nothing, so it cannot open the inspector. */
+  sigusr1Disabled?: boolean;
 }
 
 /** Options that open the inspector at start; their `[host:]port` comes only after `=`. */
@@ -90,6 +92,7 @@ export function parseInspectorFlags(options: string[]): InspectorFlags {
     const equals = option.indexOf('=');
     const name = equals === -1 ? option : option.slice(0, equals);
     let value = equals === -1 ? undefined : option.slice(equals + 1);
+    if (name === '--disable-sigusr1') flags.sigusr1Disabled = true;
     const opens = OPENING_FLAGS.includes(name);
     if (!opens && !PORT_FLAGS.includes(name)) continue;
     if (opens) flags.openAtStart = true;

@@ -1,5 +1,6 @@
 import { AGENT_CALL_URL } from '../preload/session-files.cjs';
 import type { CdpTarget } from './cdp-connection.js';
+import { CLOSE_INSPECTOR } from './open-inspector.js';
 
 /**
  * An inspector that tsprof opened must close again however tsprof goes away, even by `kill -9`: left open, any
@@ -22,7 +23,7 @@ const INSTALL = named(`(() => {
     if (Date.now() - state.beat <= ${SILENCE_MS}) return;
     clearInterval(state.timer);
     delete globalThis[${KEY}];
-    process._debugEnd();
+    ${CLOSE_INSPECTOR};
   }, ${BEAT_MS});
   state.timer.unref();
   Object.defineProperty(globalThis, ${KEY}, { value: state, configurable: true, enumerable: false });

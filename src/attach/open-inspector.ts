@@ -40,6 +40,12 @@ export async function openInspector(pid: number): Promise<InspectorEndpoint> {
     const existing = await findInspector(pid, before);
     if (existing) return existing;
   }
+  if (flags.sigusr1Disabled) {
+    throw new AttachError(
+      `process ${pid} runs with --disable-sigusr1, so SIGUSR1 cannot open its inspector; tsprof left it untouched. Start it without that ` +
+        `option, with --inspect=127.0.0.1:0 (tsprof then uses that inspector), or under tsprof record`,
+    );
+  }
   if (flags.commandLineRewritten) {
     throw new AttachError(
       `process ${pid} rewrote its command line (process.title), so tsprof cannot check where SIGUSR1 would open its inspector, and left it untouched; ` +
@@ -72,10 +78,13 @@ export async function openInspector(pid: number): Promise<InspectorEndpoint> {
 }
 
 /**
- * Closes an inspector that tsprof opened (`process._debugEnd()`, what `inspector.close()` calls) and waits until
+ * Closes an inspector that tsprof opened (`inspector.close()` in the process) and waits until
  * its port is gone. Uses `connection` when it is still open, else connects once more for this. Returns false
  * when the port was still there after the wait, so the caller can say so.
  */
+/** Code that closes the inspector it runs under, also where `require` is not defined (an ES module app). */
+export const CLOSE_INSPECTOR = "process.getBuiltinModule('node:inspector').close()";
+
 export async function closeInspector(endpoint: InspectorEndpoint, connection?: CdpConnection): Promise<boolean> {
   if (!endpoint.openedByUs) return true;
   if (!stillListening(endpoint)) return true;
@@ -83,7 +92,7 @@ export async function closeInspector(endpoint: InspectorEndpoint, connection?: C
   try {
     const live = connection?.open ? connection : (own = await CdpConnection.connect(endpoint.webSocketUrl, 2000));
     // The answer never comes: the server goes away while answering. Watching the port is the real check.
-    live.main.evaluate('process._debugEnd()', { timeoutMs: 2000 }).catch(() => undefined);
+    live.main.evaluate(CLOSE_INSPECTOR, { timeoutMs: 2000 }).catch(() => undefined);
   } catch {
     // The process is gone, or its inspector stopped answering; the port check below tells which.
   }
