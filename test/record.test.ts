@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, repoRoot, tempDir } from './helpers/paths.js';
@@ -454,6 +455,41 @@ describe('tsprof record: leaves the program alone', () => {
     expect(result.status).toBe(5);
     expect(result.stderr).toMatch(/no Node\.js process ran/);
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+// Node's permission model: stable from 22.13 and 23.5 (`--permission`); Node 20 knows only the experimental flag.
+describe.skipIf(!process.allowedNodeEnvironmentFlags.has('--permission'))('tsprof record -- node --permission', () => {
+  const hotFunction = fixture('programs', 'hot-function.js');
+  const mayWrite = `--allow-fs-write=${tmpdir()}`;
+  const mayRead = [`--allow-fs-read=${repoRoot}`, `--allow-fs-read=${tmpdir()}`];
+
+  it.each([
+    [
+      [],
+      /no Node\.js process ran.* One run under node --permission needs --allow-fs-read=\S+preload --allow-fs-read=\S+ --allow-fs-write=\S+ --allow-inspector --allow-worker\)$/m,
+    ],
+    [[...mayRead, mayWrite], /hot-function\.js 20: not profiled: it runs under node --permission, without the options sampling needs \(add --allow-inspector\)/],
+    [[...mayRead, mayWrite, '--allow-inspector'], /hot-function\.js 20: runs under node --permission without --allow-worker: no helper thread/],
+  ])('with %j: the program runs as without tsprof, and the summary says in one line what is missing', async (allowed, said) => {
+    const args = ['--permission', ...allowed, hotFunction, '20'];
+    const plain = spawnSync(process.execPath, args, { encoding: 'utf8' });
+    const out = output();
+    const result = await startTsprof(['record', '-f', 'folded', '-o', out, '--', 'node', ...args]).done;
+    expect(result.status).toBe(plain.status);
+    expect(result.stdout).toBe(plain.stdout);
+    expect(result.stderr).toMatch(said);
+    expect(result.stderr.split('\n').filter((line) => said.test(line))).toHaveLength(1);
+    if (allowed.includes('--allow-inspector')) expect(selfByFunction(readText(out)).get('hotLoop')).toBeGreaterThan(10);
+  });
+
+  it('with every option sampling needs, the whole profile and no warning', async () => {
+    const out = output();
+    const args = ['--permission', ...mayRead, mayWrite, '--allow-inspector', '--allow-worker', hotFunction, '20'];
+    const result = await startTsprof(['record', '-f', 'folded', '-o', out, '--', 'node', ...args]).done;
+    expect(result.status).toBe(0);
+    expect(result.stderr).not.toMatch(/tsprof: warning/); // Node's own SecurityWarning for --allow-inspector stays
+    expect(selfByFunction(readText(out)).get('hotLoop')).toBeGreaterThan(10);
   });
 });
 

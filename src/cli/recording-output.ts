@@ -37,7 +37,8 @@ export async function writeRecording(
   if (merged.profile.samples.length === 0) {
     warn(
       merged.processCount === 0 && merged.problems.length === 0
-        ? 'no Node.js process ran, so there is nothing to profile (is the command a Node program?)'
+        ? 'no Node.js process ran, so there is nothing to profile (is the command a Node program? One run under node --permission needs ' +
+            `${merged.permissionOptions})`
         : 'no samples were recorded; nothing written',
     );
     return;

@@ -1,5 +1,5 @@
 /**
- * The helper thread tsprof's agent starts in every profiled process (see preload.cts). Through an inspector
+ * The helper thread tsprof's agent starts in every profiled process (see profile-threads.cts). Through an inspector
  * session connected to the main thread, which the main thread serves even while it is busy in synchronous
  * code, it asks the main thread's agent (MainThreadControls) to
  * - cut a chunk every `flushMs` (sooner in the first seconds, and while the main thread is stalled), so a

@@ -82,7 +82,35 @@ export const unprofiledFileName = (pid: number) => `${pid}.unprofiled.json`;
 export const isUnprofiledFileName = (name: string) => /^\d+\.unprofiled\.json$/.test(name);
 
 /** Why a process's agent could not profile it. */
-export type UnprofiledReason = 'no-inspector' | 'not-writable' | 'failed';
+export type UnprofiledReason = 'no-inspector' | 'not-writable' | 'permission' | 'failed';
+
+/** The options of `node --permission` an agent may report missing (the recorder keeps no other word). */
+export const PERMISSION_OPTIONS = ['--allow-fs-read', '--allow-fs-write', '--allow-inspector', '--allow-worker'] as const;
+export type PermissionOption = (typeof PERMISSION_OPTIONS)[number];
+
+/** `<pid>.process.json`: who a profiled process is. */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  argv: string[];
+  /** Node's own options, where `-e <code>` shows for a script given on the command line. */
+  execArgv?: string[];
+  cwd: string;
+  /** Milliseconds since the epoch. */
+  startTime: number;
+  /** Options of `node --permission` it lacks, which would let tsprof profile it fully (permissions.cts). */
+  missingOptions?: PermissionOption[];
+}
+
+/** A process of the command that its agent could not profile (see UnprofiledReason). */
+export interface UnprofiledProcess {
+  pid: number;
+  argv: string[];
+  execArgv: string[];
+  reason: UnprofiledReason;
+  /** With reason `permission`: the options of `node --permission` that profiling it needs. */
+  missingOptions?: PermissionOption[];
+}
 
 /**
  * A folder beside the session folder that every user may write to but not list (mode 1733), for processes

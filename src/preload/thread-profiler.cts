@@ -3,7 +3,7 @@
  * - `inspector`: an in-thread inspector session (node:inspector), which answers synchronously;
  * - `v8-profiler-next`: the native addon, optional. It crashes when asked to stop a profile it is not
  *   running, so this module never does, and when a worker exits mid-profile, so workers stop it in their
- *   exit hook and before terminate() (see preload.cts).
+ *   exit hook and before terminate() (see profile-threads.cts).
  * Either way a chunk can be cut (rotate, write) or the final one written at any moment, even inside an
  * exit handler. Chunks are V8 profiles with V8's 0-based lines, written atomically to the session folder.
  */

@@ -1,18 +1,21 @@
+import { dirname } from 'node:path';
 import { readFileSync, rmSync } from 'node:fs';
 import { processThreadName, workerThreadName } from '../model/thread-names.js';
 import { appendCpuprofile, describeDroppedPositions, describeTruncatedSamples } from '../import/v8-cpuprofile.js';
 import { ProfileBuilder } from '../model/builder.js';
 import type { Profile, ThreadInfo } from '../model/profile.js';
-import { AGENT_CALL_URL, SOURCE_MAPS_FIELD } from '../preload/session-files.cjs';
+import { AGENT_CALL_URL, PERMISSION_OPTIONS, SOURCE_MAPS_FIELD } from '../preload/session-files.cjs';
+import { AGENT_PATH } from './spawn.js';
 import { isTsprofCode } from '../model/own-code.js';
 import { readSession, type ChunkFile, type HeapFile, type ProcessInfo, type UnprofiledProcess } from './session.js';
-import type { HeapSettings, UnprofiledReason } from '../preload/session-files.cjs';
+import type { HeapSettings, PermissionOption, UnprofiledReason } from '../preload/session-files.cjs';
 import { mergeHeapProfiles, type HeapMergeResult, type ThreadHeap } from './heap-merge.js';
 
 /** Why a process is not profiled, in words for the summary. */
 const UNPROFILED_REASONS: Record<UnprofiledReason, string> = {
   'no-inspector': 'Node started it without an inspector, which sampling needs (node --test starts its test runner so)',
   'not-writable': "it may not write to tsprof's session folder (it runs as another user)",
+  permission: 'it runs under node --permission, without the options sampling needs',
   failed: "tsprof's agent could not start in it",
 };
 
@@ -48,6 +51,11 @@ export interface MergeResult {
   /** Samples that caught tsprof's own work in the program's threads, left out of the profile. */
   ownSamples: number;
   processCount: number;
+  /**
+   * Every option a process run under `node --permission` needs to be profiled fully, with tsprof's folders:
+   * for the summary of a recording in which no process could even say why it was not profiled.
+   */
+  permissionOptions: string;
   threadCount: number;
   /** What was lost, in words for the summary. */
   problems: string[];
@@ -76,6 +84,8 @@ export class SessionMerger {
   /** Source maps the agents captured, by script URL. */
   private readonly sourceMaps = new Map<string, unknown>();
   private readonly processes = new Map<number, ProcessInfo>();
+  /** The folder the session folder is in: where `node --permission` must let a process write. */
+  private sessionParent: string | undefined;
   private readonly unprofiled = new Map<number, UnprofiledProcess>();
   private readonly workersStarted = new Set<string>();
   private readonly problems: string[] = [];
@@ -92,6 +102,7 @@ export class SessionMerger {
 
   /** Takes in every chunk written to the session folder since the last call, and deletes it. */
   poll(dir: string): void {
+    this.sessionParent = dirname(dir);
     const session = readSession(dir);
     for (const info of session.processes) this.processes.set(info.pid, info);
     for (const note of session.unprofiled) this.unprofiled.set(note.pid, note);
@@ -111,6 +122,12 @@ export class SessionMerger {
   /** Notes a worker thread that started, so that one which ends before its first chunk is reported. */
   addWorker(pid: number, threadId: number): void {
     this.workersStarted.add(`${pid}-${threadId}`);
+  }
+
+  /** `--allow-fs-write=<where the session folder is> --allow-inspector`, for the summary. */
+  private describeOptions(options: readonly PermissionOption[]): string {
+    const onSession = (option: PermissionOption) => option === '--allow-fs-read' || option === '--allow-fs-write';
+    return options.map((option) => (onSession(option) && this.sessionParent ? `${option}=${this.sessionParent}` : option)).join(' ');
   }
 
   /** Whether process `pid` passes the process filter (its description is written before its first chunk). */
@@ -250,9 +267,16 @@ export class SessionMerger {
       : `no samples arrived (it ${this.options.lostChunkCause === 'ended' ? 'ended' : 'was killed'} before its first chunk)`;
     for (const info of this.processes.values()) {
       if (kept(info.pid) && !this.threads.has(`${info.pid}-0`)) problems.push(`${processThreadName(info.pid, info)}: ${lostEarly}`);
+      if (kept(info.pid) && info.missingOptions) {
+        problems.push(
+          `${processThreadName(info.pid, info)}: runs under node --permission without ${this.describeOptions(info.missingOptions)}: no helper thread, ` +
+            'so its profile was written only as it exited (a signal or a kill would have lost it all)',
+        );
+      }
     }
     for (const note of this.unprofiled.values()) {
-      if (kept(note.pid)) problems.push(`${processThreadName(note.pid, note)}: not profiled: ${UNPROFILED_REASONS[note.reason]}`);
+      const add = note.missingOptions ? ` (add ${this.describeOptions(note.missingOptions)})` : '';
+      if (kept(note.pid)) problems.push(`${processThreadName(note.pid, note)}: not profiled: ${UNPROFILED_REASONS[note.reason]}${add}`);
     }
     for (const worker of this.workersStarted) {
       const [pid, threadId] = worker.split('-').map(Number) as [number, number];
@@ -274,6 +298,7 @@ export class SessionMerger {
       sampleCount: this.sampleCount,
       ownSamples: this.ownSamples,
       processCount: processes,
+      permissionOptions: `--allow-fs-read=${dirname(AGENT_PATH)} ${this.describeOptions(PERMISSION_OPTIONS)}`,
       threadCount: threads,
       problems,
     };

@@ -10,36 +10,30 @@ import {
   parseThreadFileName,
   signalFileName,
   STOP_FILE,
+  PERMISSION_OPTIONS,
   type ChunkName,
+  type PermissionOption,
+  type ProcessInfo,
+  type UnprofiledProcess,
   type UnprofiledReason,
 } from '../preload/session-files.cjs';
+
+export type { ProcessInfo, UnprofiledProcess };
+
+/** The options of `node --permission` a file names, kept only where they are ones an agent reports. */
+export function permissionOptionsIn(value: unknown): PermissionOption[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const options = PERMISSION_OPTIONS.filter((option) => value.includes(option));
+  return options.length > 0 ? options : undefined;
+}
 
 /**
  * The recording's session folder, where the agents (src/preload/) leave their files; see
  * src/preload/session-files.cts for the names. This module only reads it.
  */
 
-export interface ProcessInfo {
-  pid: number;
-  ppid: number;
-  argv: string[];
-  /** Node's own options, where `-e <code>` shows for a script given on the command line. */
-  execArgv?: string[];
-  cwd: string;
-  /** Milliseconds since the epoch. */
-  startTime: number;
-}
-
 export interface ChunkFile extends ChunkName {
   path: string;
-}
-
-/** A process of the command that its agent could not profile (see UnprofiledReason). */
-export interface UnprofiledProcess {
-  pid: number;
-  argv: string[];
-  execArgv: string[];
-  reason: UnprofiledReason;
 }
 
 export interface SessionContents {
@@ -122,7 +116,9 @@ export function readSession(dir: string): SessionContents {
     else if (heap) contents.heapFiles.push({ path: join(dir, name), ...heap });
     else if (isProcessFileName(name)) {
       try {
-        contents.processes.push(JSON.parse(readFileSync(join(dir, name), 'utf8')) as ProcessInfo);
+        const info = JSON.parse(readFileSync(join(dir, name), 'utf8')) as ProcessInfo;
+        const missingOptions = permissionOptionsIn(info.missingOptions);
+        contents.processes.push({ ...info, ...(missingOptions ? { missingOptions } : {}) });
       } catch {
         // A process that died while writing its description is still known by its chunks.
       }
@@ -134,7 +130,7 @@ export function readSession(dir: string): SessionContents {
   return contents;
 }
 
-const REASONS: readonly UnprofiledReason[] = ['no-inspector', 'not-writable', 'failed'];
+const REASONS: readonly UnprofiledReason[] = ['no-inspector', 'not-writable', 'permission', 'failed'];
 
 /**
  * The notes of processes that are not profiled, from the session folder and the notes folder beside it. The
@@ -157,7 +153,14 @@ function readUnprofiled(dir: string): UnprofiledProcess[] {
         const words = (value: unknown) =>
           Array.isArray(value) ? value.filter((w): w is string => typeof w === 'string').map((w) => w.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')) : [];
         const reason = REASONS.includes(note.reason as UnprofiledReason) ? (note.reason as UnprofiledReason) : 'failed';
-        found.set(Number.parseInt(name, 10), { pid: Number.parseInt(name, 10), argv: words(note.argv), execArgv: words(note.execArgv), reason });
+        const missingOptions = permissionOptionsIn(note.missingOptions);
+        found.set(Number.parseInt(name, 10), {
+          pid: Number.parseInt(name, 10),
+          argv: words(note.argv),
+          execArgv: words(note.execArgv),
+          reason,
+          ...(missingOptions ? { missingOptions } : {}),
+        });
       } catch {
         // a note being written, or not a note: skip it
       }

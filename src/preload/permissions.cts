@@ -1,0 +1,31 @@
+/**
+ * Node's permission model (`node --permission`, stable from 22.13 and 23.5; `--experimental-permission` on 20)
+ * refuses the inspector, worker threads and the files outside the program unless the program is started with `--allow-...`
+ * options. tsprof never grants them itself: it asks which are missing, profiles what it may, and the summary
+ * names the options.
+ */
+import { PERMISSION_OPTIONS, type AgentConfig, type PermissionOption } from './session-files.cjs';
+
+interface PermissionModel {
+  has(scope: string, reference?: string): boolean;
+}
+
+/** What a process under the permission model lacks: options without which it is not profiled, or less well. */
+export interface MissingPermissions {
+  /** Without these there is no profile: the inspector samples, and the session folder takes the chunks. */
+  toProfile: PermissionOption[];
+  /** Without `--allow-worker` there is no helper thread: the profile is written only when the process exits. */
+  forHelper: PermissionOption[];
+}
+
+export function missingPermissions(config: AgentConfig): MissingPermissions {
+  const model = (process as { permission?: PermissionModel }).permission;
+  if (!model) return { toProfile: [], forHelper: [] };
+  const [fsRead, fsWrite, inspector, worker] = PERMISSION_OPTIONS;
+  const toProfile = [
+    ...(model.has('fs.read', config.dir) ? [] : [fsRead]),
+    ...(model.has('fs.write', config.dir) ? [] : [fsWrite]),
+    ...(model.has('inspector') ? [] : [inspector]),
+  ];
+  return { toProfile, forHelper: model.has('worker') ? [] : [worker] };
+}
