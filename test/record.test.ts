@@ -469,7 +469,10 @@ describe.skipIf(!process.allowedNodeEnvironmentFlags.has('--permission'))('tspro
       [],
       /no Node\.js process ran.* One run under node --permission needs --allow-fs-read=\S+preload --allow-fs-read=\S+ --allow-fs-write=\S+ --allow-inspector --allow-worker\)$/m,
     ],
-    [[...mayRead, mayWrite], /hot-function\.js 20: not profiled: it runs under node --permission, without the options sampling needs \(add --allow-inspector\)/],
+    [
+      [...mayRead, mayWrite],
+      /hot-function\.js 20: not profiled: it runs under node --permission, without the options sampling needs \(add --allow-inspector\)/,
+    ],
     [[...mayRead, mayWrite, '--allow-inspector'], /hot-function\.js 20: runs under node --permission without --allow-worker: no helper thread/],
   ])('with %j: the program runs as without tsprof, and the summary says in one line what is missing', async (allowed, said) => {
     const args = ['--permission', ...allowed, hotFunction, '20'];
