@@ -58,11 +58,72 @@ function started(profiler: Profiler): Profiler {
 }
 
 /** Busy work in this thread, in slices, so the profiler has something to see and timers still run. */
+/**
+ * The CPU work the windows must show. Sixteen forms of it make the function too large for V8 to inline, and
+ * it is called in short stretches: V8 on 22 and 24 charges code it inlined or compiled mid-loop before a
+ * profile started (each window's) to the caller (see fixtures/programs/long-running.js).
+ */
+function workSlice(iterations: number): number {
+  let sum = 0;
+  for (let i = 0; i < iterations; i++) {
+    switch (i & 15) {
+      case 0:
+        sum += Math.sqrt(i) * Math.sin(i);
+        break;
+      case 1:
+        sum += Math.cbrt(i + 1) * Math.cos(i + 1);
+        break;
+      case 2:
+        sum += Math.log1p(i + 2) * Math.sin(i + 2);
+        break;
+      case 3:
+        sum += Math.sqrt(i + 3) * Math.cos(i + 3);
+        break;
+      case 4:
+        sum += Math.sqrt(i + 4) * Math.sin(i + 4);
+        break;
+      case 5:
+        sum += Math.cbrt(i + 5) * Math.cos(i + 5);
+        break;
+      case 6:
+        sum += Math.log1p(i + 6) * Math.sin(i + 6);
+        break;
+      case 7:
+        sum += Math.sqrt(i + 7) * Math.cos(i + 7);
+        break;
+      case 8:
+        sum += Math.sqrt(i + 8) * Math.sin(i + 8);
+        break;
+      case 9:
+        sum += Math.cbrt(i + 9) * Math.cos(i + 9);
+        break;
+      case 10:
+        sum += Math.log1p(i + 10) * Math.sin(i + 10);
+        break;
+      case 11:
+        sum += Math.sqrt(i + 11) * Math.cos(i + 11);
+        break;
+      case 12:
+        sum += Math.sqrt(i + 12) * Math.sin(i + 12);
+        break;
+      case 13:
+        sum += Math.cbrt(i + 13) * Math.cos(i + 13);
+        break;
+      case 14:
+        sum += Math.log1p(i + 14) * Math.sin(i + 14);
+        break;
+      default:
+        sum += Math.sqrt(i + 15) * Math.cos(i + 15);
+    }
+  }
+  return sum;
+}
+
 async function work(ms: number): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     let sum = 0;
-    for (let i = 0; i < 200_000; i++) sum += Math.sqrt(i) * Math.sin(i);
+    for (let call = 0; call < 100; call++) sum += workSlice(2_000);
     if (sum === 42) console.log(sum);
     await new Promise((resolve) => setImmediate(resolve));
   }
@@ -104,7 +165,7 @@ describe('startProfiling: continuous profiling inside the process', () => {
     expect(until).toBeLessThanOrEqual(ingest.at + 1000);
     const profile = decode(multipartProfile(ingest.body, ingest.contentType));
     expect(profile.samples.length).toBeGreaterThan(0);
-    expect(functionTable(profile).some((row) => row.frame.name === 'work')).toBe(true);
+    expect(functionTable(profile).some((row) => row.frame.name === 'workSlice')).toBe(true);
 
     const stored = profefe.requests[0]!;
     expect(stored.url.pathname).toBe('/api/0/profiles');

@@ -240,7 +240,6 @@ describe('record --heap keeps the memory profile however the program ends', () =
     ['process.exit(3)', 'exit', undefined, 3],
     ['an uncaught exception', 'throw', undefined, 1],
     ['SIGTERM to the program', 'wait', (pid) => process.kill(pid, 'SIGTERM'), 143],
-    ['SIGTERM to a program stuck in a synchronous loop', 'stuck', (pid) => process.kill(pid, 'SIGTERM'), 143],
   ];
   it.each(cases)('%s', async (_, mode, end, status) => {
     const out = join(dir, `exit-${mode}.folded`);
@@ -251,6 +250,17 @@ describe('record --heap keeps the memory profile however the program ends', () =
     expect(result.stderr).not.toMatch(/warning/);
     const heap = readFileSync(out.replace(/\.folded$/, '.heap.folded'), 'utf8');
     expect(heap).toMatch(/keepArrays \(.*exit-paths\.js:\d+\) \d+$/m); // what the program still held at its end
+  });
+
+  it('SIGTERM to a program stuck in a synchronous loop: it dies at once, with the heap it held when it stalled', async () => {
+    const out = join(dir, 'exit-stuck.folded');
+    const recording = startTsprof(['record', '--heap', 'inuse', '--heap-interval', '16k', '-o', out, '--', process.execPath, exitPaths, 'stuck']);
+    process.kill(await recording.ready, 'SIGTERM');
+    const result = await recording.done;
+    expect(result.status, result.stderr).toBe(143);
+    expect(result.stderr).toMatch(/stuck: ended without its final chunk/);
+    const heap = readFileSync(out.replace(/\.folded$/, '.heap.folded'), 'utf8');
+    expect(heap).toMatch(/keepArrays \(.*exit-paths\.js:\d+\) \d+$/m);
   });
 });
 

@@ -192,7 +192,7 @@ describe('processes the agent cannot profile are named, with the reason', () => 
     "node --test (the real runner, which Node starts without an inspector): the runner is named as not profiled, the test file's process is " + 'profiled',
     async () => {
       const out = output();
-      const result = await startTsprof(['record', '-o', out, '--', 'node', '--test', fixture('programs', 'node-test')]).done;
+      const result = await startTsprof(['record', '-o', out, '--', 'node', '--test', fixture('programs', 'node-test', 'work.test.js')]).done;
       expect(result.status).toBe(0);
       expect(result.stderr).toMatch(/warning: node \d+ .*: not profiled: Node started it without an inspector/);
       expect(result.stderr).not.toMatch(/killed before its first chunk/);

@@ -135,7 +135,10 @@ function startInMainThread(config: AgentConfig, missing: MissingPermissions): vo
       profiler.abandon();
       stopSignals();
     },
-    releaseSignalsIfStalled: () => signals?.releaseIfStalled(),
+    // From here a signal ends the process at once: what it sampled, and its heap so far, are kept first.
+    releaseSignalsIfStalled: () => {
+      if (signals?.releaseIfStalled()) profiler.checkpoint();
+    },
   };
   Object.defineProperty(globalThis, Symbol.for(AGENT_GLOBAL), { value: Object.freeze(controls), enumerable: false });
 }

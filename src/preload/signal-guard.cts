@@ -33,8 +33,11 @@ export interface SignalGuardHooks {
 export interface SignalGuard {
   /** Holds the signals again, when the loop has turned after a stall. */
   hold(): void;
-  /** Lets go of the signals if the loop has not turned for STALL_MS (called from the helper, in an interrupt). */
-  releaseIfStalled(): void;
+  /**
+   * Lets go of the signals if the loop has not turned for STALL_MS (called from the helper, in an interrupt);
+   * says whether it did.
+   */
+  releaseIfStalled(): boolean;
   /** Lets go of the signals for good: the profile is finished or abandoned. */
   stop(): void;
 }
@@ -105,7 +108,9 @@ export function guardSignals(hooks: SignalGuardHooks): SignalGuard {
       for (const signal of SIGNALS_RELAYED) if (!holding(signal)) process.on(signal, onSignal);
     },
     releaseIfStalled: () => {
-      if (Date.now() - lastTurn >= STALL_MS) letGo();
+      if (Date.now() - lastTurn < STALL_MS) return false;
+      letGo();
+      return true;
     },
     stop: () => {
       stopped = true;

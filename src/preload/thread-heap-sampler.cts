@@ -21,7 +21,8 @@ interface SamplingHeapProfile {
 
 export interface ThreadHeapSampler {
   /** Writes the thread's profile so far (in use now, or allocated since the start): when `final`, or when due. */
-  write(final: boolean): void;
+  /** Writes the profile so far: always when `final` or `now`, else at most every HEAP_WRITE_MS. */
+  write(final: boolean, now?: boolean): void;
   /** Stops sampling for good. */
   stop(): void;
 }
@@ -41,8 +42,8 @@ export function startThreadHeapSampler(settings: HeapSettings, dir: string, thre
   let stopped = false;
   let lastWrite = Date.now();
   return {
-    write: (final) => {
-      if (stopped || (!final && Date.now() - lastWrite < HEAP_WRITE_MS)) return;
+    write: (final, now = false) => {
+      if (stopped || (!final && !now && Date.now() - lastWrite < HEAP_WRITE_MS)) return;
       lastWrite = Date.now();
       const { profile } = session.post<{ profile: SamplingHeapProfile }>('HeapProfiler.getSamplingProfile');
       const pending = [profile.head];

@@ -18,6 +18,11 @@ import { chunkFileName, nodeCpuProfActive, SOURCE_MAPS_FIELD, writeFileAtomic, t
 export interface ThreadProfiler {
   /** Writes what was sampled since the last chunk and carries on sampling. */
   flush(): void;
+  /**
+   * Like flush, and writes the heap profile so far too (record --heap), which flush does only now and then:
+   * what is kept should the thread die without warning from now on (a signal to a stalled main thread).
+   */
+  checkpoint(): void;
   /** Writes the last chunk and stops sampling for good; later calls do nothing. */
   finish(): void;
   /** Stops sampling for good without writing anything (nobody will read it). */
@@ -186,7 +191,7 @@ export function startThreadProfiler(config: AgentConfig, threadId: number): Thre
   let seq = 0;
   let running = false;
 
-  const cut = (final: boolean) => {
+  const cut = (final: boolean, heapNow = false) => {
     if (!running) return; // never stop what is not running (the addon would crash)
     running = !final;
     const profile = final ? sampler.stop() : sampler.rotate();
@@ -195,7 +200,7 @@ export function startThreadProfiler(config: AgentConfig, threadId: number): Thre
     // The heap file first: once the final chunk is there, the recorder may take the thread as done.
     if (heap) {
       try {
-        heap.write(final);
+        heap.write(final, heapNow);
         if (final) heap.stop();
       } catch {
         // the CPU chunk still goes; the recorder reports a thread without heap profile
@@ -204,9 +209,9 @@ export function startThreadProfiler(config: AgentConfig, threadId: number): Thre
     writeFileAtomic(config.dir, chunkFileName(process.pid, threadId, seq++, profile.samples?.length ?? 0, final), JSON.stringify(chunk));
   };
   // The agent never throws into the app: a chunk that cannot be cut or written is simply missing.
-  const safely = (final: boolean) => () => {
+  const safely = (final: boolean, heapNow = false) => () => {
     try {
-      cut(final);
+      cut(final, heapNow);
     } catch {
       // nothing to do: tsprof reports the missing chunk
     }
@@ -224,5 +229,5 @@ export function startThreadProfiler(config: AgentConfig, threadId: number): Thre
       // stopping is all that is left to do
     }
   };
-  return { flush: safely(false), finish: safely(true), abandon };
+  return { flush: safely(false), checkpoint: safely(false, true), finish: safely(true), abandon };
 }
