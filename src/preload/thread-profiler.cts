@@ -209,13 +209,15 @@ export function startThreadProfiler(config: AgentConfig, threadId: number): Thre
     writeFileAtomic(config.dir, chunkFileName(process.pid, threadId, seq++, profile.samples?.length ?? 0, final), JSON.stringify(chunk));
   };
   // The agent never throws into the app: a chunk that cannot be cut or written is simply missing.
-  const safely = (final: boolean, heapNow = false) => () => {
-    try {
-      cut(final, heapNow);
-    } catch {
-      // nothing to do: tsprof reports the missing chunk
-    }
-  };
+  const safely =
+    (final: boolean, heapNow = false) =>
+    () => {
+      try {
+        cut(final, heapNow);
+      } catch {
+        // nothing to do: tsprof reports the missing chunk
+      }
+    };
 
   sampler.start();
   running = true;
