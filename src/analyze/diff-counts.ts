@@ -119,8 +119,12 @@ export function countReplicates(profile: Profile, keys: FunctionKeys, run: numbe
     const w = weight[i]! * scale;
     done += w;
     if (w === 0) continue;
+    const frame = profile.frames[profile.stacks.frame[stack[i]!]!]!;
+    // V8 on Node 22 and 24 leaves some samples of JavaScript without a line, more in one run than another:
+    // lines are compared as shares of the time on a known line.
+    if (executing && !executing[i] && frame.line !== undefined) continue;
     const keysHere = keysOfStack(stack[i]!);
-    const self = executing?.[i] ? keys.idOfLine(profile.frames[profile.stacks.frame[stack[i]!]!]!, executing[i]) : keysHere.self;
+    const self = executing?.[i] ? keys.idOfLine(frame, executing[i]) : keysHere.self;
     const r = current!;
     r.samples += w;
     add(r.self, self, w);

@@ -74,7 +74,9 @@ export function formatListReport(profile: Profile, options: { pattern: string; n
   for (const row of functions) {
     const { byLine, self, unknown } = linesOfFunction(profile, row.frameId);
     out.push(colors.bold(`ROUTINE ======================== ${visible(frameName(row.frame))} ${visible(frameLocation(row.frame, options.cwd))}`));
-    const noLine = unknown > 0 ? `, ${formatWeight(unknown, profile.unit)} of it on no known line` : '';
+    // V8 on Node 22 and 24 leaves some samples without a line: each line's share is of the time on a known line.
+    const known = self - unknown;
+    const noLine = unknown > 0 ? `, ${formatWeight(unknown, profile.unit)} of it on no known line${known > 0 ? ' (LINE% is of the rest)' : ''}` : '';
     out.push(`${formatWeight(self, profile.unit)} own (${((100 * self) / all).toFixed(1)}% of all)${noLine}`);
     const source = sourceOf(row.frame.file);
     const sampled = [...byLine.keys()];
@@ -85,12 +87,12 @@ export function formatListReport(profile: Profile, options: { pattern: string; n
       const weight = byLine.get(line);
       cells.push([
         weight ? formatWeight(weight, profile.unit) : '.',
-        weight ? `${((100 * weight) / all).toFixed(1)}%` : '.',
+        weight ? `${((100 * weight) / known).toFixed(1)}%` : '.',
         String(line),
         source ? (source[line - 1] ?? '') : line === first ? '(source not found on disk)' : '',
       ]);
     }
-    const [headerLine, ...rowLines] = alignColumns([[`SELF ${weightHeading(profile.unit)}`, 'SELF%', 'LINE', 'SOURCE'], ...cells], {
+    const [headerLine, ...rowLines] = alignColumns([[`SELF ${weightHeading(profile.unit)}`, 'LINE%', 'LINE', 'SOURCE'], ...cells], {
       rightAligned: 3,
       capped: 3,
       cap: Infinity,
