@@ -192,6 +192,22 @@ describe('source maps: compiled TypeScript shows the source the user wrote', () 
     expect(stderr).toMatch(/^tsprof: source maps: (1 frame mapped to its source|\d+ frames mapped to their sources)$/m);
   });
 
+  // Type stripping: without a flag from Node 22.18 and 23.6; Node 20 has none.
+  it.skipIf(!(process.features as { typescript?: unknown }).typescript)(
+    'TypeScript Node runs itself (node app.ts): frames name the .ts file and its lines, and no map is missed',
+    () => {
+      const script = fixture('programs', 'hot-function.ts');
+      const line =
+        readFileSync(script, 'utf8')
+          .split('\n')
+          .findIndex((text) => text.startsWith('function hotLoop(')) + 1;
+      const { folded, stderr } = record(tempDir(), [process.execPath, script, '30']);
+      const [leaf] = [...selfByLabel(folded)].sort((a, b) => b[1] - a[1])[0]!;
+      expect(leaf).toMatch(new RegExp(`^hotLoop \\(\\S*fixtures/programs/hot-function\\.ts:${line}\\)$`));
+      expect(stderr).not.toMatch(/without source map/);
+    },
+  );
+
   it('record --pid of a process running TypeScript through tsx: maps asked of the process itself', async () => {
     const dir = project();
     const tsxLoader = pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
