@@ -463,17 +463,23 @@ describe.skipIf(!process.allowedNodeEnvironmentFlags.has('--permission'))('tspro
   const hotFunction = fixture('programs', 'hot-function.js');
   const mayWrite = `--allow-fs-write=${tmpdir()}`;
   const mayRead = [`--allow-fs-read=${repoRoot}`, `--allow-fs-read=${tmpdir()}`];
+  // Node 22's permission model refuses the inspector outright; 24 and later allow it with --allow-inspector.
+  const inspectorAllowable = process.allowedNodeEnvironmentFlags.has('--allow-inspector');
 
   it.each([
     [
       [],
-      /no Node\.js process ran.* One run under node --permission needs --allow-fs-read=\S+preload --allow-fs-read=\S+ --allow-fs-write=\S+ --allow-inspector --allow-worker\)$/m,
+      /no Node\.js process ran.* One run under node --permission needs --allow-fs-read=\S+preload --allow-fs-read=\S+ --allow-fs-write=\S+ (--allow-inspector )?--allow-worker\)$/m,
     ],
     [
       [...mayRead, mayWrite],
-      /hot-function\.js 20: not profiled: it runs under node --permission, without the options sampling needs \(add --allow-inspector\)/,
+      inspectorAllowable
+        ? /hot-function\.js 20: not profiled: it runs under node --permission, without the options sampling needs \(add --allow-inspector\)/
+        : /hot-function\.js 20: not profiled: it runs under node --permission, which refuses the inspector sampling needs \(Node 24 and later/,
     ],
-    [[...mayRead, mayWrite, '--allow-inspector'], /hot-function\.js 20: runs under node --permission without --allow-worker: no helper thread/],
+    ...(inspectorAllowable
+      ? [[[...mayRead, mayWrite, '--allow-inspector'], /hot-function\.js 20: runs under node --permission without --allow-worker: no helper thread/] as const]
+      : []),
   ])('with %j: the program runs as without tsprof, and the summary says in one line what is missing', async (allowed, said) => {
     const args = ['--permission', ...allowed, hotFunction, '20'];
     const plain = spawnSync(process.execPath, args, { encoding: 'utf8' });
@@ -486,7 +492,7 @@ describe.skipIf(!process.allowedNodeEnvironmentFlags.has('--permission'))('tspro
     if (allowed.includes('--allow-inspector')) expect(selfByFunction(readText(out)).get('hotLoop')).toBeGreaterThan(10);
   });
 
-  it('with every option sampling needs, the whole profile and no warning', async () => {
+  it.skipIf(!inspectorAllowable)('with every option sampling needs, the whole profile and no warning', async () => {
     const out = output();
     const args = ['--permission', ...mayRead, mayWrite, '--allow-inspector', '--allow-worker', hotFunction, '20'];
     const result = await startTsprof(['record', '-f', 'folded', '-o', out, '--', 'node', ...args]).done;

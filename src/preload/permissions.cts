@@ -12,6 +12,8 @@ interface PermissionModel {
 
 /** What a process under the permission model lacks: options without which it is not profiled, or less well. */
 export interface MissingPermissions {
+  /** The permission model refuses the inspector and this Node has no option to allow it (22: no `--allow-inspector`). */
+  inspectorRefused: boolean;
   /** Without these there is no profile: the inspector samples, and the session folder takes the chunks. */
   toProfile: PermissionOption[];
   /** Without `--allow-worker` there is no helper thread: the profile is written only when the process exits. */
@@ -20,12 +22,13 @@ export interface MissingPermissions {
 
 export function missingPermissions(config: AgentConfig): MissingPermissions {
   const model = (process as { permission?: PermissionModel }).permission;
-  if (!model) return { toProfile: [], forHelper: [] };
+  if (!model) return { inspectorRefused: false, toProfile: [], forHelper: [] };
   const [fsRead, fsWrite, inspector, worker] = PERMISSION_OPTIONS;
+  const inspectorAllowable = process.allowedNodeEnvironmentFlags.has(inspector);
   const toProfile = [
     ...(model.has('fs.read', config.dir) ? [] : [fsRead]),
     ...(model.has('fs.write', config.dir) ? [] : [fsWrite]),
-    ...(model.has('inspector') ? [] : [inspector]),
+    ...(model.has('inspector') || !inspectorAllowable ? [] : [inspector]),
   ];
-  return { toProfile, forHelper: model.has('worker') ? [] : [worker] };
+  return { inspectorRefused: !model.has('inspector') && !inspectorAllowable, toProfile, forHelper: model.has('worker') ? [] : [worker] };
 }

@@ -222,8 +222,8 @@ function start(): void {
   if (!config) return;
   // Under `node --permission` without the options sampling needs, the main thread says so; its workers say nothing.
   const missing = missingPermissions(config);
-  if (missing.toProfile.length > 0) {
-    if (workerThreads.isMainThread) noteUnprofiled(config, 'permission', missing.toProfile);
+  if (missing.inspectorRefused || missing.toProfile.length > 0) {
+    if (workerThreads.isMainThread) noteUnprofiled(config, missing.inspectorRefused ? 'permission-inspector' : 'permission', missing.toProfile);
     return;
   }
   if (!fs.existsSync(config.dir)) return;

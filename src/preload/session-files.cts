@@ -82,7 +82,7 @@ export const unprofiledFileName = (pid: number) => `${pid}.unprofiled.json`;
 export const isUnprofiledFileName = (name: string) => /^\d+\.unprofiled\.json$/.test(name);
 
 /** Why a process's agent could not profile it. */
-export type UnprofiledReason = 'no-inspector' | 'not-writable' | 'permission' | 'failed';
+export type UnprofiledReason = 'no-inspector' | 'not-writable' | 'permission' | 'permission-inspector' | 'failed';
 
 /** The options of `node --permission` an agent may report missing (the recorder keeps no other word). */
 export const PERMISSION_OPTIONS = ['--allow-fs-read', '--allow-fs-write', '--allow-inspector', '--allow-worker'] as const;

@@ -16,6 +16,7 @@ const UNPROFILED_REASONS: Record<UnprofiledReason, string> = {
   'no-inspector': 'Node started it without an inspector, which sampling needs (node --test starts its test runner so)',
   'not-writable': "it may not write to tsprof's session folder (it runs as another user)",
   permission: 'it runs under node --permission, without the options sampling needs',
+  'permission-inspector': 'it runs under node --permission, which refuses the inspector sampling needs (Node 24 and later allow it: --allow-inspector)',
   failed: "tsprof's agent could not start in it",
 };
 
@@ -298,7 +299,10 @@ export class SessionMerger {
       sampleCount: this.sampleCount,
       ownSamples: this.ownSamples,
       processCount: processes,
-      permissionOptions: `--allow-fs-read=${dirname(AGENT_PATH)} ${this.describeOptions(PERMISSION_OPTIONS)}`,
+      permissionOptions: `--allow-fs-read=${dirname(AGENT_PATH)} ${this.describeOptions(
+        // Node 22 has no option that allows the inspector (its permission model refuses it outright).
+        PERMISSION_OPTIONS.filter((option) => option !== '--allow-inspector' || process.allowedNodeEnvironmentFlags.has(option)),
+      )}`,
       threadCount: threads,
       problems,
     };

@@ -130,7 +130,7 @@ export function readSession(dir: string): SessionContents {
   return contents;
 }
 
-const REASONS: readonly UnprofiledReason[] = ['no-inspector', 'not-writable', 'permission', 'failed'];
+const REASONS: readonly UnprofiledReason[] = ['no-inspector', 'not-writable', 'permission', 'permission-inspector', 'failed'];
 
 /**
  * The notes of processes that are not profiled, from the session folder and the notes folder beside it. The
