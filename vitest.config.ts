@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 // Test files that compare profiles of recordings made in the test: the machine must be quiet while they
 // record (other tests' processes skew V8's sampler, docs/benchmarks.md), so they run alone, after the rest.
-const quietRecordings = ['test/diff.test.ts', 'test/markdown.test.ts'];
+const quietRecordings = ['test/markdown.test.ts'];
 
 export default defineConfig({
   // The agent is written as .cts (it must compile to CommonJS); Vite's TypeScript transform leaves those out

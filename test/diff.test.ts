@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { diffProfiles, type ProfileDiff } from '../src/analyze/diff.js';
@@ -80,42 +80,21 @@ describe('the significance test', () => {
   });
 });
 
-/** Records fixtures/programs/regression.js as a user would; `slow`: computeScore 30% slower, or by the percent given. */
-function recordRegressionFixture(output: string, rate: number, seconds: number, slow: boolean | number): void {
-  const args = ['record', '-r', String(rate), '-o', output, '--', process.execPath, fixture('programs', 'regression.js'), String(seconds)];
-  if (slow !== false) args.push(slow === true ? '--slow' : `--slow=${slow}`);
-  const result = runCli(args);
-  expect(result.status, result.stderr).toBe(0);
-}
+/**
+ * Real recordings of fixtures/programs/regression.js (scripts/record-fixtures.mjs made them with tsprof record,
+ * on a quiet machine): four runs a side of different lengths at 1000 Hz, computeScore 30% slower after; one
+ * more plain run; and three runs a side at the default 500 Hz (about 950 samples each) with a regression of
+ * the size a user reported let through (issue 14: a 40% function 40% slower, +8 points): computeScore (20%)
+ * 60% slower. The statistics are checked on the same recordings whatever Node runs the tests.
+ */
+const regressionRuns = (...parts: string[]) => fixture('recordings', 'regression', ...parts);
 
 describe('tsprof diff on real recordings of a program with a 30% regression switch', () => {
-  const before = join(dir, 'before');
-  const after = join(dir, 'after');
-  const again = join(dir, 'again.cpuprofile');
-  const beforeAtDefault = join(dir, 'before-500');
-  const afterAtDefault = join(dir, 'after-500');
-
-  beforeAll(() => {
-    mkdirSync(before);
-    mkdirSync(after);
-    // Different lengths and rates on the two sides, so that sample counts differ too.
-    // Four runs a side, of different lengths. One rate for both: V8's sampler was seen to shift
-    // computeScore's share by a point and a half from one rate to another (docs/benchmarks.md). These tests
-    // run alone (vitest.config.ts): other tests' processes skew the sampler too.
-    for (let run = 1; run <= 4; run++) {
-      recordRegressionFixture(join(before, `run${run}.cpuprofile`), 1000, 2, false);
-      recordRegressionFixture(join(after, `run${run}.cpuprofile`), 1000, 3, true);
-    }
-    recordRegressionFixture(again, 1000, 3, false);
-    // Three runs a side at the default rate, about 950 samples each, and a regression of the size a user
-    // reported let through (issue 14: a 40% function 40% slower, +8 points): computeScore (20%) 60% slower.
-    mkdirSync(beforeAtDefault);
-    mkdirSync(afterAtDefault);
-    for (let run = 1; run <= 3; run++) {
-      recordRegressionFixture(join(beforeAtDefault, `run${run}.cpuprofile`), 500, 2, false);
-      recordRegressionFixture(join(afterAtDefault, `run${run}.cpuprofile`), 500, 2, 60);
-    }
-  }, 240_000);
+  const before = regressionRuns('before');
+  const after = regressionRuns('after');
+  const again = regressionRuns('again.cpuprofile');
+  const beforeAtDefault = regressionRuns('before-500');
+  const afterAtDefault = regressionRuns('after-500');
 
   const json = (...args: string[]) => {
     const result = runCli(['diff', ...args, '-f', 'json']);
@@ -206,17 +185,17 @@ describe('tsprof diff on real recordings of a program with a 30% regression swit
 });
 
 describe('tsprof diff matches threads and processes by what they are, not their pids', () => {
-  // Two recordings of a program that starts worker threads and child processes: every thread has other pids.
+  // Two recordings of a program that starts worker threads and child processes: every thread has other pids
+  // (scripts/record-fixtures.mjs), in each format tsprof reads.
   const runs = ['one', 'two'].map((name) => join(dir, `threads-${name}`));
   beforeAll(() => {
-    for (const run of runs) {
-      const result = runCli(['record', '-o', `${run}.cpuprofile`, '--', process.execPath, fixture('programs', 'threads-and-children.js')]);
-      expect(result.status, result.stderr).toBe(0);
-      const folded = runCli(['record', '-o', `${run}.folded`, '--', process.execPath, fixture('programs', 'threads-and-children.js')]);
-      expect(folded.status, folded.stderr).toBe(0);
+    for (const [index, run] of runs.entries()) {
+      const recorded = fixture('recordings', 'threads', index === 0 ? 'one' : 'two');
+      cpSync(`${recorded}.cpuprofile`, `${run}.cpuprofile`);
+      cpSync(`${recorded}.folded`, `${run}.folded`);
       for (const ending of ['speedscope.json', 'pb.gz']) expect(runCli(['convert', `${run}.cpuprofile`, '-o', `${run}.${ending}`]).status).toBe(0);
     }
-  }, 120_000);
+  });
 
   it.each(['cpuprofile', 'folded', 'speedscope.json', 'pb.gz'])('in %s files: the same threads on both sides, none new or gone', (ending) => {
     const [before, after] = runs.map((run) => `${run}.${ending}`) as [string, string];
