@@ -21,6 +21,12 @@ const exitPaths = fixture('programs', 'exit-paths.js');
  * native module). CI must have it.
  */
 function addonAvailable(): boolean {
+  // Where the addon cannot be built for this Node (CI says why), its half is skipped, CI or not.
+  const cannot = process.env.TSPROF_TEST_NO_ADDON;
+  if (cannot) {
+    console.warn(`v8-profiler-next is not available here (${cannot}): its half of the record tests is skipped`);
+    return false;
+  }
   try {
     createRequire(import.meta.url)('v8-profiler-next');
     return true;
