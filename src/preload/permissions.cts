@@ -1,8 +1,8 @@
 /**
  * Node's permission model (`node --permission`, stable from 22.13 and 23.5; `--experimental-permission` on 20)
- * refuses the inspector, worker threads and the files outside the program unless the program is started with `--allow-...`
- * options. tsprof never grants them itself: it asks which are missing, profiles what it may, and the summary
- * names the options.
+ * refuses the inspector, worker threads and files unless the program is started with `--allow-...` options
+ * (Node 22 has none for the inspector). tsprof never grants them itself: it asks which are missing, profiles
+ * what it may, and the summary names the options.
  */
 import { PERMISSION_OPTIONS, type AgentConfig, type PermissionOption } from './session-files.cjs';
 
@@ -12,7 +12,7 @@ interface PermissionModel {
 
 /** What a process under the permission model lacks: options without which it is not profiled, or less well. */
 export interface MissingPermissions {
-  /** The permission model refuses the inspector and this Node has no option to allow it (22: no `--allow-inspector`). */
+  /** The permission model refuses the inspector, and this Node has no option to allow it (22). */
   inspectorRefused: boolean;
   /** Without these there is no profile: the inspector samples, and the session folder takes the chunks. */
   toProfile: PermissionOption[];

@@ -8,10 +8,10 @@
  * when it exits. The main thread holds SIGINT, SIGTERM and SIGHUP for its final chunk while its event loop
  * turns (signal-guard.cts). A helper thread (sampler-thread.cts) cuts the main thread's chunks every couple
  * of seconds and lets go of its signals while it is stalled; it reaches the main thread through the
- * inspector, which serves it even while the main thread is stuck in synchronous code. An app worker thread cuts its own chunks from a
- * timer, or between the slices of an Atomics.wait (blocking-waits.cts), and terminate() asks it for its
- * final chunk first; a worker busy in synchronous code (its timer and that request wait for it) loses what
- * it sampled since its last chunk when it is terminated.
+ * inspector, which serves it even while the main thread is stuck in synchronous code. An app worker thread
+ * cuts its own chunks from a timer, or between the slices of an Atomics.wait (blocking-waits.cts), and
+ * terminate() asks it for its final chunk first; a worker busy in synchronous code (its timer and that
+ * request wait for it) loses what it sampled since its last chunk when it is terminated.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -220,21 +220,22 @@ function listenForTerminate(profiler: ThreadProfiler): () => void {
 function start(): void {
   const config = readConfig(process.env);
   if (!config) return;
-  // Under `node --permission` without the options sampling needs, the main thread says so; its workers say nothing.
+  if (config.onlyChildOf !== undefined && process.ppid !== config.onlyChildOf) return;
+  const data = workerThreads.workerData as Record<string, unknown> | undefined;
+  if (data && typeof data === 'object' && data[HELPER_MARK]) return; // our own helper thread
+  // Node's own threads (the ESM loader-hooks thread of tsx and other loaders) have no parent port; they are
+  // not the app's, and are ended at exit without an exit event.
+  if (!workerThreads.isMainThread && workerThreads.parentPort === null) return;
+  // Under `node --permission` without the options sampling needs (reading the session folder among them), the
+  // main thread says so; its workers say nothing.
   const missing = missingPermissions(config);
   if (missing.inspectorRefused || missing.toProfile.length > 0) {
     if (workerThreads.isMainThread) noteUnprofiled(config, missing.inspectorRefused ? 'permission-inspector' : 'permission', missing.toProfile);
     return;
   }
   if (!fs.existsSync(config.dir)) return;
-  if (config.onlyChildOf !== undefined && process.ppid !== config.onlyChildOf) return;
   const stopFile = path.join(config.dir, STOP_FILE);
   if (fs.existsSync(stopFile)) return; // recording already over (record --duration)
-  const data = workerThreads.workerData as Record<string, unknown> | undefined;
-  if (data && typeof data === 'object' && data[HELPER_MARK]) return; // our own helper thread
-  // Node's own threads (the ESM loader-hooks thread of tsx and other loaders) have no parent port; they are
-  // not the app's, and are ended at exit without an exit event.
-  if (!workerThreads.isMainThread && workerThreads.parentPort === null) return;
   guardTerminate(config.dir);
   if (workerThreads.isMainThread) {
     try {

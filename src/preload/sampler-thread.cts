@@ -1,7 +1,7 @@
 /**
- * The helper thread tsprof's agent starts in every profiled process (see profile-threads.cts). Through an inspector
- * session connected to the main thread, which the main thread serves even while it is busy in synchronous
- * code, it asks the main thread's agent (MainThreadControls) to
+ * The helper thread tsprof's agent starts in every profiled process (see profile-threads.cts). Through an
+ * inspector session connected to the main thread, which the main thread serves even while it is busy in
+ * synchronous code, it asks the main thread's agent (MainThreadControls) to
  * - cut a chunk every `flushMs` (sooner in the first seconds, and while the main thread is stalled), so a
  *   process killed with SIGKILL loses at most its last chunk;
  * - let go of the signals it holds for the final chunk while the main thread's event loop does not turn
@@ -50,7 +50,7 @@ function disconnect(): void {
   Atomics.notify(shared, HELPER_CONNECTED);
 }
 
-/** Runs `flush` or `finish` of the main thread's profiler, in the main thread, and resolves when it is done. */
+/** Runs one of the main thread's controls, in the main thread, and resolves when it is done. */
 function inMainThread(method: keyof MainThreadControls): Promise<void> {
   return new Promise((resolve) =>
     session.post(
