@@ -38,7 +38,7 @@ export async function readProfileInput(
   input: string,
   options: ProfileInputOptions,
   warn: (message: string) => void,
-): Promise<{ profile: Profile; format: InputFormat }> {
+): Promise<{ profile: Profile; format: InputFormat; fetched: boolean }> {
   const read: ReadOptions = {
     keepIdle: options.idle ?? false,
     skipBadLines: options.skipBadLines ?? false,
@@ -46,10 +46,10 @@ export async function readProfileInput(
     sourceMaps: options.sourceMaps ?? true,
     onWarning: (message) => warn(`${input}: ${message}`),
   };
-  if (!isProfileUrl(input)) return readProfileFile(input, read);
+  if (!isProfileUrl(input)) return { ...readProfileFile(input, read), fetched: false };
   const bytes = await fetchProfile(input, { headers: options.header ?? [], ...(process.env.TSPROF_TOKEN ? { token: process.env.TSPROF_TOKEN } : {}) });
   // A fetched profile names scripts of another machine: no source maps are looked for here.
-  return readProfileBytes(input, bytes, { ...read, sourceMaps: false });
+  return { ...readProfileBytes(input, bytes, { ...read, sourceMaps: false }), fetched: true };
 }
 
 /** Reads and imports a profile file (`-` for stdin); every failure becomes a one-line UserError naming the file. */

@@ -7,7 +7,7 @@ import { totalWeight, type Profile } from '../model/profile.js';
 import { formatWeight, weightHeading } from '../model/weights.js';
 import { alignColumns } from './columns.js';
 import { UserError } from './errors.js';
-import { sourceLinesReader } from './source-lines.js';
+import type { SourceReader } from './source-lines.js';
 import { visible } from './terminal.js';
 import { linesMarkdown } from './markdown.js';
 
@@ -28,9 +28,13 @@ function requireLines(profile: Profile, name: string): void {
 const sourceText = (text: string | undefined) => (text ?? '').trim();
 
 /** The hottest lines: share, own weight, file:line, function, and the line's source where the file is on disk. */
-export function formatLinesReport(profile: Profile, options: { top: number; name: string; cwd: string; markdown?: boolean }, colors: ChalkInstance): string {
+export function formatLinesReport(
+  profile: Profile,
+  options: { top: number; name: string; cwd: string; sources: SourceReader; markdown?: boolean },
+  colors: ChalkInstance,
+): string {
   requireLines(profile, options.name);
-  const sourceOf = sourceLinesReader(options.cwd);
+  const sourceOf = (file: string | undefined) => options.sources.lines(file);
   const rows = lineTable(profile, { top: options.top });
   if (options.markdown) return linesMarkdown(profile, rows, { cwd: options.cwd, name: options.name, sourceOf });
   const unitLabel = weightHeading(profile.unit);
@@ -58,7 +62,11 @@ export function formatLinesReport(profile: Profile, options: { top: number; name
  * As `go tool pprof -list`: each function whose name matches `pattern`, its source from its first line to its
  * last sampled one, with the own weight of each line in the margin.
  */
-export function formatListReport(profile: Profile, options: { pattern: string; name: string; cwd: string }, colors: ChalkInstance): string {
+export function formatListReport(
+  profile: Profile,
+  options: { pattern: string; name: string; cwd: string; sources: SourceReader },
+  colors: ChalkInstance,
+): string {
   let pattern: RegExp;
   try {
     pattern = new RegExp(options.pattern);
@@ -66,7 +74,7 @@ export function formatListReport(profile: Profile, options: { pattern: string; n
     throw new UserError(`--list ${options.pattern}: not a regular expression (${(error as Error).message})`);
   }
   requireLines(profile, options.name);
-  const sourceOf = sourceLinesReader(options.cwd);
+  const sourceOf = (file: string | undefined) => options.sources.lines(file);
   const all = totalWeight(profile);
   const functions = functionTable(profile).filter((row) => row.self > 0 && pattern.test(frameName(row.frame)));
   if (functions.length === 0) throw new UserError(`--list ${options.pattern}: no function of the profile with own time matches`);
@@ -79,6 +87,7 @@ export function formatListReport(profile: Profile, options: { pattern: string; n
     const noLine = unknown > 0 ? `, ${formatWeight(unknown, profile.unit)} of it on no known line${known > 0 ? ' (LINE% is of the rest)' : ''}` : '';
     out.push(`${formatWeight(self, profile.unit)} own (${((100 * self) / all).toFixed(1)}% of all)${noLine}`);
     const source = sourceOf(row.frame.file);
+    const unread = options.sources.refused(row.frame.file) ? "(source not read: not one of the program's files)" : '(source not found on disk)';
     const sampled = [...byLine.keys()];
     const first = Math.min(row.frame.line ?? Infinity, ...sampled);
     const last = Math.max(...sampled);
@@ -89,7 +98,7 @@ export function formatListReport(profile: Profile, options: { pattern: string; n
         weight ? formatWeight(weight, profile.unit) : '.',
         weight ? `${((100 * weight) / known).toFixed(1)}%` : '.',
         String(line),
-        source ? (source[line - 1] ?? '') : line === first ? '(source not found on disk)' : '',
+        source ? (source[line - 1] ?? '') : line === first ? unread : '',
       ]);
     }
     const [headerLine, ...rowLines] = alignColumns([[`SELF ${weightHeading(profile.unit)}`, 'LINE%', 'LINE', 'SOURCE'], ...cells], {

@@ -319,6 +319,7 @@ more runs per side find much smaller changes than one run each.`,
       .option('-n, --top <count>', 'how many functions (or lines) to show', positiveInteger, 20)
       .option('--lines', 'the hottest lines instead of functions: own time by the line that was executing, with its source')
       .option('--list <regex>', "each matching function's source with the own time of each line (as go tool pprof -list)")
+      .option('--sources <dir>', 'with --lines or --list: read source files under this folder (default: the current folder; no other file is read)')
       .addOption(new Option('--by <column>', 'order by own time (self) or inclusive time (total)').choices(['self', 'total']).default('self'))
       .addOption(
         new Option('-f, --format <format>', 'table, or markdown (for a pull request, a CI job summary or an assistant: with the hottest paths)')
@@ -345,6 +346,7 @@ Examples:
           by: 'self' | 'total';
           lines?: boolean;
           list?: string;
+          sources?: string;
         } & ProfileInputOptions,
       ) => {
         const { reportCommand } = await import('./commands/report.js');
@@ -360,6 +362,7 @@ Examples:
       .requiredOption('-o, --output <file>', 'file to write (- for stdout); required')
       .addOption(new Option('-f, --format <format>', 'output format (default: from the output file name)').choices(OUTPUT_FORMATS))
       .option('--lines', "folded stacks: label each stack's innermost frame with the line that was executing (a tower per line in flamegraph.pl)")
+      .option('--sources <dir>', "the page: read the hot functions' source files under this folder (default: the current folder; no other file is read)")
       .option('--no-sources', "the page: leave out the source of the hot functions (the panel's hot lines), for a page that will be shared"),
   )
     .addHelpText(
@@ -378,7 +381,7 @@ Examples:
           output: string;
           format?: string;
           lines?: boolean;
-          sources: boolean;
+          sources?: string | false;
         } & ProfileInputOptions,
       ) => {
         const { convertCommand } = await import('./commands/convert.js');

@@ -7,7 +7,7 @@ import { loadPageAssets } from '../export/html-assets.js';
 import { toSpeedscope } from '../export/speedscope.js';
 import { OutputTooLargeError } from '../export/output-size.js';
 import { UserError } from './errors.js';
-import { sourceLinesReader } from './source-lines.js';
+import { sourceLinesReader, type SourceReader } from './source-lines.js';
 import type { Profile } from '../model/profile.js';
 import { FORMATS, formatHolds, outputFormatsFor, type OutputFormat } from '../model/formats.js';
 
@@ -19,8 +19,11 @@ export interface RenderContext {
   outputName?: string;
   /** Folded stacks with the executing line in each innermost frame's label. */
   lines?: boolean;
-  /** The page: leave out the source of hot functions (for a page that will be shared). Default: included. */
-  sources?: boolean;
+  /**
+   * The page's hot-function sources: read from the program's files under this folder (source-lines.ts), or
+   * none (`false`: --no-sources, or a profile fetched from an address). Default: read under `cwd`, silently.
+   */
+  sources?: SourceReader | false;
 }
 
 /** The profile in `format`; an output too large to write is the user's error (another format will do). */
@@ -51,8 +54,10 @@ const WRITERS: Record<OutputFormat, (profile: Profile, context: RenderContext) =
   folded: (profile, context) => toFolded(profile, context),
   speedscope: (profile, context) => toSpeedscope(profile, context.title !== undefined ? { name: context.title } : {}),
   cpuprofile: (profile) => toCpuprofile(profile),
-  html: (profile, context) =>
-    toHtml(profile, loadPageAssets(), { ...context, ...(context.sources === false ? {} : { readSourceLines: sourceLinesReader(context.cwd) }) }),
+  html: (profile, context) => {
+    const sources = context.sources ?? sourceLinesReader(context.cwd);
+    return toHtml(profile, loadPageAssets(), { ...context, ...(sources ? { readSourceLines: (file) => sources.lines(file) } : {}) });
+  },
   heapprofile: (profile) => toHeapprofile(profile),
   pprof: (profile) => toPprof(profile),
 };

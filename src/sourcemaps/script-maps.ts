@@ -1,6 +1,6 @@
 import { TraceMap } from '@jridgewell/trace-mapping';
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { readBounded, withRegularFile } from './local-file.js';
 import { isTsprofCode } from '../model/own-code.js';
 import { fileURLToPath } from 'node:url';
 
@@ -55,12 +55,8 @@ export class ScriptMaps {
     // tsprof's own compiled code stays as it ran: its sources are not shipped, and the summary counts only
     // the user's frames.
     if (!path || isTsprofCode(path)) return { status: 'none' };
-    let tail: string;
-    try {
-      tail = scriptTail(path);
-    } catch {
-      return this.withoutMap(path);
-    }
+    const tail = scriptTail(path);
+    if (tail === undefined) return this.withoutMap(path);
     const url = lastSourceMappingUrl(tail);
     if (!url) return this.withoutMap(path);
     const found = this.fromComment(url, path);
@@ -74,11 +70,8 @@ export class ScriptMaps {
     if (url.startsWith('data:')) return parse(decodeDataUrl(url), path) ?? { status: 'declared-missing' };
     const mapPath = url.startsWith('file://') ? safeFileURLToPath(url) : resolve(dirname(path), decodeURIComponentSafe(url));
     if (!mapPath) return { status: 'declared-missing' };
-    try {
-      return parse(readFileSync(mapPath, 'utf8'), mapPath) ?? { status: 'declared-missing' };
-    } catch {
-      return { status: 'declared-missing' };
-    }
+    const text = withRegularFile(mapPath, (fd) => readBounded(fd, MAX_SCRIPT_BYTES))?.toString('utf8');
+    return (text !== undefined ? parse(text, mapPath) : undefined) ?? { status: 'declared-missing' };
   }
 
   private withoutMap(path: string): ScriptMap {
@@ -94,25 +87,22 @@ function scriptPath(script: string): string | undefined {
 
 /** How much of a script's end is read for its map comment: a large bundle is not read whole to find it. */
 const TAIL_BYTES = 256 * 1024;
+/** The most of a script, or of a map, that is read at all. */
+const MAX_SCRIPT_BYTES = 256 * 1024 * 1024;
 
 /**
  * The end of a script, from the start of a line: its last TAIL_BYTES, or all of it when they begin inside a
  * line that may be an inline map longer than that (a data: URL's characters only, or no line break at all).
  */
-function scriptTail(path: string): string {
-  const fd = openSync(path, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    if (size <= TAIL_BYTES) return readFileSync(fd, 'utf8');
-    const bytes = Buffer.alloc(TAIL_BYTES);
-    const read = readSync(fd, bytes, 0, TAIL_BYTES, size - TAIL_BYTES);
-    const tail = bytes.subarray(0, read).toString('utf8');
+function scriptTail(path: string): string | undefined {
+  return withRegularFile(path, (fd, size) => {
+    const whole = () => readBounded(fd, MAX_SCRIPT_BYTES)?.toString('utf8');
+    if (size <= TAIL_BYTES) return whole();
+    const tail = readBounded(fd, TAIL_BYTES, size - TAIL_BYTES)?.toString('utf8') ?? '';
     const firstBreak = tail.indexOf('\n');
-    if (firstBreak === -1 || /^[\w+/=%;,:.-]*$/.test(tail.slice(0, firstBreak))) return readFileSync(fd, 'utf8');
+    if (firstBreak === -1 || /^[\w+/=%;,:.-]*$/.test(tail.slice(0, firstBreak))) return whole();
     return tail.slice(firstBreak + 1);
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
 
 /**

@@ -1,27 +1,26 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { isProfileUrl } from '../fetch-profile.js';
 import { readProfileInput, writeOutput, type ProfileInputOptions } from '../io.js';
 import { chooseOutputFormat, type OutputFormat } from '../format-names.js';
 import { renderProfile } from '../output-formats.js';
 import { checkOutputFolder } from '../output-folder.js';
 import { UserError } from '../errors.js';
+import { importedSources } from '../source-lines.js';
 
 export interface ConvertOptions extends ProfileInputOptions {
   output: string;
   format?: OutputFormat;
   /** Folded stacks labelled with the executing line of each innermost frame. */
   lines?: boolean;
-  /** The page: include the source of hot functions (`--no-sources` leaves it out). */
-  sources?: boolean;
+  /** The page: the source of hot functions, from the current folder or `--sources DIR`; `--no-sources` leaves it out. */
+  sources?: string | boolean;
 }
 
 /** `tsprof convert <input> -o <output>`: read any supported profile (file or address), write it in another format. */
 export async function convertCommand(input: string, options: ConvertOptions, warn: (message: string) => void): Promise<void> {
   const format = chooseOutputFormat(options.output, options.format);
   checkOutputFolder(options.output);
-  const { profile } = await readProfileInput(input, options, warn);
-  const fetched = isProfileUrl(input);
+  const { profile, fetched } = await readProfileInput(input, options, warn);
   const title = profile.meta.command ?? (input === '-' ? 'stdin' : fetched ? input : basename(input));
   const recordedAt = input === '-' ? undefined : fetched ? new Date() : statSync(input).mtime;
   if (options.lines && format !== 'folded') throw new UserError(`--lines: only for folded stacks (-f folded), not ${format}`);
@@ -31,7 +30,12 @@ export async function convertCommand(input: string, options: ConvertOptions, war
     outputName: options.output,
     ...(recordedAt ? { recordedAt } : {}),
     ...(options.lines ? { lines: true } : {}),
-    ...(options.sources === false ? { sources: false } : {}),
   };
-  writeOutput(options.output, renderProfile(profile, format, context));
+  const sources =
+    options.sources === false || format !== 'html'
+      ? false
+      : importedSources({ fetched, cwd: context.cwd, ...(typeof options.sources === 'string' ? { sourcesDir: options.sources } : {}) }, warn);
+  writeOutput(options.output, renderProfile(profile, format, { ...context, sources }));
+  const leftOut = sources ? sources.leftOut() : undefined;
+  if (leftOut) warn(leftOut);
 }

@@ -18,20 +18,25 @@ export interface ReportOptions extends ProfileInputOptions {
   lines?: boolean;
   /** Each function matching this regular expression, its source with the own time of each line. */
   list?: string;
+  /** --sources DIR: the folder whose files the sources may be read from (default: the current folder). */
+  sources?: string;
 }
 
 /** `tsprof report <input>`: the hottest functions as a table (or markdown) on stdout. */
 export async function reportCommand(input: string, options: ReportOptions, colors: ChalkInstance, warn: (message: string) => void): Promise<void> {
-  const { profile } = await readProfileInput(input, options, warn);
+  const { profile, fetched } = await readProfileInput(input, options, warn);
   const cwd = process.cwd();
   const name = input === '-' ? 'stdin' : input;
   if (options.lines || options.list !== undefined) {
-    const { formatLinesReport, formatListReport } = await import('../line-report.js');
+    const [{ formatLinesReport, formatListReport }, { importedSources }] = await Promise.all([import('../line-report.js'), import('../source-lines.js')]);
+    const sources = importedSources({ fetched, cwd, ...(options.sources ? { sourcesDir: options.sources } : {}) }, warn);
     process.stdout.write(
       options.list !== undefined
-        ? formatListReport(profile, { pattern: options.list, name, cwd }, colors)
-        : formatLinesReport(profile, { top: options.top, name, cwd, markdown: options.format === 'markdown' }, colors),
+        ? formatListReport(profile, { pattern: options.list, name, cwd, sources }, colors)
+        : formatLinesReport(profile, { top: options.top, name, cwd, sources, markdown: options.format === 'markdown' }, colors),
     );
+    const leftOut = sources.leftOut();
+    if (leftOut) warn(leftOut);
     return;
   }
   const content =

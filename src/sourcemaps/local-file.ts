@@ -1,0 +1,45 @@
+import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+
+/** Where no program's file is: what they hold is the system's, or endless (/proc/self/pagemap). */
+const SYSTEM_FOLDERS = ['/proc/', '/sys/', '/dev/'];
+
+/** Whether a path (symlinks resolved) is under /proc, /sys or /dev. */
+export const isSystemPath = (realPath: string) => SYSTEM_FOLDERS.some((folder) => realPath.startsWith(folder) || `${realPath}/` === folder);
+
+/**
+ * Reading a file a profile names: the name is data an attacker chooses. The file is opened only when it is,
+ * after symlinks, a regular file outside /proc, /sys and /dev (never blocking on a FIFO, never a device), and
+ * what is read is bounded by the bytes actually read, not by what stat says.
+ */
+export function withRegularFile<T>(path: string, use: (fd: number, size: number) => T): T | undefined {
+  let fd: number;
+  try {
+    const real = realpathSync(path);
+    if (isSystemPath(real)) return undefined;
+    fd = openSync(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const stat = fstatSync(fd);
+    return stat.isFile() ? use(fd, stat.size) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** At most `maxBytes` of an open file from `position` on; undefined when it holds more. */
+export function readBounded(fd: number, maxBytes: number, position = 0): Buffer | undefined {
+  const chunk = Buffer.alloc(Math.min(maxBytes + 1, 256 * 1024));
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const read = readSync(fd, chunk, 0, chunk.length, position + total);
+    if (read === 0) return Buffer.concat(chunks, total);
+    total += read;
+    if (total > maxBytes) return undefined;
+    chunks.push(Buffer.from(chunk.subarray(0, read)));
+  }
+}
