@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot } from './helpers/paths.js';
 
 /**
- * The layers of src/ point one way: model <- import/export/analyze/sourcemaps <- record/attach/continuous
+ * The layers of src/ point one way: model, files <- import/export/analyze/sourcemaps <- record/attach/continuous
  * <- cli. A folder imports from lower layers, or from a folder of its own layer only where no two folders
  * import each other (no cycles). The preload (what tsprof injects into the profiled program) imports
  * nothing of tsprof's but itself. Read from the import statements of every source file.
@@ -15,6 +15,7 @@ const LAYER: Record<string, number> = {
   types: 0,
   model: 0,
   preload: 0,
+  files: 0,
   import: 1,
   export: 1,
   analyze: 1,

@@ -223,6 +223,7 @@ describe('processes the agent cannot profile are named, with the reason', () => 
   it.skipIf(!canSwitchUser)('a process that runs as another user is named, and why (needs root, setpriv and a checkout all may read)', async () => {
     const result = await startTsprof([
       'record',
+      '--other-users',
       '-o',
       output(),
       '--',

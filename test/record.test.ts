@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +93,13 @@ describe.each(SAMPLERS)('tsprof record --sampler %s', (name) => {
       const result = await recordExitPath('wait', ({ program }) => after(500, () => process.kill(program, signal)));
       expect(result.status).toBe(128 + { SIGHUP: 1, SIGTERM: 15 }[signal]);
       expect(result.busyWorkShare).toBeGreaterThan(0.5);
+    });
+
+    it('a program whose loop turns only every 150 ms dies of SIGTERM sent to it, with its whole profile', async () => {
+      const result = await recordExitPath('slices', ({ program }) => process.kill(program, 'SIGTERM'));
+      expect(result.status).toBe(143);
+      expect(result.busyWorkShare).toBeGreaterThan(0.5);
+      expect(result.stderr).not.toMatch(/warning/);
     });
 
     it('a program with its own SIGTERM handler: the handler runs and decides (exit 42), profile kept', async () => {
@@ -574,6 +581,52 @@ describe('tsprof record: where its session files go', () => {
     expect(chosen.status).toBe(0);
     expect(selfByFunction(readText(out)).get('hotLoop')).toBeGreaterThan(20);
     expect(readdirSync(elsewhere)).toEqual([]); // cleaned up after
+  });
+
+  it('makes no folder other users may write to unless --other-users asks; planted files in that one cost nothing', async () => {
+    const plain = join(dir, 'tmp-plain');
+    mkdirSync(plain);
+    const seen = new Set<string>();
+    const recording = startTsprof(['record', '--tmp-dir', plain, '-o', output(), '--', 'node', exitPaths, 'wait']);
+    const pid = await recording.ready;
+    for (const name of readdirSync(plain)) seen.add(`${name} ${(statSync(join(plain, name)).mode & 0o777).toString(8)}`);
+    process.kill(pid, 'SIGTERM');
+    expect((await recording.done).status).toBe(143);
+    expect([...seen]).toEqual([expect.stringMatching(/^tsprof-session-\w+ 700$/)]);
+
+    // Asked for: another user (here the test) plants a FIFO and a symlink to /dev/zero among the notes.
+    const shared = join(dir, 'tmp-shared');
+    mkdirSync(shared);
+    const out = output();
+    const withNotes = startTsprof(['record', '--other-users', '--tmp-dir', shared, '-o', out, '--', 'node', exitPaths, 'wait']);
+    const program = await withNotes.ready;
+    const notes = readdirSync(shared).find((name) => name.endsWith('-notes'))!;
+    expect((statSync(join(shared, notes)).mode & 0o7777).toString(8)).toBe('1733');
+    spawnSync('mkfifo', [join(shared, notes, '1.unprofiled.json')]);
+    symlinkSync('/dev/zero', join(shared, notes, '2.unprofiled.json'));
+    process.kill(program, 'SIGTERM');
+    const result = await withNotes.done;
+    expect(result.status).toBe(143);
+    expect(selfByFunction(readText(out)).get('busyWork')).toBeGreaterThan(10);
+    expect(readdirSync(shared)).toEqual([]);
+  });
+
+  it('what the program itself writes into its session folder costs at most its own samples', async () => {
+    const out = output();
+    // A FIFO and a folder named like chunks, a description of null, a chunk that is a symlink to /dev/zero.
+    const program = [
+      'const fs = require("fs"), { execFileSync } = require("child_process"), d = process.env.TSPROF_SESSION_DIR;',
+      'execFileSync("mkfifo", [`${d}/${process.pid}-0-90-5.cpuprofile`]);',
+      'fs.mkdirSync(`${d}/${process.pid}-0-91-5.cpuprofile`);',
+      'fs.symlinkSync("/dev/zero", `${d}/${process.pid}-0-92-5-final.cpuprofile`);',
+      'fs.writeFileSync(`${d}/99999.process.json`, "null");',
+      'function plantedWork() { let s = 0; for (let i = 0; i < 3e7; i++) s += Math.sqrt(i); return s; }',
+      'plantedWork(); process.exitCode = 3;',
+    ].join('\n');
+    const result = await startTsprof(['record', '-f', 'folded', '-o', out, '--', 'node', '-e', program]).done;
+    expect(result.status, result.stderr).toBe(3);
+    expect(result.stderr).not.toMatch(/internal error/);
+    expect(selfByFunction(readText(out)).get('plantedWork')).toBeGreaterThan(10);
   });
 
   it('a --tmp-dir that cannot hold the session folder is one clear error, exit 2', async () => {

@@ -48,6 +48,7 @@ export function recordConfig(command: string[], args: RecordArguments): RecordCo
     rest.processFilter !== undefined && '--process-filter',
     rest.sampler !== 'inspector' && '--sampler',
     rest.tmpDir !== undefined && '--tmp-dir',
+    rest.otherUsers && '--other-users',
   ].filter(Boolean);
   if (spawnOnly.length > 0) throw new UserError(`${spawnOnly.join(', ')}: only for a command that tsprof starts, not with --pid`);
   const { rate, output, duration, idle, open, sourceMaps, lines, sources } = rest;

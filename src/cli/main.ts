@@ -152,6 +152,10 @@ Run tsprof <command> --help for a command's options.`,
     )
     .option('--no-source-maps', 'show compiled JavaScript frames as they ran, not mapped back to TypeScript (or other) sources')
     .option('--tmp-dir <dir>', "folder for tsprof's session files while recording (default: $TSPROF_TMPDIR, else the system's temp folder)")
+    .option(
+      '--other-users',
+      'let processes of the command that run as another user say they were not profiled (tsprof then makes a folder any user may write to)',
+    )
     .addOption(
       new Option(
         '--heap [which]',

@@ -6,9 +6,9 @@ import { UserError } from './errors.js';
 /** Starting the command `record` and `top` run, and the status tsprof ends with. */
 
 /** A session folder for the recording's files; one that cannot be made is the user's error. */
-export function sessionDirOrUserError(base?: string): string {
+export function sessionDirOrUserError(base?: string, options: { notesForOtherUsers?: boolean } = {}): string {
   try {
-    return createSessionDir(base);
+    return createSessionDir(base, options);
   } catch (error) {
     if (error instanceof SessionDirError) throw new UserError(error.message);
     throw error;

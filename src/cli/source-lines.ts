@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { isAbsolute, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isSystemPath, readBounded, withRegularFile } from '../sourcemaps/local-file.js';
+import { isSystemPath, readBounded, withRegularFile } from '../files/untrusted-file.js';
 
 /** Source files larger than this are not shown line by line (a bundle's one long line says nothing). */
 const MAX_SOURCE_BYTES = 16 * 1024 * 1024;

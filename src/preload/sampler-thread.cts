@@ -24,7 +24,7 @@ import {
   type AgentConfig,
   type MainThreadControls,
 } from './session-files.cjs';
-import { STALL_MS } from './signal-guard.cjs';
+import { MAX_STALL_MS, STALL_MS } from './signal-guard.cjs';
 
 const { config, shared } = workerData as { config: AgentConfig; shared: Int32Array };
 
@@ -61,17 +61,30 @@ function inMainThread(method: keyof MainThreadControls): Promise<void> {
   );
 }
 
-/** Whether the main thread's event loop has not turned for STALL_MS, from the beats it leaves in `shared`. */
+/** How many of the main thread's recent turns set what a usual gap between two of them is. */
+const RECENT_TURNS = 40;
+
+/**
+ * Whether the main thread's event loop has stalled, from the beats it leaves in `shared`: it has not turned for
+ * STALL_MS, or for three times its longest recent gap between turns (at most MAX_STALL_MS). A signal that comes
+ * during a stall before the agent lets go of it is lost when it does: a program whose loop turns every 150 ms
+ * must not count as stalled at each turn.
+ */
 function stallWatch(): () => boolean {
   let lastTurns = Atomics.load(shared, LOOP_TURNS);
   let lastTurnAt = Date.now();
+  const gaps: number[] = [];
   return () => {
+    const now = Date.now();
     const turns = Atomics.load(shared, LOOP_TURNS);
     if (turns !== lastTurns) {
+      gaps.push(now - lastTurnAt);
+      if (gaps.length > RECENT_TURNS) gaps.shift();
       lastTurns = turns;
-      lastTurnAt = Date.now();
+      lastTurnAt = now;
     }
-    return Date.now() - lastTurnAt >= STALL_MS;
+    const usual = gaps.reduce((longest, gap) => Math.max(longest, gap), 0);
+    return now - lastTurnAt >= Math.min(MAX_STALL_MS, Math.max(STALL_MS, 3 * usual));
   };
 }
 

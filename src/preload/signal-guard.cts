@@ -12,7 +12,10 @@
  * alive: so the helper thread (sampler-thread.cts), which sees the loop stop turning, has the guard let go of
  * the signals (`releaseIfStalled`) until the loop turns again. A signal that comes during such a stall ends the
  * process at once, as without tsprof, and loses what was sampled since the last chunk (the helper cuts them
- * more often during a stall).
+ * more often during a stall). One that came after the loop's last turn and before the guard let go is lost:
+ * the listener that took it is gone when the loop turns (no public API tells that one is waiting). tsprof sends
+ * the signals it receives itself (Ctrl-C) on again; a stall counts only past three times the loop's longest
+ * recent gap, so a program whose loop turns every few hundred milliseconds is never let go of.
  */
 import { SIGNALS_RELAYED } from './session-files.cjs';
 
@@ -20,8 +23,13 @@ type RelayedSignal = (typeof SIGNALS_RELAYED)[number];
 
 /** How often the main thread's event loop shows the helper that it turns. */
 export const LOOP_BEAT_MS = 25;
-/** How long the loop may not turn before the main thread counts as stalled (a few beats a busy machine may delay). */
+/**
+ * How long the loop may not turn before the main thread counts as stalled: at least this (a few beats a busy
+ * machine may delay), three times the longest recent gap between its turns, at most MAX_STALL_MS (the helper's
+ * stallWatch).
+ */
 export const STALL_MS = 100;
+export const MAX_STALL_MS = 2000;
 
 export interface SignalGuardHooks {
   /** A signal reached the app (whoever handles it): tsprof's relay must not send it again. */

@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { processThreadName, workerThreadName } from '../model/thread-names.js';
 import { appendCpuprofile, describeDroppedPositions, describeTruncatedSamples } from '../import/v8-cpuprofile.js';
 import { ProfileBuilder } from '../model/builder.js';
@@ -7,11 +7,14 @@ import type { Profile, ThreadInfo } from '../model/profile.js';
 import { AGENT_CALL_URL, PERMISSION_OPTIONS, SOURCE_MAPS_FIELD } from '../preload/session-files.cjs';
 import { AGENT_PATH } from './spawn.js';
 import { isTsprofCode } from '../model/own-code.js';
-import { readSession, type ChunkFile, type HeapFile, type ProcessInfo, type UnprofiledProcess } from './session.js';
+import { readSession, readSessionFile, type ChunkFile, type HeapFile, type ProcessInfo, type UnprofiledProcess } from './session.js';
 import type { HeapSettings, PermissionOption, UnprofiledReason } from '../preload/session-files.cjs';
 import { mergeHeapProfiles, type HeapMergeResult, type ThreadHeap } from './heap-merge.js';
 
 /** Why a process is not profiled, in words for the summary. */
+/** The largest chunk or heap file read: one that holds more was not written by an agent. */
+const MAX_CHUNK_BYTES = 1024 * 1024 * 1024;
+
 const UNPROFILED_REASONS: Record<UnprofiledReason, string> = {
   'no-inspector': 'Node started it without an inspector, which sampling needs (node --test starts its test runner so)',
   'not-writable': "it may not write to tsprof's session folder (it runs as another user)",
@@ -111,7 +114,7 @@ export class SessionMerger {
     this.heapFiles = session.heapFiles;
     for (const chunk of session.chunks) {
       if (this.kept(chunk.pid)) this.addChunk(chunk);
-      rmSync(chunk.path, { force: true });
+      rmSync(chunk.path, { force: true, recursive: true }); // a folder the program named like a chunk too
     }
   }
 
@@ -155,9 +158,11 @@ export class SessionMerger {
   }
 
   private addChunk(chunk: ChunkFile): void {
+    // Only a regular file of this user, at most MAX_CHUNK_BYTES: anything else the program put there is no chunk.
     let json: unknown;
     try {
-      json = JSON.parse(readFileSync(chunk.path, 'utf8'));
+      const text = readSessionFile(chunk.path, MAX_CHUNK_BYTES);
+      json = text === undefined ? undefined : JSON.parse(text);
     } catch {
       json = undefined;
     }
@@ -216,7 +221,10 @@ export class SessionMerger {
 
   /** The heap profiles of the threads kept; a thread that sampled CPU but left no heap profile is reported. */
   private mergeHeap(settings: HeapSettings, durationUs: number | undefined): HeapMergeResult {
-    const fromFiles = this.heapFiles.map((file): ThreadHeap => ({ ...file, read: (): unknown => JSON.parse(readFileSync(file.path, 'utf8')) }));
+    const fromFiles = this.heapFiles.map((file): ThreadHeap => ({
+      ...file,
+      read: (): unknown => JSON.parse(readSessionFile(file.path, MAX_CHUNK_BYTES) ?? 'null'),
+    }));
     const heaps = [...fromFiles, ...this.heapProfiles.values()].filter((heap) => this.kept(heap.pid));
     const heap = mergeHeapProfiles(heaps, {
       heap: settings,

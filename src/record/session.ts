@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { readRegularText } from '../files/untrusted-file.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -59,7 +60,7 @@ export class SessionDirError extends Error {}
  * A new private folder for a recording's session files: in `base`, else $TSPROF_TMPDIR, else the system's
  * temp folder.
  */
-export function createSessionDir(base?: string): string {
+export function createSessionDir(base?: string, options: { notesForOtherUsers?: boolean } = {}): string {
   const parent = base ?? process.env.TSPROF_TMPDIR ?? tmpdir();
   let dir: string;
   try {
@@ -76,6 +77,8 @@ export function createSessionDir(base?: string): string {
             : (error as Error).message;
     throw new SessionDirError(`${parent}: cannot create tsprof's session folder there (${why}); choose another with --tmp-dir or TSPROF_TMPDIR`);
   }
+  // A folder other users may write to is a way in: made only when asked for (record --other-users).
+  if (!options.notesForOtherUsers) return dir;
   try {
     mkdirSync(notesDirOf(dir));
     chmodSync(notesDirOf(dir), 0o1733); // anyone may leave a note, nobody but tsprof may list or remove others'
@@ -105,6 +108,17 @@ export function requestStop(dir: string): void {
   writeFileSync(join(dir, STOP_FILE), '');
 }
 
+/** The most of a process's description or a note that is read. */
+const MAX_NOTE_BYTES = 64 * 1024;
+
+/**
+ * A file of the session folder, as the recorder reads every one: the profiled program can write there too,
+ * so only a regular file this user owns, never through a symlink, never blocking on a FIFO, at most `maxBytes`.
+ */
+export function readSessionFile(path: string, maxBytes: number): string | undefined {
+  return readRegularText(path, maxBytes, { followSymlinks: false, ...(process.getuid ? { ownerUid: process.getuid() } : {}) });
+}
+
 export function readSession(dir: string): SessionContents {
   const contents: SessionContents = { processes: [], unprofiled: readUnprofiled(dir), workers: [], chunks: [], heapFiles: [] };
   for (const name of readdirSync(dir)) {
@@ -116,7 +130,7 @@ export function readSession(dir: string): SessionContents {
     else if (heap) contents.heapFiles.push({ path: join(dir, name), ...heap });
     else if (isProcessFileName(name)) {
       try {
-        const info = JSON.parse(readFileSync(join(dir, name), 'utf8')) as ProcessInfo;
+        const info = JSON.parse(readSessionFile(join(dir, name), MAX_NOTE_BYTES) ?? 'null') as ProcessInfo;
         const missingOptions = permissionOptionsIn(info.missingOptions);
         contents.processes.push({ ...info, ...(missingOptions ? { missingOptions } : {}) });
       } catch {
@@ -149,7 +163,8 @@ function readUnprofiled(dir: string): UnprofiledProcess[] {
     for (const name of names) {
       if (!isUnprofiledFileName(name)) continue;
       try {
-        const note = JSON.parse(readFileSync(join(folder, name), 'utf8')) as Partial<UnprofiledProcess>;
+        // Other users write here: their note costs at most its own line of the summary.
+        const note = JSON.parse(readRegularText(join(folder, name), MAX_NOTE_BYTES, { followSymlinks: false }) ?? 'null') as Partial<UnprofiledProcess>;
         const words = (value: unknown) =>
           Array.isArray(value) ? value.filter((w): w is string => typeof w === 'string').map((w) => w.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')) : [];
         const reason = REASONS.includes(note.reason as UnprofiledReason) ? (note.reason as UnprofiledReason) : 'failed';

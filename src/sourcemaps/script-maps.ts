@@ -1,6 +1,6 @@
 import { TraceMap } from '@jridgewell/trace-mapping';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { readBounded, withRegularFile } from './local-file.js';
+import { readBounded, withRegularFile } from '../files/untrusted-file.js';
 import { isTsprofCode } from '../model/own-code.js';
 import { fileURLToPath } from 'node:url';
 

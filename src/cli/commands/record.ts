@@ -32,6 +32,8 @@ export interface RecordOptions {
   sourceMaps: boolean;
   /** Where the session folder goes (else $TSPROF_TMPDIR, else the system's temp folder). */
   tmpDir?: string;
+  /** Make the notes folder other users may write to, for processes of the command that run as another user. */
+  otherUsers?: boolean;
   /** Sample allocations too, and write that memory profile beside the CPU one. */
   heap?: HeapSettings;
   /** Folded stacks labelled with the executing line of each innermost frame. */
@@ -58,7 +60,7 @@ export async function recordCommand(command: string[], options: RecordOptions, r
 
   if (options.sampler === 'v8-profiler-next') checkAddonSampler();
   const intervalUs = samplingIntervalUs(options.rate);
-  const sessionDir = sessionDirOrUserError(options.tmpDir);
+  const sessionDir = sessionDirOrUserError(options.tmpDir, { notesForOtherUsers: options.otherUsers ?? false });
   try {
     const env = agentEnvironment(process.env, {
       sessionDir,

@@ -6,15 +6,27 @@ const SYSTEM_FOLDERS = ['/proc/', '/sys/', '/dev/'];
 /** Whether a path (symlinks resolved) is under /proc, /sys or /dev. */
 export const isSystemPath = (realPath: string) => SYSTEM_FOLDERS.some((folder) => realPath.startsWith(folder) || `${realPath}/` === folder);
 
+export interface RegularFileOptions {
+  /** false: a symlink is not opened at all (a file in a folder others may write to). Default: resolved. */
+  followSymlinks?: boolean;
+  /** Only a file this user owns. */
+  ownerUid?: number;
+}
+
+/** A file's text, read as withRegularFile and readBounded say; undefined when it is not one or holds more. */
+export function readRegularText(path: string, maxBytes: number, options: RegularFileOptions = {}): string | undefined {
+  return withRegularFile(path, (fd) => readBounded(fd, maxBytes), options)?.toString('utf8');
+}
+
 /**
  * Reading a file a profile names: the name is data an attacker chooses. The file is opened only when it is,
  * after symlinks, a regular file outside /proc, /sys and /dev (never blocking on a FIFO, never a device), and
  * what is read is bounded by the bytes actually read, not by what stat says.
  */
-export function withRegularFile<T>(path: string, use: (fd: number, size: number) => T): T | undefined {
+export function withRegularFile<T>(path: string, use: (fd: number, size: number) => T, options: RegularFileOptions = {}): T | undefined {
   let fd: number;
   try {
-    const real = realpathSync(path);
+    const real = options.followSymlinks === false ? path : realpathSync(path);
     if (isSystemPath(real)) return undefined;
     fd = openSync(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
@@ -22,6 +34,7 @@ export function withRegularFile<T>(path: string, use: (fd: number, size: number)
   }
   try {
     const stat = fstatSync(fd);
+    if (options.ownerUid !== undefined && stat.uid !== options.ownerUid) return undefined;
     return stat.isFile() ? use(fd, stat.size) : undefined;
   } catch {
     return undefined;
