@@ -98,3 +98,27 @@ describe('public Node API only', () => {
     expect(PRIVATE.test("process.getBuiltinModule('node:inspector').close()")).toBe(false);
   });
 });
+
+describe('no spread of an unbounded array into arguments', () => {
+  // `Math.max(...lines)` overflows the stack past ~100,000 values, and a profile decides how many there are.
+  const SPREAD_ARGUMENTS = /\b(Math\.(min|max)|\.push|\.unshift|String\.fromCharCode)\((?:[^(){}]*,\s*)?\.\.\./;
+  const uses = sourceFiles(src).flatMap((file) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .map((line, index) => ({ where: `${relative(src, file)}:${index + 1}`, code: line.replace(/\/\/.*$|^\s*\*.*$/, '') }))
+      .filter(({ code }) => SPREAD_ARGUMENTS.test(code))
+      .map(({ where, code }) => `${where}: ${code.trim()}`),
+  );
+
+  it('no source file spreads an array into Math.min/max, push, unshift or fromCharCode', () => {
+    expect(uses).toEqual([]);
+  });
+
+  it('the check finds such a spread where there is one', () => {
+    expect(SPREAD_ARGUMENTS.test('const last = Math.max(...sampled);')).toBe(true);
+    expect(SPREAD_ARGUMENTS.test('lines.push(...(await more()));')).toBe(true);
+    expect(SPREAD_ARGUMENTS.test('const last = Math.min(first, ...sampled);')).toBe(true);
+    expect(SPREAD_ARGUMENTS.test('const last = sampled.reduce((a, b) => Math.max(a, b), 0);')).toBe(false);
+    expect(SPREAD_ARGUMENTS.test('frames.push({ ...frame, line });')).toBe(false);
+  });
+});

@@ -8,7 +8,7 @@ import { visible } from './terminal.js';
 export function alignColumns(cellsOfRows: readonly string[][], options: { rightAligned: number; capped: number; cap: number }): string[] {
   const rows = cellsOfRows.map((cells) => cells.map(visible)); // names and paths come from profiles
   const columns = rows[0]?.length ?? 0;
-  const widths = Array.from({ length: columns }, (_, i) => Math.max(...rows.map((cells) => cells[i]!.length)));
+  const widths = Array.from({ length: columns }, (_, i) => rows.reduce((widest, cells) => Math.max(widest, cells[i]!.length), 0));
   widths[options.capped] = Math.min(widths[options.capped]!, options.cap);
   return rows.map((cells) =>
     cells

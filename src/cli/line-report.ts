@@ -58,6 +58,29 @@ export function formatLinesReport(
   return `${lines.join('\n')}\n`;
 }
 
+/** A run of lines left out of a --list routine. */
+const GAP = -1;
+/** Lines without samples shown between two that have them, at most: a longer run is one `⋮` row. */
+const MAX_QUIET_RUN = 8;
+
+/**
+ * The lines a --list routine shows: from the function's first line to its last sampled one, with runs of more
+ * than MAX_QUIET_RUN lines without samples shown as one GAP. Work in proportion to the lines sampled, whatever
+ * line numbers a profile names (one names line 2^31).
+ */
+function listedLines(start: number | undefined, sampledLines: Iterable<number>): number[] {
+  const sampled = [...sampledLines].sort((a, b) => a - b);
+  const anchors = start !== undefined && start < (sampled[0] ?? Infinity) ? [start, ...sampled] : sampled;
+  const shown: number[] = [];
+  anchors.forEach((line, i) => {
+    const previous = anchors[i - 1];
+    if (previous !== undefined && line - previous - 1 > MAX_QUIET_RUN) shown.push(GAP);
+    else if (previous !== undefined) for (let quiet = previous + 1; quiet < line; quiet++) shown.push(quiet);
+    shown.push(line);
+  });
+  return shown;
+}
+
 /**
  * As `go tool pprof -list`: each function whose name matches `pattern`, its source from its first line to its
  * last sampled one, with the own weight of each line in the margin.
@@ -88,25 +111,25 @@ export function formatListReport(
     out.push(`${formatWeight(self, profile.unit)} own (${((100 * self) / all).toFixed(1)}% of all)${noLine}`);
     const source = sourceOf(row.frame.file);
     const unread = options.sources.refused(row.frame.file) ? "(source not read: not one of the program's files)" : '(source not found on disk)';
-    const sampled = [...byLine.keys()];
-    const first = Math.min(row.frame.line ?? Infinity, ...sampled);
-    const last = Math.max(...sampled);
-    const cells: string[][] = [];
-    for (let line = first; line <= last; line++) {
+    const shown = listedLines(row.frame.line, byLine.keys());
+    const cells = shown.map((line): string[] => {
+      if (line === GAP) return ['', '', '⋮', ''];
       const weight = byLine.get(line);
-      cells.push([
+      return [
         weight ? formatWeight(weight, profile.unit) : '.',
         weight ? `${((100 * weight) / known).toFixed(1)}%` : '.',
         String(line),
-        source ? (source[line - 1] ?? '') : line === first ? unread : '',
-      ]);
-    }
+        source ? (source[line - 1] ?? '') : line === shown[0] ? unread : '',
+      ];
+    });
     const [headerLine, ...rowLines] = alignColumns([[`SELF ${weightHeading(profile.unit)}`, 'LINE%', 'LINE', 'SOURCE'], ...cells], {
       rightAligned: 3,
       capped: 3,
       cap: Infinity,
     });
-    out.push(colors.dim(headerLine!), ...rowLines.map((line, i) => (byLine.get(first + i) ? colors.yellow(line) : line)), '');
+    out.push(colors.dim(headerLine!));
+    rowLines.forEach((line, i) => out.push(byLine.has(shown[i]!) ? colors.yellow(line) : line));
+    out.push('');
   }
   return `${out.join('\n')}`;
 }

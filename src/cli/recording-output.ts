@@ -70,7 +70,7 @@ export async function writeRecording(
   }
   if (mapping && mapping.mapped + mapping.unmapped > 0) lines.push(describeSourceMapping(mapping));
   if (output !== '-') lines.push(`wrote ${colors.bold(output)}`);
-  if (merged.heap) lines.push(...(await writeHeapRecording(merged.heap, output, target, format, options.sourceMaps, reporter)));
+  if (merged.heap) for (const line of await writeHeapRecording(merged.heap, output, target, format, options.sourceMaps, reporter)) lines.push(line);
   for (const line of lines) process.stderr.write(`${colors.cyan('tsprof:')} ${line}\n`);
 
   if (options.open && output !== '-') {

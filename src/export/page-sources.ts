@@ -24,9 +24,15 @@ export function pageSources(profile: Profile, readLines: (file: string) => strin
     if (!byLine) continue;
     const text = readLines(row.frame.file);
     if (!text) continue;
-    const sampled = [...byLine.keys()];
-    const first = Math.max(1, Math.min(row.frame.line ?? Infinity, ...sampled));
-    const last = Math.min(Math.max(...sampled), first + MAX_SOURCE_LINES - 1, text.length);
+    // No spread of the sampled lines: a function may have hundreds of thousands.
+    let lowest = row.frame.line ?? Infinity;
+    let highest = -Infinity;
+    for (const line of byLine.keys()) {
+      lowest = Math.min(lowest, line);
+      highest = Math.max(highest, line);
+    }
+    const first = Math.max(1, lowest);
+    const last = Math.min(highest, first + MAX_SOURCE_LINES - 1, text.length);
     if (last < first) continue;
     const shown = text.slice(first - 1, last);
     sources.push({ fn: row.frameId, first, text: shown, self: shown.map((_, i) => byLine.get(first + i) ?? 0) });

@@ -244,38 +244,61 @@ function readPositionTicks(raw: unknown, what: string, positions: { dropped: num
 
 /**
  * Hands out each node's lines to its samples: V8 counts a node's self samples per line, not which sample ran
- * which line, so the node's samples take its lines interleaved in proportion (smooth weighted round-robin),
- * as many of each as V8 counted. Per line and node the totals are V8's; the order within one node's samples
- * is not known, and interleaving assumes no bursts on one line that V8 did not show (dealing one line's
- * samples in a block would invent them, and the diff's test reads bursts).
+ * which line, so the node's samples take its lines interleaved in proportion, as many of each as V8 counted:
+ * the j-th tick of a line with w ticks stands at (j + 0.5) / w, and the samples take the ticks in that order
+ * (a k-way merge on a heap: O(log lines) a sample, whatever the lines and ticks a profile claims). Per line
+ * and node the totals are V8's; the order within one node's samples is not known, and interleaving assumes no
+ * bursts on one line that V8 did not show (dealing one line's samples in a block would invent them, and the
+ * diff's test reads bursts).
  */
 function lineDealer(nodes: V8Node[]): (index: number) => number {
-  // Per node, its lines' ticks, what is left of them and their credit, in typed arrays (one per node).
-  const state = nodes.map((node) => {
-    const ticks = (node.positionTicks ?? []).filter((tick) => tick.ticks > 0 && tick.line > 0);
-    if (ticks.length === 0) return undefined;
-    return {
-      line: Int32Array.from(ticks, (tick) => tick.line),
-      weight: Float64Array.from(ticks, (tick) => tick.ticks),
-      left: Float64Array.from(ticks, (tick) => tick.ticks),
-      credit: new Float64Array(ticks.length),
-    };
-  });
+  const heaps: (TickHeap | null | undefined)[] = new Array(nodes.length);
   return (index) => {
-    const lines = state[index];
-    if (!lines) return 0;
-    let total = 0;
-    let best = -1;
-    for (let k = 0; k < lines.line.length; k++) {
-      if (lines.left[k] === 0) continue;
-      lines.credit[k] = lines.credit[k]! + lines.weight[k]!;
-      total += lines.weight[k]!;
-      if (best === -1 || lines.credit[k]! > lines.credit[best]!) best = k;
+    let heap = heaps[index];
+    if (heap === undefined) heap = heaps[index] = tickHeap(nodes[index]!);
+    return heap ? heap.next() : 0;
+  };
+}
+
+interface TickHeap {
+  /** The line of the next tick in order; 0 once every tick is dealt. */
+  next(): number;
+}
+
+/** A node's lines on a min-heap by the position of each line's next tick; null for a node without lines. */
+function tickHeap(node: V8Node): TickHeap | null {
+  const ticks = (node.positionTicks ?? []).filter((tick) => tick.ticks > 0 && tick.line > 0);
+  if (ticks.length === 0) return null;
+  const line = Int32Array.from(ticks, (tick) => tick.line);
+  const weight = Float64Array.from(ticks, (tick) => tick.ticks);
+  const dealt = new Float64Array(ticks.length);
+  const position = (k: number) => (dealt[k]! + 0.5) / weight[k]!;
+  // The heap holds line indexes; ties go to the line listed first, as V8 lists them.
+  const heap = Int32Array.from(ticks, (_, k) => k);
+  let size = heap.length;
+  const before = (a: number, b: number) => position(a) < position(b) || (position(a) === position(b) && a < b);
+  const siftDown = (at: number) => {
+    for (;;) {
+      const left = 2 * at + 1;
+      const right = left + 1;
+      let first = at;
+      if (left < size && before(heap[left]!, heap[first]!)) first = left;
+      if (right < size && before(heap[right]!, heap[first]!)) first = right;
+      if (first === at) return;
+      [heap[at], heap[first]] = [heap[first]!, heap[at]!];
+      at = first;
     }
-    if (best === -1) return 0;
-    lines.credit[best] = lines.credit[best]! - total;
-    lines.left[best] = lines.left[best]! - 1;
-    return lines.line[best]!;
+  };
+  for (let at = (size >> 1) - 1; at >= 0; at--) siftDown(at);
+  return {
+    next: () => {
+      if (size === 0) return 0;
+      const k = heap[0]!;
+      dealt[k] = dealt[k]! + 1;
+      if (dealt[k]! >= weight[k]!) heap[0] = heap[--size]!;
+      siftDown(0);
+      return line[k]!;
+    },
   };
 }
 

@@ -15,7 +15,7 @@ export function renderSourcePanel(source: PageSource | undefined, formatValue: (
   const table = document.createElement('table');
   table.className = 'source-table';
   const body = table.createTBody();
-  const hottest = Math.max(...source.self);
+  const hottest = source.self.reduce((most, value) => Math.max(most, value), 0);
   source.text.forEach((text, i) => {
     const weight = source.self[i] ?? 0;
     const row = body.insertRow();
