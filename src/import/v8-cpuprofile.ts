@@ -252,7 +252,7 @@ function readPositionTicks(raw: unknown, what: string, positions: { dropped: num
  * diff's test reads bursts).
  */
 function lineDealer(nodes: V8Node[]): (index: number) => number {
-  const heaps: (TickHeap | null | undefined)[] = new Array(nodes.length);
+  const heaps = new Array<TickHeap | null | undefined>(nodes.length);
   return (index) => {
     let heap = heaps[index];
     if (heap === undefined) heap = heaps[index] = tickHeap(nodes[index]!);
@@ -295,7 +295,7 @@ function tickHeap(node: V8Node): TickHeap | null {
       if (size === 0) return 0;
       const k = heap[0]!;
       dealt[k] = dealt[k]! + 1;
-      if (dealt[k]! >= weight[k]!) heap[0] = heap[--size]!;
+      if (dealt[k] >= weight[k]!) heap.copyWithin(0, --size, size + 1); // the last line takes the dealt one's place
       siftDown(0);
       return line[k]!;
     },
