@@ -4,7 +4,7 @@ import { writeOutput } from '../src/cli/io.js';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
-import { binPath, fixture, repoRoot, tempDir } from './helpers/paths.js';
+import { binPath, fixture, fixtureProfileHere, repoRoot, tempDir } from './helpers/paths.js';
 
 const dir = tempDir();
 const cpuprofile = fixture('profiles', 'hot-function.cpuprofile');
@@ -32,7 +32,7 @@ describe('tsprof convert', () => {
       ['out.speedscope.json', (text: string) => expect(JSON.parse(text).$schema).toContain('speedscope')],
       ['out.cpuprofile', (text: string) => expect(JSON.parse(text).nodes.length).toBeGreaterThan(1)],
     ] as const) {
-      const result = runCli(['convert', cpuprofile, '-o', join(dir, name)]);
+      const result = runCli(['convert', fixtureProfileHere('hot-function.cpuprofile'), '-o', join(dir, name)]);
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
       check(readFileSync(join(dir, name), 'utf8'));

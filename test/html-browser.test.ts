@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, launchChromium, openPage } from './helpers/browser.js';
 import { runCli } from './helpers/cli.js';
-import { fixture, tempDir } from './helpers/paths.js';
+import { fixtureProfileHere, tempDir } from './helpers/paths.js';
 
 const dir = tempDir();
 const INJECTION = '</script><script>alert(1)</script>';
@@ -25,7 +25,7 @@ describe.skipIf(!browserAvailable())('the flamegraph page in headless Chromium',
 
   it('loads from file:// without console errors or network requests, and draws the flamegraph', async () => {
     const html = join(dir, 'hot.html');
-    expect(runCli(['convert', fixture('profiles', 'hot-function.cpuprofile'), '-o', html]).status).toBe(0);
+    expect(runCli(['convert', fixtureProfileHere('hot-function.cpuprofile'), '-o', html]).status).toBe(0);
     const { page, errors, requests } = await open(html);
     expect(errors).toEqual([]);
     expect(requests).toEqual([pathToFileURL(html).href]);

@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll } from 'vitest';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -13,4 +13,16 @@ export function tempDir(prefix = 'tsprof-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/**
+ * A committed profile of this repository's fixtures (recorded in a checkout at /work/main), its file:// URLs
+ * moved to this checkout: tsprof reads sources only under the current folder, so a page or a --list of it
+ * shows this checkout's fixtures, wherever it is.
+ */
+export function fixtureProfileHere(name: string): string {
+  const text = readFileSync(fixture('profiles', name), 'utf8').replaceAll('file:///work/main/', pathToFileURL(repoRoot).href);
+  const path = join(tempDir(), name);
+  writeFileSync(path, text);
+  return path;
 }
