@@ -76,17 +76,22 @@ describe('the layers of src/', () => {
   });
 });
 
+/** `file:line: code` of every line of src/ whose code (comments left out) matches `pattern`. */
+function codeLinesMatching(pattern: RegExp): string[] {
+  return sourceFiles(src).flatMap((file) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .map((line, index) => ({ where: `${relative(src, file)}:${index + 1}`, code: line.replace(/\/\/.*$|^\s*\*.*$/, '') }))
+      .filter(({ code }) => pattern.test(code))
+      .map(({ where, code }) => `${where}: ${code.trim()}`),
+  );
+}
+
 describe('public Node API only', () => {
   // Private bindings and underscored process methods change or vanish between Node versions (signal_wrap is
   // gone from 24): tsprof supports 20 to 26 with what Node documents. Comments may name them.
   const PRIVATE = /\bprocess\.binding\(|\binternalBinding\(|\b_linkedBinding\(|\bprocess\._[a-zA-Z]+/;
-  const uses = sourceFiles(src).flatMap((file) =>
-    readFileSync(file, 'utf8')
-      .split('\n')
-      .map((line, index) => ({ where: `${relative(src, file)}:${index + 1}`, code: line.replace(/\/\/.*$|^\s*\*.*$/, '') }))
-      .filter(({ code }) => PRIVATE.test(code))
-      .map(({ where, code }) => `${where}: ${code.trim()}`),
-  );
+  const uses = codeLinesMatching(PRIVATE);
 
   it('no source file calls a private binding or an underscored process method', () => {
     expect(uses).toEqual([]);
@@ -102,13 +107,7 @@ describe('public Node API only', () => {
 describe('no spread of an unbounded array into arguments', () => {
   // `Math.max(...lines)` overflows the stack past ~100,000 values, and a profile decides how many there are.
   const SPREAD_ARGUMENTS = /\b(Math\.(min|max)|\.push|\.unshift|String\.fromCharCode)\((?:[^(){}]*,\s*)?\.\.\./;
-  const uses = sourceFiles(src).flatMap((file) =>
-    readFileSync(file, 'utf8')
-      .split('\n')
-      .map((line, index) => ({ where: `${relative(src, file)}:${index + 1}`, code: line.replace(/\/\/.*$|^\s*\*.*$/, '') }))
-      .filter(({ code }) => SPREAD_ARGUMENTS.test(code))
-      .map(({ where, code }) => `${where}: ${code.trim()}`),
-  );
+  const uses = codeLinesMatching(SPREAD_ARGUMENTS);
 
   it('no source file spreads an array into Math.min/max, push, unshift or fromCharCode', () => {
     expect(uses).toEqual([]);
