@@ -1,9 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Test files that compare profiles of recordings made in the test: the machine must be quiet while they
-// record (other tests' processes skew V8's sampler, docs/benchmarks.md), so they run alone, after the rest.
-const quietRecordings = ['test/markdown.test.ts'];
-
+// Tests that compare profiles read recordings made once (fixtures/recordings/, scripts/record-fixtures.mjs), so
+// no test needs the machine to itself any more.
 export default defineConfig({
   // The agent is written as .cts (it must compile to CommonJS); Vite's TypeScript transform leaves those out
   // by default, and the recorder imports the agent's file-name contract from one.
@@ -11,16 +9,8 @@ export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    projects: [
-      {
-        extends: true,
-        // The tests start real Node processes and a real browser; two cores are enough for two at a time.
-        test: { name: 'main', include: ['test/**/*.test.ts'], exclude: quietRecordings, maxWorkers: 2, sequence: { groupOrder: 0 } },
-      },
-      {
-        extends: true,
-        test: { name: 'quiet', include: quietRecordings, maxWorkers: 1, sequence: { groupOrder: 1 } },
-      },
-    ],
+    include: ['test/**/*.test.ts'],
+    // The tests start real Node processes and a real browser; two cores are enough for two at a time.
+    maxWorkers: 2,
   },
 });

@@ -178,7 +178,9 @@ describe('startProfiling: continuous profiling inside the process', () => {
   it('pushes the heap in use at the end of each window too: Go heap sample types, profefe type=heap, Pyroscope <service>.heap', async () => {
     const pyroscope = await startCollector();
     const profefe = await startCollector();
-    started(startProfiling({ service: 'api', push: pyroscope.url, profefe: profefe.url, every: 1, seconds: 0.4, heapInterval: 16 * 1024 }));
+    // Collectors behind a path prefix (a reverse proxy, Grafana Cloud's /pyroscope) keep it.
+    const push = `${pyroscope.url}/pyroscope/`;
+    started(startProfiling({ service: 'api', push, profefe: `${profefe.url}/store`, every: 1, seconds: 0.4, heapInterval: 16 * 1024 }));
     // Kept from the profiler's start to its windows' ends: the heap in use is this function's.
     const kept: number[][] = [];
     function keepArraysForHeapTest(): void {
@@ -190,6 +192,8 @@ describe('startProfiling: continuous profiling inside the process', () => {
       collector.requests.filter((request) => (request.url.searchParams.get('type') ?? request.url.searchParams.get('name'))?.match(/heap/));
     await waitFor(() => heapOf(pyroscope).length > 0 && heapOf(profefe).length > 0, 3000, 'a heap push to each collector');
 
+    expect(new Set(pyroscope.requests.map((request) => request.url.pathname))).toEqual(new Set(['/pyroscope/ingest']));
+    expect(new Set(profefe.requests.map((request) => request.url.pathname))).toEqual(new Set(['/store/api/0/profiles']));
     const stored = heapOf(profefe)[0]!;
     expect(stored.url.searchParams.get('type')).toBe('heap');
     const decoded = decodePprof(gunzipSync(stored.body))!;

@@ -1,7 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { marked, type Tokens } from 'marked';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import { fixture, tempDir } from './helpers/paths.js';
 
@@ -75,21 +75,9 @@ describe('report -f markdown', () => {
 });
 
 describe('diff -f markdown', () => {
-  const before = join(dir, 'before');
-  const after = join(dir, 'after');
-  beforeAll(() => {
-    mkdirSync(before);
-    mkdirSync(after);
-    for (let run = 1; run <= 3; run++) {
-      for (const [side, slow] of [
-        [before, []],
-        [after, ['--slow=60']],
-      ] as const) {
-        const result = runCli(['record', '-o', join(side, `run${run}.cpuprofile`), '--', process.execPath, fixture('programs', 'regression.js'), '2', ...slow]);
-        expect(result.status, result.stderr).toBe(0);
-      }
-    }
-  }, 120_000);
+  // Three real runs a side of regression.js, computeScore 60% slower after (scripts/record-fixtures.mjs).
+  const before = fixture('recordings', 'regression', 'before-500');
+  const after = fixture('recordings', 'regression', 'after-500');
 
   it('says the verdict first, then both sides, then tables a pull-request comment renders', () => {
     const result = runCli(['diff', before, after, '-f', 'markdown']);

@@ -55,6 +55,8 @@ describe('the pprof HTTP endpoint', () => {
   it('refuses bad requests plainly: bad seconds 400, a second profile at once 409, other paths 404', async () => {
     const base = await startPprofService();
     expect((await fetch(profileUrl(base, 'seconds=abc'))).status).toBe(400);
+    for (const notDecimal of ['0x10', '1e1', '%205', '-1', 'Infinity'])
+      expect((await fetch(profileUrl(base, `seconds=${notDecimal}`))).status, notDecimal).toBe(400);
     expect((await fetch(profileUrl(base, 'seconds=1&format=svg'))).status).toBe(400);
     expect((await fetch(`${base}/other`)).status).toBe(404);
     const first = fetch(profileUrl(base, 'seconds=1'));

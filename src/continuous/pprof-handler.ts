@@ -114,9 +114,10 @@ async function serveHeap(request: IncomingMessage, response: ServerResponse, que
 async function serveProfile(request: IncomingMessage, response: ServerResponse, query: URLSearchParams, options: PprofHandlerOptions): Promise<void> {
   if (refused(request, response, options)) return;
   const secondsText = query.get('seconds');
-  const seconds = secondsText === null ? 30 : Number(secondsText);
+  // Decimal only, as Go reads it: Number() would take 0x10 as 16, 1e1 as 10 and " 5" as 5.
+  const seconds = secondsText === null ? 30 : /^\d+(\.\d+)?$/.test(secondsText) ? Number(secondsText) : NaN;
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_SECONDS) {
-    return reply(response, 400, `seconds must be a number above 0 and at most ${MAX_SECONDS}`);
+    return reply(response, 400, `seconds must be a decimal number above 0 and at most ${MAX_SECONDS}`);
   }
   const format = formatAsked(response, query);
   if (!format) return;

@@ -58,6 +58,19 @@ export function folderSink(dir: string, maxBytes: number): Sink {
 }
 
 /**
+ * A collector's endpoint under the address it was given, path included: a collector behind a path prefix (a
+ * reverse proxy, Grafana Cloud's `/pyroscope`) gets `<prefix>/ingest`, where `new URL('/ingest', base)` would
+ * drop the prefix.
+ */
+export function endpointUnder(baseUrl: string, path: string): URL {
+  const url = new URL(baseUrl);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
+  url.search = '';
+  url.hash = '';
+  return url;
+}
+
+/**
  * Grafana Pyroscope: `POST /ingest?name=<service>.cpu{labels}&from&until&format=pprof&sampleRate&spyName`,
  * the profile as the `profile` part of a multipart form (as Pyroscope's own SDKs send it). Heap profiles go
  * as `<service>.heap{labels}`, their sample types named as Go's (inuse_objects, inuse_space).
@@ -69,7 +82,7 @@ export function pyroscopeSink(baseUrl: string): Sink {
       const labels = Object.entries(profile.labels)
         .map(([key, value]) => `${key}=${value}`)
         .join(',');
-      const url = new URL('/ingest', baseUrl);
+      const url = endpointUnder(baseUrl, '/ingest');
       url.searchParams.set('name', `${profile.service}.${profile.kind}{${labels}}`);
       url.searchParams.set('from', String(Math.floor(profile.from / 1000)));
       url.searchParams.set('until', String(Math.ceil(profile.until / 1000)));
@@ -94,7 +107,7 @@ export function profefeSink(baseUrl: string): Sink {
   return {
     name: `profefe ${baseUrl}`,
     send: async (profile) => {
-      const url = new URL('/api/0/profiles', baseUrl);
+      const url = endpointUnder(baseUrl, '/api/0/profiles');
       url.searchParams.set('service', profile.service);
       url.searchParams.set('type', profile.kind);
       url.searchParams.set(
