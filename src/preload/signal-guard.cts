@@ -2,9 +2,9 @@
  * Keeps a process's profile when SIGINT, SIGTERM or SIGHUP ends it, through public API alone (Node has no
  * signal API off the main thread: `process.on` works only there, and the binding behind it is gone from 24).
  *
- * While the main thread's event loop turns, the guard holds each signal with a listener of its own: when the
- * signal comes and the app has no listener, it has the final chunk written, lets go of the signal and sends it
- * again, so the process dies of it as it would have without tsprof. When the app has a listener, the app's
+ * While the main thread's event loop turns (from its first turn on), the guard holds each signal with a
+ * listener of its own: when the signal comes and the app has no listener, it has the final chunk written, lets
+ * go of the signal and sends it again, so the process dies of it as it would have without tsprof. When the app has a listener, the app's
  * decides, as without tsprof. The guard's listener is hidden from the app (`listeners`, `rawListeners`,
  * `listenerCount`, `eventNames`): code such as signal-exit counts the listeners to know whether it is alone.
  *
@@ -125,6 +125,7 @@ export function guardSignals(hooks: SignalGuardHooks): SignalGuard {
       letGo();
     },
   };
-  guard.hold();
+  // Held from the loop's first turn (the beat's first call), not before: a program's synchronous start is a
+  // stall of its own, and a signal taken then would be lost when the helper lets go.
   return guard;
 }
