@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
-import { isAbsolute, resolve, sep } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isSystemPath, readBounded, withRegularFile } from '../files/untrusted-file.js';
+import { isInside, isSystemPath, readBounded, withRegularFile } from '../files/untrusted-file.js';
 
 /** Source files larger than this are not shown line by line (a bundle's one long line says nothing). */
 const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
@@ -36,7 +36,7 @@ export function sourceLinesReader(root: string): SourceReader {
     const path = pathOf(file, root);
     const real = path === undefined ? undefined : realpathOrUndefined(path);
     if (real !== undefined && realRoot !== undefined) {
-      const refusal = isSystemPath(real) ? system : inside(real, realRoot) ? undefined : outside;
+      const refusal = isSystemPath(real) ? system : isInside(real, realRoot) ? undefined : outside;
       if (refusal) {
         refusal.add(real);
         refusedFiles.add(file);
@@ -88,8 +88,6 @@ function realpathOrUndefined(path: string): string | undefined {
     return undefined;
   }
 }
-
-const inside = (path: string, folder: string) => path === folder || path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
 
 /** The file's text: a regular file (never a FIFO or device), read up to the size cap, without a NUL byte. */
 function readText(path: string): string | undefined {

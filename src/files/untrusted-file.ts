@@ -1,10 +1,14 @@
+import { sep } from 'node:path';
 import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
 
 /** Where no program's file is: what they hold is the system's, or endless (/proc/self/pagemap). */
-const SYSTEM_FOLDERS = ['/proc/', '/sys/', '/dev/'];
+const SYSTEM_FOLDERS = ['/proc', '/sys', '/dev'];
+
+/** Whether `path` is `folder` or under it (both absolute, symlinks resolved). */
+export const isInside = (path: string, folder: string) => path === folder || path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
 
 /** Whether a path (symlinks resolved) is under /proc, /sys or /dev. */
-export const isSystemPath = (realPath: string) => SYSTEM_FOLDERS.some((folder) => realPath.startsWith(folder) || `${realPath}/` === folder);
+export const isSystemPath = (realPath: string) => SYSTEM_FOLDERS.some((folder) => isInside(realPath, folder));
 
 export interface RegularFileOptions {
   /** false: a symlink is not opened at all (a file in a folder others may write to). Default: resolved. */
