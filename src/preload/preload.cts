@@ -5,6 +5,10 @@
  * the agent (profile-threads.cts) and swallows any failure. A program is never broken by tsprof; one that
  * cannot load the agent runs unprofiled.
  */
+// A function of this file, held by its module (Node keeps preloaded modules in its cache): V8 names a frame's
+// file only while its script lives, and without it this file's frames in a heap profile would have none,
+// so they could not be told from the program's.
+module.exports = function tsprofPreload(): void {};
 try {
   require('./profile-threads.cjs');
 } catch {

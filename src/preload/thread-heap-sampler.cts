@@ -9,8 +9,9 @@ import { HEAP_WRITE_MS, heapFileName, SOURCE_MAPS_FIELD, writeFileAtomic, type H
 import { connectSyncSession } from './sync-session.cjs';
 
 interface HeapNode {
-  callFrame: { url: string };
+  callFrame: { functionName: string; url: string };
   id: number;
+  selfSize: number;
   children: HeapNode[];
 }
 
@@ -57,6 +58,9 @@ export function startThreadHeapSampler(settings: HeapSettings, dir: string, thre
         }
         for (const child of node.children) pending.push(child);
       }
+      const loading = preloadLoadingNodes(profile.head);
+      for (const node of loading.values()) node.selfSize = 0;
+      profile.samples = profile.samples.filter((sample) => !loading.has(sample.nodeId));
       writeFileAtomic(
         dir,
         heapFileName(process.pid, threadId),
@@ -73,6 +77,29 @@ export function startThreadHeapSampler(settings: HeapSettings, dir: string, thre
       }
     },
   };
+}
+
+/**
+ * Node's loader at work on the `--require` preloads, outside any module's code: sampling starts inside
+ * tsprof's preload, so what the loader allocates as it finishes loading it (its module cache entries) is
+ * tsprof's, not the program's. Code a preload runs has its file's URL and stays (tsprof's own is left out by
+ * URL when the profiles are joined); the loader's bytes for the app's own preloads named after tsprof's (a
+ * few hundred bytes each: at the default interval, almost never sampled) go too, as they cannot be told apart.
+ */
+function preloadLoadingNodes(head: HeapNode): Map<number, HeapNode> {
+  const loading = new Map<number, HeapNode>();
+  const pending: { node: HeapNode; underPreloads: boolean }[] = [{ node: head, underPreloads: false }];
+  while (pending.length > 0) {
+    const { node, underPreloads } = pending.pop()!;
+    const { functionName, url } = node.callFrame;
+    const loaderOnly = url === '' || url.startsWith('node:');
+    if (underPreloads && loaderOnly) loading.set(node.id, node);
+    // Node names its own functions in a worker's heap profile less often: `Module._preloadModules` can be
+    // `(anonymous)` there, its caller keeps its name.
+    const below = (underPreloads && loaderOnly) || (functionName === 'loadPreloadModules' && url.startsWith('node:internal/'));
+    for (const child of node.children) pending.push({ node: child, underPreloads: below });
+  }
+  return loading;
 }
 
 /**
