@@ -83,7 +83,7 @@ describe('record --heap: the memory profile of the run, beside its CPU profile',
   // At one sample per 32 KiB the 230 MB of the program are about 7,000 samples: shares within a point.
   const record = (name: string, ...args: string[]) => {
     const output = join(dir, name);
-    const result = runCli(['record', ...args, '--heap-interval', '32k', '-o', output, '--', process.execPath, program, 'worker']);
+    const result = runCli(['record', '--heap-interval', '32k', ...args, '-o', output, '--', process.execPath, program, 'worker']);
     return { output, heapOutput: output.replace(/(\.pb\.gz|\.folded|\.html)$/, '.heap$1'), ...result };
   };
   let allocated: ReturnType<typeof record>;
@@ -122,8 +122,12 @@ describe('record --heap: the memory profile of the run, beside its CPU profile',
     expect(folded).toMatch(/leak-and-churn\.js:\d+/); // the functions' file and line
   });
 
-  it("none of tsprof's own frames or allocations are in it", () => {
-    for (const run of [allocated, inuse]) {
+  it("none of tsprof's own frames or allocations are in it, even sampled at every 128 bytes", () => {
+    // At 32 KiB, the few hundred bytes Node's loader allocates as it finishes loading tsprof's preload are
+    // sampled once in a hundred runs; at 128 bytes, every time.
+    const fine = record('fine.pb.gz', '--heap', '--heap-interval', '128');
+    expect(fine.status, fine.stderr).toBe(3);
+    for (const run of [allocated, inuse, fine]) {
       const folded = runCli(['convert', run.heapOutput, '-f', 'folded', '-o', '-']).stdout;
       expect(folded).not.toMatch(/tsprof|preload|sampler-thread|thread-profiler/i);
     }
