@@ -27,9 +27,20 @@ export interface FetchOptions {
   maxBytes?: number;
 }
 
-/** The request headers: the token first, so that an explicit `--header 'Authorization: ...'` wins. */
-export function requestHeaders(options: FetchOptions): Record<string, string> {
+/** Redirects followed, as many as curl's and browsers' default. */
+const MAX_REDIRECTS = 20;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * The request headers: the address's `user:password@` as basic authentication (as curl and `go tool pprof`
+ * send it), then the token, so that an explicit `--header 'Authorization: ...'` wins over both.
+ */
+export function requestHeaders(options: FetchOptions, url?: URL): Record<string, string> {
   const headers: Record<string, string> = {};
+  if (url && (url.username || url.password)) {
+    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+  }
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   for (const header of options.headers ?? []) {
     const colon = header.indexOf(':');
@@ -54,17 +65,18 @@ export async function fetchProfile(address: string, options: FetchOptions = {}):
   try {
     url = new URL(address);
   } catch {
-    throw new UserError(`${visible(address)}: not a valid address`);
+    throw new UserError(`${withoutPassword(address)}: not a valid address`);
   }
-  const name = visible(url.href);
+  const name = withoutPassword(url.href);
   const timeoutMs = options.timeoutMs ?? fetchTimeoutMs(url);
   const maxBytes = options.maxBytes ?? MAX_FETCH_BYTES;
-  const headers = requestHeaders(options);
+  const headers = requestHeaders(options, url);
   const signal = AbortSignal.timeout(timeoutMs);
   let response: Response;
   try {
-    response = await fetch(url, { headers, signal, redirect: 'follow' });
+    response = await fetchFollowingRedirects(name, withoutCredentials(url), headers, signal);
   } catch (error) {
+    if (error instanceof UserError) throw error;
     throw new UserError(`${name}: ${describeFetchError(error, timeoutMs)}`);
   }
   if (!response.ok) {
@@ -83,6 +95,50 @@ export async function fetchProfile(address: string, options: FetchOptions = {}):
     if (error instanceof UserError) throw new UserError(`${name}: ${error.message}`);
     throw new UserError(`${name}: ${describeFetchError(error, timeoutMs)}`);
   }
+}
+
+/**
+ * GET `url`, following redirects by hand, as curl does: the user's headers (token, `--header`, the address's
+ * credentials) go only to the origin they were given for, never to another host, port or scheme a redirect
+ * names; only http(s) is followed.
+ */
+async function fetchFollowingRedirects(name: string, url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<Response> {
+  let current = url;
+  for (let redirects = 0; ; redirects++) {
+    const response = await fetch(current, { headers: current.origin === url.origin ? headers : {}, signal, redirect: 'manual' });
+    const location = response.headers.get('location');
+    if (!REDIRECT_STATUSES.has(response.status) || location === null) return response;
+    await response.body?.cancel();
+    if (redirects === MAX_REDIRECTS) throw new UserError(`${name}: more than ${MAX_REDIRECTS} redirects`);
+    let next: URL;
+    try {
+      next = new URL(location, current);
+    } catch {
+      throw new UserError(`${name}: redirected to "${visible(location.slice(0, 200))}", which is not a valid address`);
+    }
+    if (next.protocol !== 'http:' && next.protocol !== 'https:')
+      throw new UserError(`${name}: redirected to a ${visible(next.protocol.slice(0, 20))} address; tsprof follows redirects to http(s) only`);
+    current = withoutCredentials(next);
+  }
+}
+
+/** The address as printed: its password never is. */
+export function withoutPassword(address: string): string {
+  try {
+    const url = new URL(address);
+    if (url.password) url.password = '***';
+    return visible(url.href);
+  } catch {
+    return visible(address.replace(/^([a-z][a-z\d+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@'));
+  }
+}
+
+/** The address with no `user:password@`: fetch refuses those (they go in a header). */
+function withoutCredentials(url: URL): URL {
+  const bare = new URL(url.href);
+  bare.username = '';
+  bare.password = '';
+  return bare;
 }
 
 /** The body, at most `maxBytes` of it: a larger answer is refused rather than held in memory. */

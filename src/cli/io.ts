@@ -6,7 +6,7 @@ import type { Profile } from '../model/profile.js';
 import { applySourceMaps } from '../sourcemaps/apply.js';
 import { ScriptMaps } from '../sourcemaps/script-maps.js';
 import { UserError } from './errors.js';
-import { fetchProfile, isProfileUrl } from './fetch-profile.js';
+import { fetchProfile, isProfileUrl, withoutPassword } from './fetch-profile.js';
 import { checkOutputFolder } from './output-folder.js';
 
 export interface ReadOptions extends ImportOptions {
@@ -32,24 +32,27 @@ export interface ProfileInputOptions {
 
 /**
  * Reads a profile named on the command line: a file, `-` for stdin, or an http(s) address to fetch (a pprof
- * endpoint, a profile store's query). Warnings name the input.
+ * endpoint, a profile store's query). Warnings name the input as `name` does: `stdin`, or an address without
+ * its password.
  */
 export async function readProfileInput(
   input: string,
   options: ProfileInputOptions,
   warn: (message: string) => void,
-): Promise<{ profile: Profile; format: InputFormat; fetched: boolean }> {
+): Promise<{ profile: Profile; format: InputFormat; fetched: boolean; name: string }> {
+  const fetched = isProfileUrl(input);
+  const name = fetched ? withoutPassword(input) : input === '-' ? 'stdin' : input;
   const read: ReadOptions = {
     keepIdle: options.idle ?? false,
     skipBadLines: options.skipBadLines ?? false,
     ...(options.foldedLines ? { foldedLines: options.foldedLines } : {}),
     sourceMaps: options.sourceMaps ?? true,
-    onWarning: (message) => warn(`${input}: ${message}`),
+    onWarning: (message) => warn(`${name}: ${message}`),
   };
-  if (!isProfileUrl(input)) return { ...readProfileFile(input, read), fetched: false };
+  if (!fetched) return { ...readProfileFile(input, read), fetched, name };
   const bytes = await fetchProfile(input, { headers: options.header ?? [], ...(process.env.TSPROF_TOKEN ? { token: process.env.TSPROF_TOKEN } : {}) });
   // A fetched profile names scripts of another machine: no source maps are looked for here.
-  return { ...readProfileBytes(input, bytes, { ...read, sourceMaps: false }), fetched: true };
+  return { ...readProfileBytes(name, bytes, { ...read, sourceMaps: false }), fetched, name };
 }
 
 /** Reads and imports a profile file (`-` for stdin); every failure becomes a one-line UserError naming the file. */

@@ -144,10 +144,20 @@ const READERS: Record<InputFormat, (sniffed: Sniffed, options: ImportOptions) =>
   },
 };
 
+/**
+ * The most a gzip-compressed profile may unpack to, as large as the largest JSON profile read: a small file
+ * can unpack to gigabytes (a "gzip bomb"), and zlib stops at this size rather than fill the memory.
+ */
+const MAX_UNPACKED_BYTES = LARGE_TEXT_BYTES;
+
 function gunzip(bytes: Uint8Array): Uint8Array {
   try {
-    return gunzipSync(bytes, { maxOutputLength: 2 ** 30 });
+    return gunzipSync(bytes, { maxOutputLength: MAX_UNPACKED_BYTES });
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new ProfileFormatError(
+        `the file is gzip-compressed and unpacks to more than ${MAX_UNPACKED_BYTES / 2 ** 20} MB, the most tsprof unpacks (${formatCount(bytes.length / 2 ** 20)} MB packed)`,
+      );
     throw new ProfileFormatError(`the file looks gzip-compressed but does not decompress (${(error as Error).message})`);
   }
 }

@@ -20,8 +20,8 @@ export interface ConvertOptions extends ProfileInputOptions {
 export async function convertCommand(input: string, options: ConvertOptions, warn: (message: string) => void): Promise<void> {
   const format = chooseOutputFormat(options.output, options.format);
   checkOutputFolder(options.output);
-  const { profile, fetched } = await readProfileInput(input, options, warn);
-  const title = profile.meta.command ?? (input === '-' ? 'stdin' : fetched ? input : basename(input));
+  const { profile, fetched, name } = await readProfileInput(input, options, warn);
+  const title = profile.meta.command ?? (fetched || input === '-' ? name : basename(input));
   const recordedAt = input === '-' ? undefined : fetched ? new Date() : statSync(input).mtime;
   if (options.lines && format !== 'folded') throw new UserError(`--lines: only for folded stacks (-f folded), not ${format}`);
   const context = {

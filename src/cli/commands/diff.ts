@@ -16,7 +16,7 @@ import { describeSide, diffWording, formatDiffTable } from '../diff-table.js';
 import { diffMarkdown } from '../markdown.js';
 import { UserError } from '../errors.js';
 import { diffFormatOfName, type DiffFormatName } from '../format-names.js';
-import { isProfileUrl } from '../fetch-profile.js';
+import { isProfileUrl, withoutPassword } from '../fetch-profile.js';
 import { readProfileInput, writeOutput, type ProfileInputOptions } from '../io.js';
 import { checkOutputFolder } from '../output-folder.js';
 
@@ -47,6 +47,9 @@ export async function diffCommand(beforePath: string, afterPath: string, options
   const read = (path: string) => readSide(path, options, context.warn);
   const before = await read(beforePath);
   const after = await read(afterPath);
+  // As printed: an address without its password.
+  const beforeName = isProfileUrl(beforePath) ? withoutPassword(beforePath) : beforePath;
+  const afterName = isProfileUrl(afterPath) ? withoutPassword(afterPath) : afterPath;
   checkComparable([
     ...before.profiles.map((profile, i) => [before.files[i]!, profile] as const),
     ...after.profiles.map((profile, i) => [after.files[i]!, profile] as const),
@@ -60,7 +63,7 @@ export async function diffCommand(beforePath: string, afterPath: string, options
     case 'table':
       content = formatDiffTable(
         diff,
-        { top: options.top, minShare: options.minShare, cwd, beforeName: beforePath, afterName: afterPath },
+        { top: options.top, minShare: options.minShare, cwd, beforeName, afterName },
         options.output === '-' ? context.colors : new Chalk({ level: 0 }),
       );
       break;
@@ -68,7 +71,7 @@ export async function diffCommand(beforePath: string, afterPath: string, options
       content = toDiffJson(diff, { cwd, before: before.files, after: after.files });
       break;
     case 'markdown':
-      content = diffMarkdown(diff, { cwd, beforeName: beforePath, afterName: afterPath, minShare: options.minShare });
+      content = diffMarkdown(diff, { cwd, beforeName, afterName, minShare: options.minShare });
       break;
     case 'folded':
       content = toDiffFolded(mergeCallTrees(before.profiles, after.profiles, cwd), { normalize: options.normalize });
@@ -76,8 +79,8 @@ export async function diffCommand(beforePath: string, afterPath: string, options
     case 'html': {
       const changeOf = selfChangeOf(diff, cwd);
       content = toDiffHtml(mergeCallTrees(before.profiles, after.profiles, cwd), loadPageAssets(), {
-        title: `tsprof diff: ${beforePath} → ${afterPath}`,
-        details: [`before: ${describeSide(diff.before)} (${beforePath})`, `after: ${describeSide(diff.after)} (${afterPath})`],
+        title: `tsprof diff: ${beforeName} → ${afterName}`,
+        details: [`before: ${describeSide(diff.before)} (${beforeName})`, `after: ${describeSide(diff.after)} (${afterName})`],
         verdictOf: (frame) => {
           const row = changeOf(frame);
           return row && { verdict: row.p === null ? 'untested' : row.verdict, p: row.p, relative: row.relative };
@@ -177,9 +180,11 @@ async function readSide(path: string, options: DiffOptions, warn: (message: stri
     }
   }
   const profiles: Profile[] = [];
+  const names: string[] = [];
   for (const file of files) {
-    const { profile } = await readProfileInput(file, options, warn);
+    const { profile, name } = await readProfileInput(file, options, warn);
     profiles.push(profile);
+    names.push(name);
   }
-  return { profiles, files: files.map((file) => (file === '-' ? 'stdin' : file)) };
+  return { profiles, files: names };
 }

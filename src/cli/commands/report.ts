@@ -24,9 +24,8 @@ export interface ReportOptions extends ProfileInputOptions {
 
 /** `tsprof report <input>`: the hottest functions as a table (or markdown) on stdout. */
 export async function reportCommand(input: string, options: ReportOptions, colors: ChalkInstance, warn: (message: string) => void): Promise<void> {
-  const { profile, fetched } = await readProfileInput(input, options, warn);
+  const { profile, fetched, name } = await readProfileInput(input, options, warn);
   const cwd = process.cwd();
-  const name = input === '-' ? 'stdin' : input;
   if (options.lines || options.list !== undefined) {
     const [{ formatLinesReport, formatListReport }, { importedSources }] = await Promise.all([import('../line-report.js'), import('../source-lines.js')]);
     const sources = importedSources({ fetched, cwd, ...(options.sources ? { sourcesDir: options.sources } : {}) }, warn);
@@ -41,7 +40,7 @@ export async function reportCommand(input: string, options: ReportOptions, color
   }
   const content =
     options.format === 'markdown'
-      ? reportMarkdown(profile, functionTable(profile, { by: options.by, top: options.top }), { cwd, name: input === '-' ? 'stdin' : input })
+      ? reportMarkdown(profile, functionTable(profile, { by: options.by, top: options.top }), { cwd, name })
       : formatReport(profile, options, colors, cwd);
   process.stdout.write(content);
 }

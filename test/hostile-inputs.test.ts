@@ -1,0 +1,109 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fixture, tempDir } from './helpers/paths.js';
+import { startTsprof } from './helpers/record.js';
+
+/**
+ * Inputs made to hurt tsprof (issue 25): each ends in one clear line, or in what a careful tool does, and
+ * never leaks a secret.
+ */
+
+const dir = tempDir();
+const closers: (() => void)[] = [];
+afterEach(() => {
+  for (const close of closers.splice(0)) close();
+});
+
+/** A loopback server answering with `answer(path)`: a profile, or a redirect. */
+async function serve(
+  answer: (path: string) => { status: number; location?: string; body?: Buffer },
+): Promise<{ base: string; seen: { path: string; headers: IncomingHttpHeaders }[] }> {
+  const seen: { path: string; headers: IncomingHttpHeaders }[] = [];
+  const server: Server = createServer((request, response) => {
+    seen.push({ path: request.url!, headers: request.headers });
+    const { status, location, body } = answer(request.url!);
+    response.writeHead(status, location ? { location } : {});
+    response.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+}
+
+describe('addresses: headers, credentials and redirects', () => {
+  const profile = readFileSync(fixture('profiles', 'hot-function.cpuprofile'));
+
+  it("a header given with -H and the address's credentials go to the address given, never to another host a redirect names", async () => {
+    const elsewhere = await serve(() => ({ status: 200, body: profile }));
+    const service = await serve((path) =>
+      path === '/away'
+        ? { status: 302, location: `${elsewhere.base}/profile` }
+        : path === '/here'
+          ? { status: 307, location: '/profile' }
+          : { status: 200, body: profile },
+    );
+    for (const path of ['/here', '/away']) {
+      const report = await startTsprof(['report', `${service.base.replace('//', '//ops:s3cret@')}${path}`, '-H', 'X-Api-Key: k1', '-n', '1'], {
+        env: { TSPROF_TOKEN: undefined },
+      }).done;
+      expect(report.status, report.stderr).toBe(0);
+      expect(report.stdout).toContain('hotLoop');
+    }
+    // Everything the service was sent carried the key and the credentials, as basic authentication.
+    expect(service.seen.map((request) => request.path)).toEqual(['/here', '/profile', '/away']);
+    for (const { headers } of service.seen) {
+      expect(headers['x-api-key']).toBe('k1');
+      expect(headers.authorization).toBe(`Basic ${Buffer.from('ops:s3cret').toString('base64')}`);
+    }
+    // The other host got neither.
+    expect(elsewhere.seen).toHaveLength(1);
+    expect(elsewhere.seen[0]!.headers['x-api-key']).toBeUndefined();
+    expect(elsewhere.seen[0]!.headers.authorization).toBeUndefined();
+  });
+
+  it('never prints a password: not in errors, warnings, titles or diff headers', async () => {
+    const service = await serve((path) =>
+      path === '/loop'
+        ? { status: 302, location: '/loop' }
+        : path === '/file'
+          ? { status: 302, location: 'file:///etc/passwd' }
+          : { status: 200, body: Buffer.from('not a profile') },
+    );
+    const address = (path: string) => `${service.base.replace('//', '//ops:s3cret@')}${path}`;
+    const shown = (path: string) => `${service.base.replace('//', '//ops:***@')}${path}`;
+    const runs = await Promise.all([
+      startTsprof(['report', address('/loop')]).done,
+      startTsprof(['report', address('/file')]).done,
+      startTsprof(['report', address('/text')]).done,
+      startTsprof(['diff', address('/text'), fixture('profiles', 'hot-function.cpuprofile')]).done,
+    ]);
+    for (const run of runs) {
+      expect(run.status).toBe(2);
+      expect(run.stdout + run.stderr).not.toContain('s3cret');
+    }
+    expect(runs[0]!.stderr).toBe(`tsprof: error: ${shown('/loop')}: more than 20 redirects\n`);
+    expect(runs[1]!.stderr).toBe(`tsprof: error: ${shown('/file')}: redirected to a file: address; tsprof follows redirects to http(s) only\n`);
+    expect(runs[2]!.stderr).toMatch(new RegExp(`^tsprof: error: ${shown('/text').replace(/[.*]/g, '\\$&')}: the file is not a profile tsprof reads`));
+  });
+});
+
+describe('compressed inputs', () => {
+  it('a small gzip file that unpacks to gigabytes is refused in one line', async () => {
+    // 1 GiB of zeros unpacked: 1,024 gzip members of 1 MiB each (one file may hold many; zlib reads them all).
+    const bomb = join(dir, 'bomb.pb.gz');
+    const member = gzipSync(Buffer.alloc(2 ** 20), { level: 9 });
+    writeFileSync(bomb, Buffer.concat(Array<Buffer>(1024).fill(member)));
+    const report = await startTsprof(['report', bomb]).done;
+    expect(report.status).toBe(2);
+    expect(report.stderr).toMatch(
+      new RegExp(`^tsprof: error: ${bomb}: the file is gzip-compressed and unpacks to more than 256 MB, the most tsprof unpacks \\([\\d.]+ MB packed\\)\n$`),
+    );
+  });
+});
