@@ -620,6 +620,12 @@ describe('tsprof record: where its session files go', () => {
       'fs.mkdirSync(`${d}/${process.pid}-0-91-5.cpuprofile`);',
       'fs.symlinkSync("/dev/zero", `${d}/${process.pid}-0-92-5-final.cpuprofile`);',
       'fs.writeFileSync(`${d}/99999.process.json`, "null");',
+      // Chunks stamped 1e300 µs out, and a day before the recording began (V8's clock: µs since boot).
+      'const frame = (name) => ({ functionName: name, scriptId: "0", url: "", lineNumber: -1, columnNumber: -1 });',
+      'const nodes = [{ id: 1, callFrame: frame("(root)"), children: [2] }, { id: 2, callFrame: frame("stampedWork") }];',
+      'const early = Number(process.hrtime.bigint() / 1000n) - 864e8;',
+      'const chunk = (name, startTime, timeDeltas) => fs.writeFileSync(`${d}/${process.pid}-0-${name}.cpuprofile`, JSON.stringify({ nodes, startTime, endTime: -startTime, samples: [2, 2], timeDeltas }));',
+      'chunk("93-2", -1e300, [1e300, 1e300]); chunk("94-2", early, [0, 1]);',
       'function plantedWork() { let s = 0; for (let i = 0; i < 3e7; i++) s += Math.sqrt(i); return s; }',
       'plantedWork(); process.exitCode = 3;',
     ].join('\n');
@@ -627,6 +633,10 @@ describe('tsprof record: where its session files go', () => {
     expect(result.status, result.stderr).toBe(3);
     expect(result.stderr).not.toMatch(/internal error/);
     expect(selfByFunction(readText(out)).get('plantedWork')).toBeGreaterThan(10);
+    expect(readText(out)).not.toContain('stampedWork');
+    // The summary's duration is the run's, not 1e294 s or a day.
+    const seconds = Number(/tsprof: \d+ samples in ([\d.e+]+) s/.exec(result.stderr)![1]);
+    expect(seconds).toBeLessThan(60);
   });
 
   it('a --tmp-dir that cannot hold the session folder is one clear error, exit 2', async () => {

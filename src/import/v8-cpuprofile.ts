@@ -73,6 +73,11 @@ export interface AppendOptions {
   /** Skip samples taken at or before this V8 timestamp: already added from an overlapping chunk. */
   skipUntilUs?: number;
   /**
+   * When the profile must have been taken, on V8's clock (a recording's chunks: from its start to now): a
+   * profile stamped outside it is refused, as it cannot be one of the recording's.
+   */
+  timeWindowUs?: { from: number; to: number };
+  /**
    * Frames of the profiler's own work (tsprof's agent cutting a chunk inside the program's thread): samples
    * with such a frame anywhere on their stack are left out and counted in `ownSamples`, so that neither the
    * frames nor their time show up in the program's functions.
@@ -122,8 +127,9 @@ export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options
   const { stackOf: stackOfNode, truncated, own: ownNode, threadOf } = assignStacks(nodes, parentOf, builder, options, threadOfRoot);
   const idleNode = nodes.map((node) => node.callFrame.functionName === IDLE);
 
-  const startTime = typeof profile.startTime === 'number' && Number.isFinite(profile.startTime) ? profile.startTime : undefined;
-  const endTime = typeof profile.endTime === 'number' && Number.isFinite(profile.endTime) ? profile.endTime : undefined;
+  const checkTime = timeCheck(options.timeWindowUs);
+  const startTime = typeof profile.startTime === 'number' && Number.isFinite(profile.startTime) ? checkTime(profile.startTime, '"startTime"') : undefined;
+  const endTime = typeof profile.endTime === 'number' && Number.isFinite(profile.endTime) ? checkTime(profile.endTime, '"endTime"') : undefined;
   const thread = options.thread ?? 0;
   const result: AppendResult = { sampleCount: 0, idleSamples: 0, ownSamples: 0, truncatedSamples: 0, droppedPositions: positions.dropped };
 
@@ -141,7 +147,7 @@ export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options
       const index = indexOfId.get(expectFinite(id, `sample ${i}`));
       if (index === undefined) throw new ProfileFormatError(`sample ${i} refers to node ${String(id)}, which does not exist`);
       const delta = deltas ? expectFinite(deltas[i], `time delta ${i}`) : 0;
-      absolute += delta;
+      absolute = checkTime(absolute + delta, `sample ${i}'s time`);
       const time = absolute - origin;
       const line = lineOf(index); // dealt to every sample, skipped or not, so the lines stay in step
       if (deltas && options.skipUntilUs !== undefined && absolute <= options.skipUntilUs) return;
@@ -188,6 +194,18 @@ export function appendCpuprofile(builder: ProfileBuilder, json: unknown, options
   if (endTime !== undefined) result.endTime = endTime;
   if (startTime !== undefined && endTime !== undefined && endTime >= startTime) result.durationUs = endTime - startTime;
   return result;
+}
+
+/**
+ * Checks a V8 timestamp (µs on the system's monotonic clock): within 2^53 (285 years) of zero, and within the
+ * window when one is given.
+ */
+function timeCheck(window: { from: number; to: number } | undefined): (time: number, what: string) => number {
+  return (time, what) => {
+    if (Math.abs(time) > Number.MAX_SAFE_INTEGER) throw new ProfileFormatError(`${what} is beyond 2^53 µs`);
+    if (window && (time < window.from || time > window.to)) throw new ProfileFormatError(`${what} falls outside the recording`);
+    return time;
+  };
 }
 
 interface V8Node {

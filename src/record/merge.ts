@@ -184,6 +184,8 @@ export class SessionMerger {
         keepIdle: this.options.keepIdle,
         thread: thread.index,
         timeOriginUs: this.options.originUs,
+        // Samples come after the recording's start and before now (a second's margin for the clocks' steps).
+        timeWindowUs: { from: this.options.originUs - 1e6, to: Number(process.hrtime.bigint() / 1000n) + 1e6 },
         ...(thread.lastSampleUs !== undefined ? { skipUntilUs: thread.lastSampleUs } : {}),
         isOwnFrame: isAgentFrame,
         isTransparentFrame: isAgentWaitFrame,
