@@ -1,9 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
 import { fixture, tempDir } from './helpers/paths.js';
 import { startTsprof } from './helpers/record.js';
 
@@ -105,5 +106,43 @@ describe('compressed inputs', () => {
     expect(report.stderr).toMatch(
       new RegExp(`^tsprof: error: ${bomb}: the file is gzip-compressed and unpacks to more than 256 MB, the most tsprof unpacks \\([\\d.]+ MB packed\\)\n$`),
     );
+  });
+});
+
+describe('amounts no profile holds', () => {
+  const frame = (functionName: string) => ({ functionName, url: 'file:///app.js', lineNumber: 1, columnNumber: 1, scriptId: '1' });
+
+  it('a heap profile of 1e308 bytes, and speedscope weights that add up to Infinity, are refused at import in one line', () => {
+    const heap = join(dir, 'huge.heapprofile');
+    writeFileSync(
+      heap,
+      JSON.stringify({
+        head: { callFrame: frame('(root)'), selfSize: 0, id: 1, children: [{ callFrame: frame('grow'), selfSize: 1e308, id: 2, children: [] }] },
+        samples: [],
+      }),
+    );
+    const speedscope = join(dir, 'huge.speedscope.json');
+    writeFileSync(
+      speedscope,
+      JSON.stringify({
+        $schema: 'https://www.speedscope.app/file-format-schema.json',
+        shared: { frames: [{ name: 'a' }, { name: 'b' }] },
+        profiles: [{ type: 'sampled', name: 'x', unit: 'none', startValue: 0, endValue: 2, samples: [[0], [1]], weights: [1e308, 1e308] }],
+      }),
+    );
+    for (const [file, reason] of [
+      [heap, 'node 0 "selfSize" is beyond 2^53 bytes'],
+      [speedscope, "the samples' weights add up to more than 2^53"],
+    ] as const) {
+      for (const args of [
+        ['report', file],
+        ['convert', file, '-f', 'folded', '-o', join(dir, 'huge.folded')],
+      ]) {
+        const result = runCli(args);
+        expect(result.status).toBe(2);
+        expect(result.stderr).toBe(`tsprof: error: ${file}: ${reason}\n`);
+      }
+    }
+    expect(existsSync(join(dir, 'huge.folded'))).toBe(false);
   });
 });

@@ -156,7 +156,8 @@ function gunzip(bytes: Uint8Array): Uint8Array {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
       throw new ProfileFormatError(
-        `the file is gzip-compressed and unpacks to more than ${MAX_UNPACKED_BYTES / 2 ** 20} MB, the most tsprof unpacks (${formatCount(bytes.length / 2 ** 20)} MB packed)`,
+        `the file is gzip-compressed and unpacks to more than ${MAX_UNPACKED_BYTES / 2 ** 20} MB, ` +
+          `the most tsprof unpacks (${formatCount(bytes.length / 2 ** 20)} MB packed)`,
       );
     throw new ProfileFormatError(`the file looks gzip-compressed but does not decompress (${(error as Error).message})`);
   }

@@ -77,6 +77,7 @@ export function appendHeapprofile(builder: ProfileBuilder, json: unknown, option
     const stack = builder.childStack(caller, builder.internFrame(frame));
     const selfSize = node.selfSize === undefined ? 0 : expectFinite(node.selfSize, `${what} "selfSize"`);
     if (selfSize < 0) throw new ProfileFormatError(`${what} "selfSize" must not be negative`);
+    if (selfSize > Number.MAX_SAFE_INTEGER) throw new ProfileFormatError(`${what} "selfSize" is beyond 2^53 bytes`);
     if (selfSize > 0) {
       const objects = objectsOfNode?.get(node.id) ?? (objectsOfNode ? 0 : undefined);
       builder.addSample(stack, selfSize, { thread: options.thread ?? 0, ...(objects !== undefined ? { objects } : {}) });

@@ -19,6 +19,7 @@ export class ProfileLimitError extends Error {}
  */
 export class ProfileBuilder {
   private readonly frames: Frame[] = [];
+  private totalWeight = 0;
   private readonly frameIds = new Map<string, number>();
   private readonly stackPrefix: number[] = [];
   private readonly stackDepth: number[] = [];
@@ -95,6 +96,9 @@ export class ProfileBuilder {
   addSample(stack: number, weight: number, options: { time?: number; thread?: number; objects?: number; line?: number } = {}): void {
     if (this.built) throw new Error('ProfileBuilder used after build()');
     if (stack === ROOT_STACK) return;
+    // Totals stay exact (and finite: 1e308 twice is Infinity, written nowhere and shown as NaN%).
+    this.totalWeight += weight;
+    if (!(weight >= 0) || !(this.totalWeight <= Number.MAX_SAFE_INTEGER)) throw new ProfileLimitError("the samples' weights add up to more than 2^53");
     const timed = options.time !== undefined;
     if (this.timed === undefined) this.timed = timed;
     else if (this.timed !== timed) throw new Error('ProfileBuilder: samples must all have times or none');
