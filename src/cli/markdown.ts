@@ -25,17 +25,26 @@ const HOT_PATHS = 10;
 /** A path longer than this shows its first and last frames around an ellipsis. */
 const PATH_FRAMES = 12;
 
+const WORD_JOINER = '\u2060';
+
 /**
  * Text from a profile, made literal in markdown and HTML: the characters that mean something inside a line
- * (emphasis, code, links and bare addresses, strike-through, a table's `|`, a heading's closing `#`) are escaped, `&` and `<`
- * are written as entities, and control characters are made visible. The text never starts a line, so the
- * characters that only mean something there (`-`, `+`, `1.`, `>`) stay as they are.
+ * (emphasis, code, links and bare addresses, strike-through, a table's `|`, a heading's closing `#`) are
+ * escaped, mentions and issue references broken, `&` and `<` written as entities, and control characters
+ * made visible. The text never starts a line, so the characters that only mean something there (`-`, `+`,
+ * `1.`, `>`) stay as they are.
  */
 export function markdownText(text: string): string {
   return (
     visible(text)
-      .replace(/[\\`*_[\]|~#@]/g, (c) => `\\${c}`)
-      // GitHub turns bare addresses into links: `http://`, `www.` and e-mail addresses (the `@` above).
+      .replace(/[\\`*_[\]|~#]/g, (c) => `\\${c}`)
+      // GitHub links after rendering, so escapes do not stop it: an invisible word joiner (U+2060) keeps
+      // `@name` from pinging someone (and `a@b.c` from being an e-mail link), `#12` and `GH-12` from linking
+      // an issue.
+      .replace(/@/g, `@${WORD_JOINER}`)
+      .replace(/#(?=\d)/g, `#${WORD_JOINER}`)
+      .replace(/\b(GH)-(?=\d)/gi, `$1-${WORD_JOINER}`)
+      // GitHub turns bare addresses into links: `http://` and `www.`.
       .replace(/:\/\//g, '\\://')
       .replace(/\bwww\./gi, (www) => `${www.slice(0, 3)}\\.`)
       .replace(/&/g, '&amp;')
