@@ -146,3 +146,45 @@ describe('amounts no profile holds', () => {
     expect(existsSync(join(dir, 'huge.folded'))).toBe(false);
   });
 });
+
+describe('report --list patterns', () => {
+  /** A .cpuprofile of one function, `name`, sampled on line 2 of app.js. */
+  function profileOf(name: string): string {
+    const path = join(dir, 'named.cpuprofile');
+    const frame = (functionName: string, lineNumber: number) => ({ functionName, scriptId: '1', url: 'file:///nowhere/app.js', lineNumber, columnNumber: 0 });
+    writeFileSync(
+      path,
+      JSON.stringify({
+        nodes: [
+          { id: 1, callFrame: frame('(root)', -1), children: [2] },
+          { id: 2, callFrame: frame(name, 0), hitCount: 3, positionTicks: [{ line: 2, ticks: 3 }] },
+        ],
+        startTime: 0,
+        endTime: 300,
+        samples: [2, 2, 2],
+        timeDeltas: [100, 100, 100],
+      }),
+    );
+    return path;
+  }
+
+  it('a pattern that backtracks exponentially in JavaScript takes linear time, as RE2 does for go tool pprof', () => {
+    // JavaScript's RegExp takes minutes for (a+)+$ against 40 a's and a "!": the bound below is far beyond RE2's time.
+    const profile = profileOf(`${'a'.repeat(40)}!`);
+    const result = runCli(['report', profile, '--list', '(a+)+$'], { timeout: 30_000 });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe('tsprof: error: --list (a+)+$: no function of the profile with own time matches\n');
+    const found = runCli(['report', profile, '--list', 'a{40}!'], { timeout: 30_000 });
+    expect(found.status, found.stderr).toBe(0);
+    expect(found.stdout).toContain(`${'a'.repeat(40)}!`);
+  });
+
+  it("RE2's syntax: lookaround and backreferences are refused in one line", () => {
+    const profile = profileOf('work');
+    for (const pattern of ['(?=w)ork', '(w)\\1']) {
+      const result = runCli(['report', profile, '--list', pattern]);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(/^tsprof: error: --list .*: not a regular expression in RE2's syntax, as go tool pprof reads \(.*\)\n$/);
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import type { ChalkInstance } from 'chalk';
+import { RE2JS } from 're2js';
 import { hasLines, lineTable, linesOfFunction } from '../analyze/lines.js';
 import { functionTable } from '../analyze/report.js';
 import { describeProfile } from '../model/profile-summary.js';
@@ -90,11 +91,15 @@ export function formatListReport(
   options: { pattern: string; name: string; cwd: string; sources: SourceReader },
   colors: ChalkInstance,
 ): string {
-  let pattern: RegExp;
+  // RE2's syntax and linear-time engine, as `go tool pprof -list`: JavaScript's backtracking RegExp can take
+  // hours on a pattern like `(a+)+$` against a long name.
+  let pattern: RE2JS;
   try {
-    pattern = new RegExp(options.pattern);
+    pattern = RE2JS.compile(options.pattern);
   } catch (error) {
-    throw new UserError(`--list ${options.pattern}: not a regular expression (${(error as Error).message})`);
+    throw new UserError(
+      `--list ${visible(options.pattern)}: not a regular expression in RE2's syntax, as go tool pprof reads (${visible((error as Error).message)})`,
+    );
   }
   requireLines(profile, options.name);
   const sourceOf = (file: string | undefined) => options.sources.lines(file);
