@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -185,6 +185,49 @@ describe('report --list patterns', () => {
       const result = runCli(['report', profile, '--list', pattern]);
       expect(result.status).toBe(2);
       expect(result.stderr).toMatch(/^tsprof: error: --list .*: not a regular expression in RE2's syntax, as go tool pprof reads \(.*\)\n$/);
+    }
+  });
+});
+
+describe('files that are not files', () => {
+  it('report /dev/zero, a file of /proc, a folder, and /dev/zero as stdin: one line each, at once', () => {
+    for (const [input, reason] of [
+      ['/dev/zero', 'is a device, not a file'],
+      ['/proc/self/pagemap', 'is a file of the system (/proc, /sys, /dev), not a profile'],
+      [dir, 'is a folder, not a file'],
+    ] as const) {
+      const result = runCli(['report', input], { timeout: 20_000 });
+      expect(result.status).toBe(2);
+      expect(result.stderr).toBe(`tsprof: error: ${input}: ${reason}\n`);
+    }
+    const zeros = openSync('/dev/zero', 'r');
+    try {
+      const fromStdin = runCli(['report', '-'], { timeout: 20_000, stdio: [zeros, 'pipe', 'pipe'] });
+      expect(fromStdin.status).toBe(2);
+      expect(fromStdin.stderr).toBe('tsprof: error: stdin: is a terminal or a device; pipe a profile in\n');
+    } finally {
+      closeSync(zeros);
+    }
+  });
+
+  it('a profile from a pipe is read as from a file', () => {
+    const profile = fixture('profiles', 'hot-function.cpuprofile');
+    const result = runCli(['report', '-', '-n', '1'], { input: readFileSync(profile) });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('hotLoop');
+  });
+
+  it('record --tmp-dir: /proc, /sys and a plain file are refused in one line each', () => {
+    for (const [folder, reason] of [
+      ['/proc', "a folder of the system's (/proc, /sys, /dev), not one for files"],
+      ['/sys', "a folder of the system's (/proc, /sys, /dev), not one for files"],
+      [fixture('profiles', 'hot-function.cpuprofile'), 'not a folder'],
+    ] as const) {
+      const result = runCli(['record', '--tmp-dir', folder, '--', process.execPath, '-e', '0']);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toBe(
+        `tsprof: error: ${folder}: cannot create tsprof's session folder there (${reason}); choose another with --tmp-dir or TSPROF_TMPDIR\n`,
+      );
     }
   });
 });

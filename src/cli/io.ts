@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, linkSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { importProfile, ProfileFormatError, type ImportOptions, type InputFormat } from '../import/index.js';
 import type { Profile } from '../model/profile.js';
@@ -8,6 +8,7 @@ import { ScriptMaps } from '../sourcemaps/script-maps.js';
 import { UserError } from './errors.js';
 import { fetchProfile, isProfileUrl, withoutPassword } from './fetch-profile.js';
 import { checkOutputFolder } from './output-folder.js';
+import { describeFileError, InputFileError, readInputFile } from '../files/input-file.js';
 
 export interface ReadOptions extends ImportOptions {
   /**
@@ -55,13 +56,17 @@ export async function readProfileInput(
   return { ...readProfileBytes(name, bytes, { ...read, sourceMaps: false }), fetched, name };
 }
 
+/** The largest profile file read (folded text and pprof; JSON stops at 256 MB when it is parsed). */
+const MAX_PROFILE_FILE_BYTES = 2 * 2 ** 30;
+
 /** Reads and imports a profile file (`-` for stdin); every failure becomes a one-line UserError naming the file. */
 export function readProfileFile(path: string, options: ReadOptions = {}): { profile: Profile; format: InputFormat } {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path === '-' ? 0 : path);
+    bytes = readInputFile(path === '-' ? 0 : path, MAX_PROFILE_FILE_BYTES);
   } catch (error) {
-    throw new UserError(`${path}: ${describeFsError(error as NodeJS.ErrnoException)}`);
+    if (error instanceof InputFileError) throw new UserError(`${path === '-' ? 'stdin' : path}: ${error.message}`);
+    throw error;
   }
   return readProfileBytes(path, bytes, options);
 }
@@ -116,7 +121,7 @@ export function writeOutput(path: string, content: string | Uint8Array, options:
     }
   } catch (error) {
     rmSync(temporary, { force: true });
-    throw new UserError(`${written}: cannot write (${describeFsError(error as NodeJS.ErrnoException)})`);
+    throw new UserError(`${written}: cannot write (${describeFileError(error as NodeJS.ErrnoException)})`);
   }
   return written;
 }
@@ -139,21 +144,5 @@ function claimFreeName(temporary: string, path: string, alternatives: (attempt: 
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || n >= 1000) throw error;
     }
-  }
-}
-
-function describeFsError(error: NodeJS.ErrnoException): string {
-  switch (error.code) {
-    case 'ENOENT':
-      return 'no such file or folder';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'is a folder, not a file';
-    case 'ENOSPC':
-      return 'no space left on the device';
-    default:
-      return error.message;
   }
 }

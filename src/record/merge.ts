@@ -7,14 +7,11 @@ import type { Profile, ThreadInfo } from '../model/profile.js';
 import { AGENT_CALL_URL, PERMISSION_OPTIONS, SOURCE_MAPS_FIELD } from '../preload/session-files.cjs';
 import { AGENT_PATH } from './spawn.js';
 import { isTsprofCode } from '../model/own-code.js';
-import { readSession, readSessionFile, type ChunkFile, type HeapFile, type ProcessInfo, type UnprofiledProcess } from './session.js';
+import { readSession, readSessionProfile, type ChunkFile, type HeapFile, type ProcessInfo, type UnprofiledProcess } from './session.js';
 import type { HeapSettings, PermissionOption, UnprofiledReason } from '../preload/session-files.cjs';
 import { mergeHeapProfiles, type HeapMergeResult, type ThreadHeap } from './heap-merge.js';
 
 /** Why a process is not profiled, in words for the summary. */
-/** The largest chunk or heap file read: one that holds more was not written by an agent. */
-const MAX_CHUNK_BYTES = 1024 * 1024 * 1024;
-
 const UNPROFILED_REASONS: Record<UnprofiledReason, string> = {
   'no-inspector': 'Node started it without an inspector, which sampling needs (node --test starts its test runner so)',
   'not-writable': "it may not write to tsprof's session folder (it runs as another user)",
@@ -158,15 +155,7 @@ export class SessionMerger {
   }
 
   private addChunk(chunk: ChunkFile): void {
-    // Only a regular file of this user, at most MAX_CHUNK_BYTES: anything else the program put there is no chunk.
-    let json: unknown;
-    try {
-      const text = readSessionFile(chunk.path, MAX_CHUNK_BYTES);
-      json = text === undefined ? undefined : JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    this.addProfile(chunk.pid, chunk.threadId, json, chunk.final);
+    this.addProfile(chunk.pid, chunk.threadId, readSessionProfile(chunk.path), chunk.final);
   }
 
   /** Takes in one chunk: the V8 cpuprofile a thread sampled since its previous chunk (undefined: unreadable). */
@@ -225,7 +214,7 @@ export class SessionMerger {
   private mergeHeap(settings: HeapSettings, durationUs: number | undefined): HeapMergeResult {
     const fromFiles = this.heapFiles.map((file): ThreadHeap => ({
       ...file,
-      read: (): unknown => JSON.parse(readSessionFile(file.path, MAX_CHUNK_BYTES) ?? 'null'),
+      read: (): unknown => readSessionProfile(file.path) ?? null,
     }));
     const heaps = [...fromFiles, ...this.heapProfiles.values()].filter((heap) => this.kept(heap.pid));
     const heap = mergeHeapProfiles(heaps, {

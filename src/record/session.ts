@@ -1,5 +1,6 @@
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
-import { readRegularText } from '../files/untrusted-file.js';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { describeFileError } from '../files/input-file.js';
+import { isInside, isSystemPath, readRegularText } from '../files/untrusted-file.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -62,20 +63,19 @@ export class SessionDirError extends Error {}
  */
 export function createSessionDir(base?: string, options: { notesForOtherUsers?: boolean } = {}): string {
   const parent = base ?? process.env.TSPROF_TMPDIR ?? tmpdir();
+  const refuse = (why: string) =>
+    new SessionDirError(`${parent}: cannot create tsprof's session folder there (${why}); choose another with --tmp-dir or TSPROF_TMPDIR`);
   let dir: string;
   try {
+    const real = realpathSync(parent);
+    if (!statSync(real).isDirectory()) throw refuse('not a folder');
+    // /dev/shm is memory for files (a tmpfs), the rest of /dev, /proc and /sys are not for files at all.
+    if (isSystemPath(real) && !isInside(real, '/dev/shm')) throw refuse("a folder of the system's (/proc, /sys, /dev), not one for files");
     dir = mkdtempSync(join(parent, 'tsprof-session-'));
   } catch (error) {
+    if (error instanceof SessionDirError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOSPC'
-        ? 'no space left on the device'
-        : code === 'ENOENT'
-          ? 'no such folder'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : (error as Error).message;
-    throw new SessionDirError(`${parent}: cannot create tsprof's session folder there (${why}); choose another with --tmp-dir or TSPROF_TMPDIR`);
+    throw refuse(code === 'ENOENT' ? 'no such folder' : describeFileError(error as NodeJS.ErrnoException));
   }
   // A folder other users may write to is a way in: made only when asked for (record --other-users).
   if (!options.notesForOtherUsers) return dir;
@@ -117,6 +117,22 @@ const MAX_NOTE_BYTES = 64 * 1024;
  */
 export function readSessionFile(path: string, maxBytes: number): string | undefined {
   return readRegularText(path, maxBytes, { followSymlinks: false, ...(process.getuid ? { ownerUid: process.getuid() } : {}) });
+}
+
+/** The largest chunk or heap file read: one that holds more was not written by an agent. */
+const MAX_PROFILE_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * A chunk or heap profile of the session folder, parsed: undefined when it is no regular file of this user,
+ * holds more than MAX_PROFILE_BYTES, or is not (yet: one being written) complete JSON.
+ */
+export function readSessionProfile(path: string): unknown {
+  const text = readSessionFile(path, MAX_PROFILE_BYTES);
+  try {
+    return text === undefined ? undefined : (JSON.parse(text) as unknown);
+  } catch {
+    return undefined;
+  }
 }
 
 export function readSession(dir: string): SessionContents {

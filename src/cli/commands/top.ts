@@ -1,10 +1,10 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { AttachedProcess } from '../../attach/attached-process.js';
 import { RemoteSampler } from '../../attach/remote-sampler.js';
 import { LiveWindow } from '../../analyze/live-window.js';
 import { isAgentFrame } from '../../record/merge.js';
 import { processThreadName } from '../../model/thread-names.js';
-import { readSession, removeSessionDir } from '../../record/session.js';
+import { readSession, readSessionProfile, removeSessionDir } from '../../record/session.js';
 import { agentEnvironment, relaySignals, type RunningTarget } from '../../record/spawn.js';
 import { UserError } from '../errors.js';
 import { renderTop } from '../top-view.js';
@@ -133,11 +133,14 @@ async function spawnSource(command: string[], intervalUs: number, window: LiveWi
   const poll = () => {
     try {
       for (const chunk of readSession(sessionDir).chunks) {
+        // A chunk being written right now is complete on the next poll (agents write them atomically, but the
+        // program could have put anything there: a FIFO is never opened, a symlink never followed).
+        const profile = readSessionProfile(chunk.path);
+        if (profile === undefined) continue;
         try {
-          window.add(`${chunk.pid}-${chunk.threadId}`, JSON.parse(readFileSync(chunk.path, 'utf8')));
+          window.add(`${chunk.pid}-${chunk.threadId}`, profile);
         } catch {
-          // a chunk being written right now is complete on the next poll
-          continue;
+          // not a profile: its samples are lost, the rest is shown
         }
         rmSync(chunk.path, { force: true });
       }
