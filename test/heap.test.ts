@@ -133,6 +133,33 @@ describe('record --heap: the memory profile of the run, beside its CPU profile',
     }
   });
 
+  it('a program that runs out of JavaScript heap keeps the heap that led there, and the summary says so', () => {
+    // Node aborts it (SIGABRT) with no JavaScript run: the agent wrote its heap as it grew.
+    const output = join(dir, 'out-of-heap.pb.gz');
+    const result = runCli([
+      'record',
+      '--heap',
+      'inuse',
+      '-o',
+      output,
+      '--',
+      process.execPath,
+      '--max-old-space-size=64',
+      fixture('programs', 'out-of-heap.js'),
+    ]);
+    expect(result.status).toBe(134);
+    expect(result.stderr).toContain('JavaScript heap out of memory');
+    expect(result.stderr).toMatch(
+      /ended without its final chunk \(aborted by SIGABRT, as Node is when it runs out of JavaScript heap; [\d.]+ MiB of JavaScript heap in use at its last chunk\)/,
+    );
+    const heapOutput = output.replace(/\.pb\.gz$/, '.heap.pb.gz');
+    expect(result.stderr).toContain(`tsprof: wrote ${heapOutput}\n`);
+    const shares = reportSelfShares(heapOutput);
+    expect([...shares.keys()][0]).toBe('keepForever');
+    const inUse = /tsprof: memory: ([\d.]+) MiB still in use/.exec(result.stderr);
+    expect(Number(inUse![1])).toBeGreaterThan(30); // at least the 32 MiB the first write waits for
+  });
+
   it.skipIf(!goAvailable())('go tool pprof reads the bytes and the objects, under Go heap profile names', () => {
     const space = pprofTop(allocated.heapOutput, 'alloc_space');
     expect([...space.keys()][0]).toBe('churnFast');

@@ -7,10 +7,12 @@
  *   <pid>-<threadId>.thread.json            a worker thread started
  *   <pid>-<threadId>-<seq>-<samples>.cpuprofile        one flushed chunk of a thread's profile (with, in
  *                                           SOURCE_MAPS_FIELD, the source maps Node holds for scripts it names first,
- *                                           null for TypeScript Node ran by stripping its types)
+ *                                           null for TypeScript Node ran by stripping its types; in HEAP_USE_FIELD,
+ *                                           the thread's JavaScript heap in use and its limit)
  *   <pid>-<threadId>-<seq>-<samples>-final.cpuprofile  the last chunk of a thread (its absence = the end was lost)
  *   <pid>-<threadId>.heapprofile            record --heap: the thread's sampled allocations so far, rewritten at
- *                                           its final chunk and at most every HEAP_WRITE_MS before: V8's sampling
+ *                                           its final chunk and at most every HEAP_WRITE_MS before (and as the
+ *                                           heap grows: HEAP_WRITE_GROWTH): V8's sampling
  *                                           heap profile, its sampled objects one entry per node and size with
  *                                           their `count`, and source maps as chunks have
  *   <pid>.signal-<NAME>                     the process received signal NAME (for the parent's signal relay)
@@ -21,6 +23,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
 
 export interface AgentConfig {
   dir: string;
@@ -74,8 +77,33 @@ export const STOP_FILE = 'stop';
  */
 export const HEAP_WRITE_MS = 10_000;
 
+/**
+ * A thread writes a chunk and its heap profile whenever its JavaScript heap grew past HEAP_WRITE_FROM_BYTES
+ * and then by HEAP_WRITE_GROWTH times since the last time (looked at every HEAP_WATCH_MS): a program that runs
+ * out of heap is aborted by V8 with no JavaScript run, so what led there is written before, at 80% of its
+ * last size or more. (V8's heap_size_limit cannot say how close the end is: it counts a young generation of
+ * 48 MiB on Node 22, 192 MiB on Node 24.)
+ */
+export const HEAP_WRITE_FROM_BYTES = 32 * 2 ** 20;
+export const HEAP_WRITE_GROWTH = 1.25;
+export const HEAP_WATCH_MS = 100;
+
 /** The field of a chunk that holds source maps by script URL (a V8 profile has no such field of its own). */
 export const SOURCE_MAPS_FIELD = 'tsprofSourceMaps';
+
+/** The field of a chunk that holds the thread's JavaScript heap in use and its limit then, in bytes. */
+export const HEAP_USE_FIELD = 'tsprofHeapUse';
+
+export interface HeapUse {
+  used: number;
+  limit: number;
+}
+
+/** The thread's JavaScript heap now (v8.getHeapStatistics: cheap, no walk of the heap). */
+export function heapUseNow(): HeapUse {
+  const statistics = v8.getHeapStatistics();
+  return { used: statistics.used_heap_size, limit: statistics.heap_size_limit };
+}
 
 export const processFileName = (pid: number) => `${pid}.process.json`;
 export const unprofiledFileName = (pid: number) => `${pid}.unprofiled.json`;

@@ -13,7 +13,18 @@ import { startThreadHeapSampler, type ThreadHeapSampler } from './thread-heap-sa
 import { heldSourceMap } from './held-source-map.cjs';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chunkFileName, nodeCpuProfActive, SOURCE_MAPS_FIELD, writeFileAtomic, type AgentConfig } from './session-files.cjs';
+import {
+  chunkFileName,
+  HEAP_USE_FIELD,
+  HEAP_WATCH_MS,
+  HEAP_WRITE_FROM_BYTES,
+  HEAP_WRITE_GROWTH,
+  heapUseNow,
+  nodeCpuProfActive,
+  SOURCE_MAPS_FIELD,
+  writeFileAtomic,
+  type AgentConfig,
+} from './session-files.cjs';
 
 export interface ThreadProfiler {
   /** Writes what was sampled since the last chunk and carries on sampling. */
@@ -196,7 +207,7 @@ export function startThreadProfiler(config: AgentConfig, threadId: number): Thre
     running = !final;
     const profile = final ? sampler.stop() : sampler.rotate();
     const sourceMaps = sourceMapsOf(profile);
-    const chunk = sourceMaps ? { ...profile, [SOURCE_MAPS_FIELD]: sourceMaps } : profile;
+    const chunk = { ...profile, ...(sourceMaps ? { [SOURCE_MAPS_FIELD]: sourceMaps } : {}), [HEAP_USE_FIELD]: heapUseNow() };
     // The heap file first: once the final chunk is there, the recorder may take the thread as done.
     if (heap) {
       try {
@@ -221,7 +232,9 @@ export function startThreadProfiler(config: AgentConfig, threadId: number): Thre
 
   sampler.start();
   running = true;
+  const stopWatchingHeap = watchHeapGrowth(safely(false, true));
   const abandon = () => {
+    stopWatchingHeap();
     if (!running) return;
     running = false;
     try {
@@ -231,5 +244,31 @@ export function startThreadProfiler(config: AgentConfig, threadId: number): Thre
       // stopping is all that is left to do
     }
   };
-  return { flush: safely(false), checkpoint: safely(false, true), finish: safely(true), abandon };
+  const finish = safely(true);
+  return {
+    flush: safely(false),
+    checkpoint: safely(false, true),
+    finish: () => {
+      stopWatchingHeap();
+      finish();
+    },
+    abandon,
+  };
+}
+
+/**
+ * Calls `checkpoint` (a chunk, and the heap profile so far) whenever the thread's JavaScript heap grew past
+ * HEAP_WRITE_FROM_BYTES, then by HEAP_WRITE_GROWTH times the last mark (which only rises: about 20 checkpoints
+ * from 32 MiB to 4 GiB). A look at the heap's size every HEAP_WATCH_MS costs microseconds.
+ */
+function watchHeapGrowth(checkpoint: () => void): () => void {
+  let mark = HEAP_WRITE_FROM_BYTES / HEAP_WRITE_GROWTH;
+  const watch = setInterval(() => {
+    const { used } = heapUseNow();
+    if (used < mark * HEAP_WRITE_GROWTH) return;
+    mark = used;
+    checkpoint();
+  }, HEAP_WATCH_MS);
+  watch.unref();
+  return () => clearInterval(watch);
 }

@@ -4,7 +4,8 @@ import { processThreadName, workerThreadName } from '../model/thread-names.js';
 import { appendCpuprofile, describeDroppedPositions, describeTruncatedSamples } from '../import/v8-cpuprofile.js';
 import { ProfileBuilder } from '../model/builder.js';
 import type { Profile, ThreadInfo } from '../model/profile.js';
-import { AGENT_CALL_URL, PERMISSION_OPTIONS, SOURCE_MAPS_FIELD } from '../preload/session-files.cjs';
+import { AGENT_CALL_URL, HEAP_USE_FIELD, PERMISSION_OPTIONS, SOURCE_MAPS_FIELD, type HeapUse } from '../preload/session-files.cjs';
+import { formatBytes } from '../model/weights.js';
 import { AGENT_PATH } from './spawn.js';
 import { isTsprofCode } from '../model/own-code.js';
 import { readSession, readSessionProfile, type ChunkFile, type HeapFile, type ProcessInfo, type UnprofiledProcess } from './session.js';
@@ -71,6 +72,8 @@ interface ThreadState {
   /** V8 timestamp of the last sample added: consecutive chunks overlap by a few samples. */
   lastSampleUs?: number;
   final: boolean;
+  /** The thread's JavaScript heap when it wrote its last chunk. */
+  heapUse?: HeapUse;
 }
 
 /**
@@ -167,6 +170,7 @@ export class SessionMerger {
       return;
     }
     const sourceMaps = (json as Record<string, unknown> | null)?.[SOURCE_MAPS_FIELD];
+    thread.heapUse = heapUseIn((json as Record<string, unknown> | null)?.[HEAP_USE_FIELD]) ?? thread.heapUse;
     if (sourceMaps && typeof sourceMaps === 'object') this.addSourceMaps(Object.entries(sourceMaps));
     try {
       const appended = appendCpuprofile(this.builder, json, {
@@ -245,17 +249,21 @@ export class SessionMerger {
    * Builds the profile from everything taken in; the merger cannot be used afterwards. `deviceFull`: the
    * session folder's device filled up, which is why chunks are missing (not a kill).
    */
-  finish(options: { deviceFull?: boolean } = {}): MergeResult {
+  /** `abortedPid`: the recorded command's process, when it died of SIGABRT. */
+  finish(options: { deviceFull?: boolean; abortedPid?: number } = {}): MergeResult {
     const problems = [...this.problems];
     if (this.droppedPositions > 0) problems.push(describeDroppedPositions(this.droppedPositions));
     if (this.truncatedSamples > 0) problems.push(describeTruncatedSamples(this.truncatedSamples, this.sampleCount));
     for (const thread of this.threads.values()) {
       if (!thread.final) {
+        const heap = thread.heapUse ? `; ${formatBytes(thread.heapUse.used)} of JavaScript heap in use at its last chunk` : '';
         const reason = options.deviceFull
           ? "its session folder's device is full"
-          : this.options.lostChunkCause === 'ended'
-            ? 'it ended while sampled'
-            : 'killed: by SIGKILL, the OOM killer, or a signal while busy in synchronous code';
+          : thread.pid === options.abortedPid
+            ? `aborted by SIGABRT, as Node is when it runs out of JavaScript heap${heap}`
+            : this.options.lostChunkCause === 'ended'
+              ? 'it ended while sampled'
+              : `killed: by SIGKILL, the OOM killer, a signal while busy in synchronous code, or SIGABRT as when out of JavaScript heap${heap}`;
         problems.push(
           `${this.describeThread(thread)}: ended without its final chunk (${reason}); up to its last ${this.options.flushMs / 1000} s of samples are missing`,
         );
@@ -312,6 +320,14 @@ export class SessionMerger {
  * tsprof's own work inside a profiled thread: its agent's files, the calls it evaluates there (named by
  * AGENT_CALL_URL), and the `(tsprof)` frame an attached recording names its console calls with.
  */
+/** The heap use a chunk names (HEAP_USE_FIELD), if it is two sizes in bytes: the program could write anything. */
+function heapUseIn(value: unknown): HeapUse | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { used, limit } = value as Record<string, unknown>;
+  const size = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 0;
+  return size(used) && size(limit) && limit > 0 ? { used, limit } : undefined;
+}
+
 export function isAgentFrame(callFrame: { functionName: string; url: string }): boolean {
   if (isAgentWaitFrame(callFrame)) return false; // the app's own wait (below)
   return callFrame.url === AGENT_CALL_URL || callFrame.functionName === '(tsprof)' || (callFrame.url !== '' && isTsprofCode(callFrame.url));

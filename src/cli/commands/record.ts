@@ -3,7 +3,7 @@ import { getPriority, setPriority } from 'node:os';
 import type { SessionMerger } from '../../record/merge.js';
 import { defaultOutputName } from '../../record/output-name.js';
 import { removeSessionDir, requestStop, sessionDeviceFull } from '../../record/session.js';
-import { agentEnvironment, relaySignals, type RunningTarget, type SamplerName } from '../../record/spawn.js';
+import { agentEnvironment, relaySignals, type RunningTarget, type SamplerName, type TargetExit } from '../../record/spawn.js';
 import { UserError } from '../errors.js';
 import { chooseOutputFormat, type OutputFormat } from '../format-names.js';
 import { counted } from '../../model/format-count.js';
@@ -110,13 +110,13 @@ export async function recordCommand(command: string[], options: RecordOptions, r
       );
     }, 500);
 
-    const finish = async (): Promise<void> => {
+    const finish = async (exit?: TargetExit): Promise<void> => {
       clearInterval(pollTimer);
       status.clear();
       merger.poll(sessionDir);
       // Agents that cannot write lose their chunks silently: a full device is named as the cause.
       const deviceFull = sessionDeviceFull(sessionDir);
-      const merged = merger.finish({ deviceFull });
+      const merged = merger.finish({ deviceFull, ...(exit?.signal === 'SIGABRT' && target.child.pid !== undefined ? { abortedPid: target.child.pid } : {}) });
       if (deviceFull) {
         merged.problems.push(
           `the folder for tsprof's session files (${sessionDir}) is on a full device, so profiles could not be written there; choose another with ` +
@@ -143,7 +143,7 @@ export async function recordCommand(command: string[], options: RecordOptions, r
     clearTimeout(durationTimer);
     stopRelay();
     try {
-      await (written ?? finish());
+      await (written ?? finish(exit));
     } catch (error) {
       // The command's own status stands even when its profile could not be written: main says why.
       if (error instanceof UserError) throw new UserError(error.message, exitStatus(exit));
