@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -96,6 +96,25 @@ describe("sources: only the program's own files are read", () => {
       expect(readFileSync(page, 'utf8')).not.toContain('OWN-SOURCE');
     } finally {
       await server.close();
+    }
+  });
+
+  it('a source changed after the profile was taken is named, in report --list and on the page', () => {
+    const { dir, profile, own } = project([]);
+    const page = join(dir, 'page.html');
+    expect(runCli(['report', profile, '--list', 'fromFile0'], { cwd: dir }).stderr).toBe(''); // unchanged: nothing to say
+    // Edited a minute after the profile file was written (an imported .cpuprofile says no time of its own).
+    const later = new Date(statSync(profile).mtimeMs + 60_000);
+    utimesSync(own, later, later);
+    const changed = 'tsprof: warning: sources: 1 file changed after the profile was taken (own.js): the lines shown may not be those that ran\n';
+    for (const args of [
+      ['report', profile, '--list', 'fromFile0'],
+      ['report', profile, '--lines'],
+      ['convert', profile, '-o', page],
+    ]) {
+      const result = runCli(args, { cwd: dir });
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stderr).toBe(changed);
     }
   });
 });

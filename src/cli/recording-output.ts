@@ -44,14 +44,13 @@ export async function writeRecording(
     return;
   }
   // The page's hot-function sources: the program's files under the folder the recording ran in.
-  const { sourceLinesReader } = await import('./source-lines.js');
-  const sources = options.sources === false || format !== 'html' ? false : sourceLinesReader(process.cwd());
+  const { profileTakenAt, sourceLinesReader } = await import('./source-lines.js');
+  const sources = options.sources === false || format !== 'html' ? false : sourceLinesReader(process.cwd(), profileTakenAt(merged.profile));
   const { output, mapping } = await renderAndWrite(merged.profile, merged.sourceMaps, target, format, options.sourceMaps, {
     ...(options.lines ? { lines: true } : {}),
     sources,
   });
-  const leftOut = sources ? sources.leftOut() : undefined;
-  if (leftOut) warn(leftOut);
+  for (const note of sources ? sources.notes() : []) warn(note);
   // The figures every output shows (describeProfile): samples written and the rate they achieved.
   const { describeProfile } = await import('../model/profile-summary.js');
   const { sampleCount, rateHz } = describeProfile(merged.profile);

@@ -1,7 +1,9 @@
-import { realpathSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { fstatSync, realpathSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isInside, isSystemPath, readBounded, withRegularFile } from '../files/untrusted-file.js';
+import type { Profile } from '../model/profile.js';
+import { visible } from './terminal.js';
 
 /** Source files larger than this are not shown line by line (a bundle's one long line says nothing). */
 const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
@@ -19,16 +21,24 @@ export interface SourceReader {
   lines(file: string | undefined): string[] | undefined;
   /** Whether `file` was not read because it is not one of the program's files (outside the root, or the system's). */
   refused(file: string | undefined): boolean;
-  /** One line on the files that were not read because they are not the program's; undefined when none were. */
-  leftOut(): string | undefined;
+  /**
+   * What to tell the user about the sources read, one line each: the files not read because they are not the
+   * program's, and those changed after the profile was taken (their lines may not be the ones that ran).
+   */
+  notes(): string[];
 }
 
-export function sourceLinesReader(root: string): SourceReader {
+/** How many changed files a note names before it says "and N more". */
+const NAMED_FILES = 3;
+
+/** `takenAt`: when the profile was taken (ms since the epoch); sources changed after it are named in notes(). */
+export function sourceLinesReader(root: string, takenAt?: number): SourceReader {
   const realRoot = realpathOrUndefined(root);
   const cache = new Map<string, string[] | undefined>();
   const outside = new Set<string>();
   const system = new Set<string>();
   const refusedFiles = new Set<string>();
+  const changed = new Set<string>();
   const lines = (file: string | undefined): string[] | undefined => {
     if (!file) return undefined;
     if (cache.has(file)) return cache.get(file);
@@ -41,7 +51,10 @@ export function sourceLinesReader(root: string): SourceReader {
         refusal.add(real);
         refusedFiles.add(file);
       } else {
-        found = readText(real)?.split(/\r?\n/);
+        const text = readText(real);
+        found = text?.text.split(/\r?\n/);
+        // A second's grace: file systems keep coarse times, and a recording ends after its last write.
+        if (text && takenAt !== undefined && text.modifiedMs > takenAt + 1000) changed.add(relative(realRoot, real));
       }
     }
     cache.set(file, found);
@@ -51,24 +64,43 @@ export function sourceLinesReader(root: string): SourceReader {
   return {
     lines,
     refused: (file) => file !== undefined && refusedFiles.has(file),
-    leftOut: () => {
+    notes: () => {
       const parts = [
         ...(outside.size > 0 ? [`${files(outside.size)} outside ${root}`] : []),
         ...(system.size > 0 ? [`${files(system.size)} in /proc, /sys or /dev`] : []),
       ];
-      return parts.length === 0 ? undefined : `sources: ${parts.join(' and ')} not read (only the program's own files are; --sources DIR reads another folder)`;
+      const named = [...changed].slice(0, NAMED_FILES).map(visible).join(', ') + (changed.size > NAMED_FILES ? ` and ${changed.size - NAMED_FILES} more` : '');
+      return [
+        ...(parts.length > 0 ? [`sources: ${parts.join(' and ')} not read (only the program's own files are; --sources DIR reads another folder)`] : []),
+        ...(changed.size > 0
+          ? [`sources: ${files(changed.size)} changed after the profile was taken (${named}): the lines shown may not be those that ran`]
+          : []),
+      ];
     },
   };
+}
+
+/**
+ * When a profile was taken, for sourceLinesReader: its end as it says (start and duration), else the time its
+ * file was last written; undefined when neither is known (stdin).
+ */
+export function profileTakenAt(profile: Profile, fileModifiedMs?: number): number | undefined {
+  const { startTime, durationUs } = profile.meta;
+  if (startTime !== undefined) return startTime + (durationUs ?? 0) / 1000;
+  return fileModifiedMs;
 }
 
 /**
  * The reader for an imported profile: none for one fetched from an address (it names files of another
  * machine), which is said once; else the files under `--sources DIR` or the current folder.
  */
-export function importedSources(options: { fetched: boolean; sourcesDir?: string; cwd: string }, warn: (message: string) => void): SourceReader {
-  if (!options.fetched) return sourceLinesReader(options.sourcesDir ?? options.cwd);
+export function importedSources(
+  options: { fetched: boolean; sourcesDir?: string; cwd: string; takenAt?: number },
+  warn: (message: string) => void,
+): SourceReader {
+  if (!options.fetched) return sourceLinesReader(options.sourcesDir ?? options.cwd, options.takenAt);
   warn('sources: not read for a profile fetched from an address (its files are those of another machine)');
-  return { lines: () => undefined, refused: () => false, leftOut: () => undefined };
+  return { lines: () => undefined, refused: () => false, notes: () => [] };
 }
 
 function pathOf(file: string, root: string): string | undefined {
@@ -89,8 +121,8 @@ function realpathOrUndefined(path: string): string | undefined {
   }
 }
 
-/** The file's text: a regular file (never a FIFO or device), read up to the size cap, without a NUL byte. */
-function readText(path: string): string | undefined {
-  const bytes = withRegularFile(path, (fd) => readBounded(fd, MAX_SOURCE_BYTES));
-  return bytes === undefined || bytes.includes(0) ? undefined : bytes.toString('utf8');
+/** The file's text and when it was last written: a regular file (never a FIFO or device), read up to the size cap, without a NUL byte. */
+function readText(path: string): { text: string; modifiedMs: number } | undefined {
+  const read = withRegularFile(path, (fd) => ({ bytes: readBounded(fd, MAX_SOURCE_BYTES), modifiedMs: fstatSync(fd).mtimeMs }));
+  return read?.bytes === undefined || read.bytes.includes(0) ? undefined : { text: read.bytes.toString('utf8'), modifiedMs: read.modifiedMs };
 }

@@ -5,7 +5,7 @@ import { chooseOutputFormat, type OutputFormat } from '../format-names.js';
 import { renderProfile } from '../output-formats.js';
 import { checkOutputFolder } from '../output-folder.js';
 import { UserError } from '../errors.js';
-import { importedSources } from '../source-lines.js';
+import { importedSources, profileTakenAt } from '../source-lines.js';
 
 export interface ConvertOptions extends ProfileInputOptions {
   output: string;
@@ -31,11 +31,19 @@ export async function convertCommand(input: string, options: ConvertOptions, war
     ...(recordedAt ? { recordedAt } : {}),
     ...(options.lines ? { lines: true } : {}),
   };
+  const takenAt = profileTakenAt(profile, recordedAt?.getTime());
   const sources =
     options.sources === false || format !== 'html'
       ? false
-      : importedSources({ fetched, cwd: context.cwd, ...(typeof options.sources === 'string' ? { sourcesDir: options.sources } : {}) }, warn);
+      : importedSources(
+          {
+            fetched,
+            cwd: context.cwd,
+            ...(typeof options.sources === 'string' ? { sourcesDir: options.sources } : {}),
+            ...(takenAt !== undefined ? { takenAt } : {}),
+          },
+          warn,
+        );
   writeOutput(options.output, renderProfile(profile, format, { ...context, sources }));
-  const leftOut = sources ? sources.leftOut() : undefined;
-  if (leftOut) warn(leftOut);
+  for (const note of sources ? sources.notes() : []) warn(note);
 }

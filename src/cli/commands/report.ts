@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { ChalkInstance } from 'chalk';
 import { functionTable } from '../../analyze/report.js';
 import { describeProfile } from '../../model/profile-summary.js';
@@ -27,15 +28,22 @@ export async function reportCommand(input: string, options: ReportOptions, color
   const { profile, fetched, name } = await readProfileInput(input, options, warn);
   const cwd = process.cwd();
   if (options.lines || options.list !== undefined) {
-    const [{ formatLinesReport, formatListReport }, { importedSources }] = await Promise.all([import('../line-report.js'), import('../source-lines.js')]);
-    const sources = importedSources({ fetched, cwd, ...(options.sources ? { sourcesDir: options.sources } : {}) }, warn);
+    const [{ formatLinesReport, formatListReport }, { importedSources, profileTakenAt }] = await Promise.all([
+      import('../line-report.js'),
+      import('../source-lines.js'),
+    ]);
+    const fileModifiedMs = fetched || input === '-' ? undefined : statSync(input).mtimeMs;
+    const takenAt = profileTakenAt(profile, fileModifiedMs);
+    const sources = importedSources(
+      { fetched, cwd, ...(options.sources ? { sourcesDir: options.sources } : {}), ...(takenAt !== undefined ? { takenAt } : {}) },
+      warn,
+    );
     process.stdout.write(
       options.list !== undefined
         ? formatListReport(profile, { pattern: options.list, name, cwd, sources }, colors)
         : formatLinesReport(profile, { top: options.top, name, cwd, sources, markdown: options.format === 'markdown' }, colors),
     );
-    const leftOut = sources.leftOut();
-    if (leftOut) warn(leftOut);
+    for (const note of sources.notes()) warn(note);
     return;
   }
   const content =
