@@ -21,7 +21,7 @@ export function readInputFile(path: string | 0, maxBytes: number): Buffer {
       throw new InputFileError(path === 0 ? 'is a terminal or a device; pipe a profile in' : 'is a device, not a file');
     if (stat.isFile() && path !== 0 && isSystemPath(realpathSync(path))) throw new InputFileError('is a file of the system (/proc, /sys, /dev), not a profile');
     if (stat.isFile() && stat.size > maxBytes) throw new InputFileError(tooLarge(maxBytes));
-    return readToEnd(fd, maxBytes);
+    return readToEnd(fd, maxBytes, stat.isFile() ? stat.size : 0);
   } catch (error) {
     if (error instanceof InputFileError) throw error;
     throw new InputFileError(describeFileError(error as NodeJS.ErrnoException));
@@ -33,24 +33,37 @@ export function readInputFile(path: string | 0, maxBytes: number): Buffer {
 /** Why an input file cannot be read, in a few words (the caller names the file). */
 export class InputFileError extends Error {}
 
-function readToEnd(fd: number, maxBytes: number): Buffer {
+/**
+ * Reads `fd` to its end: into one buffer of the size stat gave (a regular file: no copy, so a 1 GB folded
+ * file takes 1 GB), then, should it hold more, in chunks up to `maxBytes`.
+ */
+function readToEnd(fd: number, maxBytes: number, statedSize: number): Buffer {
   const chunks: Buffer[] = [];
   let total = 0;
+  if (statedSize > 0) {
+    const whole = Buffer.allocUnsafe(statedSize);
+    while (total < statedSize) {
+      const read = readSync(fd, whole, total, statedSize - total, null);
+      if (read === 0) return whole.subarray(0, total);
+      total += read;
+    }
+    chunks.push(whole);
+  }
+  const chunk = Buffer.allocUnsafe(1024 * 1024);
   for (;;) {
-    const chunk = Buffer.allocUnsafe(Math.min(maxBytes + 1 - total, 1024 * 1024) || 1);
     let read: number;
     try {
-      read = readSync(fd, chunk, 0, chunk.length, null);
+      read = readSync(fd, chunk, 0, Math.min(chunk.length, maxBytes + 1 - total), null);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
       // A non-blocking stdin with nothing to read yet: wait a little, without spinning.
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
       continue;
     }
-    if (read === 0) return Buffer.concat(chunks, total);
+    if (read === 0) return chunks.length === 1 ? chunks[0]!.subarray(0, total) : Buffer.concat(chunks, total);
     total += read;
     if (total > maxBytes) throw new InputFileError(tooLarge(maxBytes));
-    chunks.push(read === chunk.length ? chunk : chunk.subarray(0, read));
+    chunks.push(Buffer.from(chunk.subarray(0, read))); // a copy: a pipe gives 64 KiB at a time, the buffer is reused
   }
 }
 
