@@ -15,7 +15,7 @@ import { seededRandom } from '../test/helpers/random.js';
  * - 1 run a side of about 4,700 samples (10 s), 30% slower: >= 80%;
  * - two sets of recordings of the same program: anything flagged in <= 5% of pairs.
  * Pairs are drawn (seeded) from a pool of recordings per variant; the sides of a same-program pair never
- * share a recording. Also each function's share per recording against the binomial, for the README's power
+ * share a recording. Also each function's share per recording against the binomial, for docs/diff.md's power
  * table. About 8 minutes with the default pool of 8 short and 6 long recordings per variant.
  *
  *   npm run build && npx tsx bench/diff-fixture.ts [short runs per variant] [long runs per variant]

@@ -2,7 +2,7 @@ import { diffProfiles } from '../src/analyze/diff.js';
 import { slowerProgram, syntheticRun, type SyntheticProgram } from '../test/helpers/synthetic-runs.js';
 
 /**
- * The README's power table: how often `tsprof diff` calls a slower function regressed, by the function's
+ * docs/diff.md's power table: how often `tsprof diff` calls a slower function regressed, by the function's
  * share of the time, how much slower it got, and how many runs of how many samples each side has. Seeded
  * synthetic recordings: independent samples, with each share varying 3% from run to run (real recordings of
  * fixtures/programs/regression.js vary about this much beyond the binomial: bench/diff-fixture.ts), of a

@@ -5,9 +5,10 @@ import { repoRoot } from './helpers/paths.js';
 
 /**
  * The layers of src/ point one way: model, files <- import/export/analyze/sourcemaps <- record/attach/continuous
- * <- cli. A folder imports from lower layers, or from a folder of its own layer only where no two folders
- * import each other (no cycles). The preload (what tsprof injects into the profiled program) imports
- * nothing of tsprof's but itself. Read from the import statements of every source file.
+ * <- cli <- page, api (the library's read/write/diff/report) <- index.ts. A folder imports from lower layers,
+ * or from a folder of its own layer only where no two folders import each other (no cycles). The preload
+ * (what tsprof injects into the profiled program) imports nothing of tsprof's but itself. Read from the import
+ * statements of every source file.
  */
 
 const LAYER: Record<string, number> = {
@@ -25,7 +26,8 @@ const LAYER: Record<string, number> = {
   continuous: 2,
   cli: 3,
   page: 4,
-  'index.ts': 4,
+  api: 4,
+  'index.ts': 5,
 };
 
 const src = join(repoRoot, 'src');

@@ -29,6 +29,8 @@ export interface ProfileInputOptions {
   sourceMaps?: boolean;
   /** Request headers (`Name: value`) for inputs that are addresses. */
   header?: string[];
+  /** Sent to addresses as `Authorization: Bearer`; default: TSPROF_TOKEN. */
+  token?: string;
 }
 
 /**
@@ -51,7 +53,8 @@ export async function readProfileInput(
     onWarning: (message) => warn(`${name}: ${message}`),
   };
   if (!fetched) return { ...readProfileFile(input, read), fetched, name };
-  const bytes = await fetchProfile(input, { headers: options.header ?? [], ...(process.env.TSPROF_TOKEN ? { token: process.env.TSPROF_TOKEN } : {}) });
+  const token = options.token ?? process.env.TSPROF_TOKEN;
+  const bytes = await fetchProfile(input, { headers: options.header ?? [], ...(token ? { token } : {}) });
   // A fetched profile names scripts of another machine: no source maps are looked for here.
   return { ...readProfileBytes(name, bytes, { ...read, sourceMaps: false }), fetched, name };
 }
