@@ -7,6 +7,7 @@ import { inProcessScriptMaps } from '../sourcemaps/in-process.js';
 import { profileSelf } from './self-profiler.js';
 import { acquireHeapSampler } from './heap-sampler.js';
 import { folderSink, profefeSink, pyroscopeSink, type Sink, type WindowProfile } from './sinks.js';
+import { SERVICE_RATE_HZ } from '../model/sampling.js';
 
 /**
  * Continuous profiling inside a service: a window of `seconds` every `every` seconds (profefe's defaults: 10 s
@@ -32,7 +33,7 @@ export interface ProfilingOptions {
   every?: number;
   /** Length of each window in seconds. Default 10. */
   seconds?: number;
-  /** Samples per second. Default 100. */
+  /** Samples per second. Default SERVICE_RATE_HZ (100). */
   rate?: number;
   /**
    * Send the heap in use at the end of each window too (V8's sampling heap profiler runs from the start, one
@@ -56,7 +57,7 @@ const FIRST_RETRY_MS = 1000;
 export function startProfiling(options: ProfilingOptions): Profiler {
   const every = (options.every ?? 60) * 1000;
   const seconds = Math.min(options.seconds ?? 10, every / 1000);
-  const rate = options.rate ?? 100;
+  const rate = options.rate ?? SERVICE_RATE_HZ;
   const report = (error: unknown) => {
     try {
       options.onError?.(error instanceof Error ? error : new Error(String(error)));

@@ -4,7 +4,7 @@ import { ProfileBuilder } from '../model/builder.js';
 import { appendCpuprofile } from '../import/v8-cpuprofile.js';
 import { isTsprofCode } from '../model/own-code.js';
 import type { Profile } from '../model/profile.js';
-import { samplingIntervalUs } from '../model/sampling.js';
+import { SERVICE_RATE_HZ, samplingIntervalUs } from '../model/sampling.js';
 
 /**
  * Profiles the thread it runs in for a while, from inside the process: an inspector session of its own on
@@ -22,7 +22,7 @@ let running = false;
 
 export interface SelfProfileOptions {
   seconds: number;
-  /** Samples per second. Default 100, as Go's pprof. */
+  /** Samples per second. Default SERVICE_RATE_HZ (100, as Go's pprof). */
   rate?: number;
   /** Ends the profile early (the samples so far are kept). */
   signal?: AbortSignal;
@@ -36,7 +36,7 @@ export async function profileSelf(options: SelfProfileOptions): Promise<Profile>
   try {
     session.connect();
     await session.post('Profiler.enable');
-    const intervalUs = samplingIntervalUs(options.rate ?? 100);
+    const intervalUs = samplingIntervalUs(options.rate ?? SERVICE_RATE_HZ);
     await session.post('Profiler.setSamplingInterval', { interval: intervalUs });
     await session.post('Profiler.start');
     try {

@@ -6,6 +6,9 @@
 /** Samples per second when none is asked for: 2 ms between samples, as `--cpu-prof-interval 2000`. */
 export const DEFAULT_RATE_HZ = 500;
 
+/** Samples per second inside a service (the pprof endpoint, the continuous agent), as Go's pprof: 100. */
+export const SERVICE_RATE_HZ = 100;
+
 /**
  * The most samples per second tsprof asks V8 for. V8's sampler thread wakes every interval; above this its
  * own work takes a measurable share of the machine and the rate it achieves falls away from the one asked.
