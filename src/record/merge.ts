@@ -1,5 +1,4 @@
 import { dirname } from 'node:path';
-import { rmSync } from 'node:fs';
 import { processThreadName, workerThreadName } from '../model/thread-names.js';
 import { appendCpuprofile, describeDroppedPositions, describeTruncatedSamples } from '../import/v8-cpuprofile.js';
 import { ProfileBuilder } from '../model/builder.js';
@@ -8,7 +7,7 @@ import { AGENT_CALL_URL, HEAP_USE_FIELD, PERMISSION_OPTIONS, SOURCE_MAPS_FIELD, 
 import { formatBytes } from '../model/weights.js';
 import { AGENT_PATH } from './spawn.js';
 import { isTsprofCode } from '../model/own-code.js';
-import { readSession, readSessionProfile, type ChunkFile, type HeapFile, type ProcessInfo, type UnprofiledProcess } from './session.js';
+import { readSession, readSessionProfile, takeChunks, type HeapFile, type ProcessInfo, type UnprofiledProcess } from './session.js';
 import type { HeapSettings, PermissionOption, UnprofiledReason } from '../preload/session-files.cjs';
 import { mergeHeapProfiles, type HeapMergeResult, type ThreadHeap } from './heap-merge.js';
 
@@ -112,10 +111,9 @@ export class SessionMerger {
     for (const note of session.unprofiled) this.unprofiled.set(note.pid, note);
     for (const worker of session.workers) this.workersStarted.add(worker);
     this.heapFiles = session.heapFiles;
-    for (const chunk of session.chunks) {
-      if (this.kept(chunk.pid)) this.addChunk(chunk);
-      rmSync(chunk.path, { force: true, recursive: true }); // a folder the program named like a chunk too
-    }
+    takeChunks(session.chunks, (chunk, profile) => {
+      if (this.kept(chunk.pid)) this.addProfile(chunk.pid, chunk.threadId, profile, chunk.final);
+    });
   }
 
   /** Describes a process whose chunks come straight from memory (record --pid). */
@@ -155,10 +153,6 @@ export class SessionMerger {
   /** True once every thread that wrote a chunk has written its final one. */
   get allFinal(): boolean {
     return this.threads.size > 0 && [...this.threads.values()].every((thread) => thread.final);
-  }
-
-  private addChunk(chunk: ChunkFile): void {
-    this.addProfile(chunk.pid, chunk.threadId, readSessionProfile(chunk.path), chunk.final);
   }
 
   /** Takes in one chunk: the V8 cpuprofile a thread sampled since its previous chunk (undefined: unreadable). */

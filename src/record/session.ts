@@ -31,7 +31,7 @@ export function permissionOptionsIn(value: unknown): PermissionOption[] | undefi
 
 /**
  * The recording's session folder, where the agents (src/preload/) leave their files; see
- * src/preload/session-files.cts for the names. This module only reads it.
+ * src/preload/session-files.cts for the names. This module reads it, and takes the chunks out (takeChunks).
  */
 
 export interface ChunkFile extends ChunkName {
@@ -132,6 +132,18 @@ export function readSessionProfile(path: string): unknown {
     return text === undefined ? undefined : (JSON.parse(text) as unknown);
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Hands each chunk to `take`, in the order its thread wrote them, with its profile parsed (undefined when it
+ * cannot be read: no regular file of this user, too large, not JSON), and removes it: the one way chunks
+ * leave the session folder, for `record` and `top` alike (so a long recording never fills the disk).
+ */
+export function takeChunks(chunks: readonly ChunkFile[], take: (chunk: ChunkFile, profile: unknown) => void): void {
+  for (const chunk of chunks) {
+    take(chunk, readSessionProfile(chunk.path));
+    rmSync(chunk.path, { force: true, recursive: true }); // a folder the program named like a chunk too
   }
 }
 

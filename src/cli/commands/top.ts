@@ -1,10 +1,9 @@
-import { rmSync } from 'node:fs';
 import { AttachedProcess } from '../../attach/attached-process.js';
 import { RemoteSampler } from '../../attach/remote-sampler.js';
 import { LiveWindow } from '../../analyze/live-window.js';
 import { isAgentFrame } from '../../record/merge.js';
 import { processThreadName } from '../../model/thread-names.js';
-import { readSession, readSessionProfile, removeSessionDir } from '../../record/session.js';
+import { readSession, removeSessionDir, takeChunks } from '../../record/session.js';
 import { agentEnvironment, relaySignals, type RunningTarget } from '../../record/spawn.js';
 import { UserError } from '../errors.js';
 import { renderTop } from '../top-view.js';
@@ -132,18 +131,13 @@ async function spawnSource(command: string[], intervalUs: number, window: LiveWi
   const stopRelay = relaySignals(target, sessionDir);
   const poll = () => {
     try {
-      for (const chunk of readSession(sessionDir).chunks) {
-        // A chunk being written right now is complete on the next poll (agents write them atomically, but the
-        // program could have put anything there: a FIFO is never opened, a symlink never followed).
-        const profile = readSessionProfile(chunk.path);
-        if (profile === undefined) continue;
+      takeChunks(readSession(sessionDir).chunks, (chunk, profile) => {
         try {
-          window.add(`${chunk.pid}-${chunk.threadId}`, profile);
+          if (profile !== undefined) window.add(`${chunk.pid}-${chunk.threadId}`, profile);
         } catch {
-          // not a profile: its samples are lost, the rest is shown
+          // not a profile (the program can write there too): its samples are lost, the rest is shown
         }
-        rmSync(chunk.path, { force: true });
-      }
+      });
     } catch {
       // the folder is gone: top is ending
     }
