@@ -39,3 +39,14 @@ rmSync(threads, { recursive: true, force: true });
 for (const name of ['one', 'two']) {
   for (const ending of ['cpuprofile', 'folded']) record(join(threads, `${name}.${ending}`), 500, [program('threads-and-children.js')]);
 }
+
+// fixtures/programs/split-lines.js: splitWork's own time 80/20 on two lines. Once at 2,000 Hz (about 2,000
+// samples of splitWork: the split's sampling error about a point); three runs a side with the LINE-20 loop
+// three times as long after (diff --lines).
+const lines = join(out, 'lines');
+rmSync(lines, { recursive: true, force: true });
+record(join(lines, 'split.cpuprofile'), 2000, [program('split-lines.js')]);
+for (let run = 1; run <= 3; run++) {
+  record(join(lines, 'before', `run${run}.cpuprofile`), 500, [program('split-lines.js'), '400', '1']);
+  record(join(lines, 'after', `run${run}.cpuprofile`), 500, [program('split-lines.js'), '400', '3']);
+}

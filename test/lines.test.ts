@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, launchChromium, openPage } from './helpers/browser.js';
 import { runCli } from './helpers/cli.js';
 import { goAvailable } from './helpers/go.js';
-import { fixture, repoRoot, tempDir } from './helpers/paths.js';
+import { fixture, fixtureHere, repoRoot, tempDir } from './helpers/paths.js';
 
 /**
  * Hot lines: which line of a function costs its time. fixtures/programs/split-lines.js spends about 80% of
@@ -38,15 +38,11 @@ function split(heavy: number, light: number): [number, number] {
   return [(100 * heavy) / (heavy + light), (100 * light) / (heavy + light)];
 }
 
-// Recorded at 2,000 Hz: about 2,000 samples of splitWork, so that the 80/20 split's sampling error (about a
-// point) stays well inside the 5 points asserted, even on a busy machine.
+// A recording of split-lines.js at 2,000 Hz (scripts/record-fixtures.mjs; 1,288 samples on a busy machine, so
+// the 80/20 split's sampling error is about a point, well inside the 5 points asserted). What only a live run
+// shows, that a recording keeps the lines, the page's test below records.
 describe('hot lines of a recording', () => {
-  let recorded: string;
-  beforeAll(() => {
-    recorded = join(dir, 'split.cpuprofile');
-    const result = runCli(['record', '-r', '2000', '-o', recorded, '--', process.execPath, program], { timeout: 120_000 });
-    expect(result.status, result.stderr).toBe(0);
-  });
+  const recorded = fixtureHere('recordings', 'lines', 'split.cpuprofile');
 
   it('report --lines: the two lines of splitWork on top, split 80/20 within 5 points, with their source', () => {
     const rows = lineShares(recorded);
@@ -154,8 +150,7 @@ describe.skipIf(!browserAvailable())("the page's hot lines: selecting a function
       await page.close();
     }
     const again = join(dir, 'again.html');
-    const recorded = join(dir, 'split-for-page.cpuprofile');
-    expect(runCli(['record', '-o', recorded, '--', process.execPath, program, '100']).status).toBe(0);
+    const recorded = fixtureHere('recordings', 'lines', 'split.cpuprofile');
     expect(runCli(['convert', recorded, '-o', again, '--no-sources']).status).toBe(0);
     expect(readFileSync(again, 'utf8')).not.toContain('LINE-80');
     expect(runCli(['convert', recorded, '-o', again]).status).toBe(0);
@@ -165,18 +160,8 @@ describe.skipIf(!browserAvailable())("the page's hot lines: selecting a function
 
 describe('diff --lines: a regression points at its line', () => {
   it("the LINE-20 loop running three times as long: that line regressed, LINE-80's share improved, the function itself steady", () => {
-    const sides = { before: join(dir, 'lines-before'), after: join(dir, 'lines-after') };
-    for (const [side, factor] of [
-      ['before', '1'],
-      ['after', '3'],
-    ] as const) {
-      mkdirSync(sides[side], { recursive: true });
-      for (let run = 1; run <= 3; run++) {
-        const out = join(sides[side], `run-${run}.cpuprofile`);
-        const result = runCli(['record', '-o', out, '--', process.execPath, program, '400', factor], { timeout: 120_000 });
-        expect(result.status, result.stderr).toBe(0);
-      }
-    }
+    // Three recordings a side (scripts/record-fixtures.mjs): split-lines.js 400 rounds, factor 1 and 3.
+    const sides = { before: fixture('recordings', 'lines', 'before'), after: fixture('recordings', 'lines', 'after') };
     const result = runCli(['diff', sides.before, sides.after, '--lines', '-f', 'json']);
     expect(result.status, result.stderr).toBe(0);
     const diff = JSON.parse(result.stdout) as { self: { function: string; location: string; verdict: string }[] };

@@ -16,13 +16,16 @@ export function tempDir(prefix = 'tsprof-test-'): string {
 }
 
 /**
- * A committed profile of this repository's fixtures (recorded in a checkout at /work/main), its file:// URLs
- * moved to this checkout: tsprof reads sources only under the current folder, so a page or a --list of it
- * shows this checkout's fixtures, wherever it is.
+ * A committed profile of this repository's fixtures (`fixtures/<parts>`, recorded in a checkout at /work/main),
+ * its file:// URLs moved to this checkout: tsprof reads sources only under the current folder, so a page or a
+ * --list of it shows this checkout's fixtures, wherever it is.
  */
-export function fixtureProfileHere(name: string): string {
-  const text = readFileSync(fixture('profiles', name), 'utf8').replaceAll('file:///work/main/', pathToFileURL(repoRoot).href);
-  const path = join(tempDir(), name);
+export function fixtureHere(...parts: string[]): string {
+  const text = readFileSync(fixture(...parts), 'utf8').replaceAll('file:///work/main/', pathToFileURL(repoRoot).href);
+  const path = join(tempDir(), parts[parts.length - 1]!);
   writeFileSync(path, text);
   return path;
 }
+
+/** fixtureHere for `fixtures/profiles/<name>`. */
+export const fixtureProfileHere = (name: string) => fixtureHere('profiles', name);
