@@ -124,10 +124,13 @@ describe('record --heap: the memory profile of the run, beside its CPU profile',
 
   it("none of tsprof's own frames or allocations are in it, even sampled at every 128 bytes", () => {
     // At 32 KiB, the few hundred bytes Node's loader allocates as it finishes loading tsprof's preload are
-    // sampled once in a hundred runs; at 128 bytes, every time.
-    const fine = record('fine.pb.gz', '--heap', '--heap-interval', '128');
-    expect(fine.status, fine.stderr).toBe(3);
-    for (const run of [allocated, inuse, fine]) {
+    // sampled once in a hundred runs; at 128 bytes, every time: a small program with a worker, recorded so.
+    const fine = join(dir, 'fine.pb.gz');
+    const small = "new (require('node:worker_threads').Worker)('const kept = []; for (let i = 0; i < 1e4; i++) kept.push({ i });', { eval: true });";
+    const result = runCli(['record', '--heap', '--heap-interval', '128', '-o', fine, '--', process.execPath, '-e', small]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(runCli(['convert', fine.replace(/\.pb\.gz$/, '.heap.pb.gz'), '-f', 'folded', '-o', '-']).stdout).toMatch(/^worker \d+ \(node \d+\);/m);
+    for (const run of [allocated, inuse, { heapOutput: fine.replace(/\.pb\.gz$/, '.heap.pb.gz') }]) {
       const folded = runCli(['convert', run.heapOutput, '-f', 'folded', '-o', '-']).stdout;
       expect(folded).not.toMatch(/tsprof|preload|sampler-thread|thread-profiler/i);
     }
