@@ -28,8 +28,18 @@ describe('record, configured from its options', () => {
     expect(recordConfig([], { ...defaults, pid: 42, output: 'p.html', idle: true, open: true })).toEqual({
       target: 'pid',
       pid: 42,
-      options: { rate: 500, sourceMaps: true, output: 'p.html', idle: true, open: true },
+      options: { rate: 500, sourceMaps: true, output: 'p.html', format: 'html', idle: true, open: true },
     });
+  });
+
+  it('the format is worked out once, before anything runs: -f, else the ending, else folded for stdout, else the page', () => {
+    const formatOf = (args: Partial<RecordArguments>) => recordConfig(['node', 'app.js'], { ...defaults, ...args }).options.format;
+    expect(formatOf({ output: 'x.pb.gz' })).toBe('pprof');
+    expect(formatOf({ output: 'x.txt', format: 'speedscope' })).toBe('speedscope');
+    expect(formatOf({ output: '-' })).toBe('folded');
+    expect(formatOf({})).toBe('html');
+    expect(recordConfig([], { ...defaults, pid: 42, output: 'x.cpuprofile' }).options.format).toBe('cpuprofile');
+    expect(() => formatOf({ output: 'x.svg' })).toThrow('x.svg: cannot tell the output format from the file name');
   });
 
   it('--heap becomes the heap settings, with the default interval unless one is given, for a command and for --pid', () => {

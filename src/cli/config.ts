@@ -2,7 +2,7 @@ import type { RecordPidOptions } from './commands/record-pid.js';
 import type { RecordOptions } from './commands/record.js';
 import type { TopOptions } from './commands/top.js';
 import { UserError } from './errors.js';
-import { parseOutputFormat } from './format-names.js';
+import { parseOutputFormat, recordingFormat } from './format-names.js';
 import { CPU_OUTPUT_FORMATS, FORMATS, formatOfName } from '../model/formats.js';
 import { DEFAULT_HEAP_INTERVAL_BYTES } from '../model/sampling.js';
 import type { HeapSettings } from '../preload/session-files.cjs';
@@ -38,9 +38,10 @@ export function recordConfig(command: string[], args: RecordArguments): RecordCo
     throw new UserError('--heap writes the memory profile beside the CPU profile, in a file of its own: give -o a file name, not -');
   }
   const heap = heapKind !== undefined ? { heap: { kind: heapKind, intervalBytes: heapInterval ?? DEFAULT_HEAP_INTERVAL_BYTES } } : {};
-  const writtenAs = format ?? (args.output === '-' ? 'folded' : args.output !== undefined ? formatOfName(args.output, 'output') : 'html');
-  if (rest.lines && writtenAs !== 'folded') throw new UserError(`--lines: only for folded stacks (-f folded), not ${writtenAs ?? 'html'}`);
-  if (pid === undefined) return { target: 'command', command, options: { ...rest, ...heap, ...(format ? { format } : {}) } };
+  // The one place a recording's format is worked out: before anything runs, so an unknown ending costs nothing.
+  const writtenAs = recordingFormat(args.output, format);
+  if (rest.lines && writtenAs !== 'folded') throw new UserError(`--lines: only for folded stacks (-f folded), not ${writtenAs}`);
+  if (pid === undefined) return { target: 'command', command, options: { ...rest, ...heap, format: writtenAs } };
   if (command.length > 0) throw new UserError(BOTH_TARGETS);
   const spawnOnly = [
     rest.killAfter && '--kill-after',
@@ -65,7 +66,7 @@ export function recordConfig(command: string[], args: RecordArguments): RecordCo
       ...(lines ? { lines } : {}),
       ...(sources === false ? { sources } : {}),
       ...(open ? { open } : {}),
-      ...(format ? { format } : {}),
+      format: writtenAs,
     },
   };
 }

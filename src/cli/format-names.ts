@@ -31,6 +31,11 @@ export function parseOutputFormat(value: string, allowed: readonly OutputFormat[
   throw new UserError(`unknown format "${value}"; choose one of ${allowed.join(', ')}`);
 }
 
+/** What a recording is written as: -f when given, else -o's ending (folded for stdout), else the page. */
+export function recordingFormat(output: string | undefined, explicit: OutputFormat | undefined): OutputFormat {
+  return output === undefined ? (explicit ?? 'html') : chooseOutputFormat(output, explicit);
+}
+
 /** The format for `-o path`: -f when given, else the ending, else folded for stdout. */
 export function chooseOutputFormat(path: string, explicit: OutputFormat | undefined): OutputFormat {
   if (explicit) return explicit;

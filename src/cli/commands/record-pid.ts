@@ -4,7 +4,7 @@ import { SessionMerger } from '../../record/merge.js';
 import { processThreadName } from '../../model/thread-names.js';
 import { defaultOutputName } from '../../record/output-name.js';
 import { UserError } from '../errors.js';
-import { chooseOutputFormat, type OutputFormat } from '../format-names.js';
+import type { OutputFormat } from '../format-names.js';
 import { samplesSoFar, StatusLine } from '../status-line.js';
 import { fetchSourceMaps } from '../../attach/remote-source-maps.js';
 import { writeRecording, type Reporter } from '../recording-output.js';
@@ -16,7 +16,8 @@ import type { HeapSettings } from '../../preload/session-files.cjs';
 export interface RecordPidOptions {
   rate: number;
   output?: string;
-  format?: OutputFormat;
+  /** What the recording is written as (config.ts: recordingFormat). */
+  format: OutputFormat;
   duration?: number;
   idle?: boolean;
   open?: boolean;
@@ -57,7 +58,7 @@ type StopReason = 'duration' | 'interrupted' | 'exited' | 'connection lost';
  * inspector tsprof opened is closed again, also when tsprof is interrupted or the connection drops.
  */
 export async function recordPidCommand(pid: number, options: RecordPidOptions, reporter: Reporter): Promise<number> {
-  const format = options.format ?? (options.output ? chooseOutputFormat(options.output, undefined) : 'html');
+  const format = options.format;
   if (options.output !== undefined) checkOutputFolder(options.output);
   const intervalUs = samplingIntervalUs(options.rate);
 

@@ -5,7 +5,7 @@ import { defaultOutputName } from '../../record/output-name.js';
 import { removeSessionDir, requestStop, sessionDeviceFull } from '../../record/session.js';
 import { agentEnvironment, relaySignals, type RunningTarget, type SamplerName, type TargetExit } from '../../record/spawn.js';
 import { UserError } from '../errors.js';
-import { chooseOutputFormat, type OutputFormat } from '../format-names.js';
+import type { OutputFormat } from '../format-names.js';
 import { counted } from '../../model/format-count.js';
 import { FLUSH_MS, samplingIntervalUs } from '../../model/sampling.js';
 import { writeRecording, type RecordingOutput, type Reporter } from '../recording-output.js';
@@ -17,7 +17,8 @@ export interface RecordOptions {
   /** Samples per second. */
   rate: number;
   output?: string;
-  format?: OutputFormat;
+  /** What the recording is written as (config.ts: recordingFormat). */
+  format: OutputFormat;
   /** Stop sampling after this many seconds; the command goes on unless killAfter. */
   duration?: number;
   killAfter?: boolean;
@@ -49,7 +50,7 @@ export interface RecordOptions {
  */
 export async function recordCommand(command: string[], options: RecordOptions, reporter: Reporter): Promise<number> {
   if (command.length === 0) throw new UserError('give the command to profile after --, e.g. tsprof record -- node app.js');
-  const format = options.format ?? (options.output ? chooseOutputFormat(options.output, undefined) : 'html');
+  const format = options.format;
   const startTime = Date.now();
   const originUs = Number(process.hrtime.bigint() / 1000n); // V8 stamps samples with this same monotonic clock
   const output = options.output ?? defaultOutputName(command, format, new Date(startTime));
