@@ -1,4 +1,4 @@
-import { AGENT_CALL_URL } from '../preload/session-files.cjs';
+import { AGENT_CALL_URL } from '../preload/agent-protocol.cjs';
 import type { CdpTarget } from './cdp-connection.js';
 import { CLOSE_INSPECTOR } from './open-inspector.js';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CdpTarget } from './cdp-connection.js';
 import type { AttachedProcess } from './attached-process.js';
-import type { HeapSettings } from '../preload/session-files.cjs';
+import type { HeapSettings } from '../preload/agent-protocol.cjs';
 
 /**
  * Samples every thread of an attached process through its inspector, handing over a chunk (a V8

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CdpTarget } from './cdp-connection.js';
-import { AGENT_CALL_URL } from '../preload/session-files.cjs';
+import { AGENT_CALL_URL } from '../preload/agent-protocol.cjs';
 
 /**
  * The JavaScript stack a thread is running right now, through the debugger (`tsprof dump`).

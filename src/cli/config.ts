@@ -5,7 +5,7 @@ import { UserError } from './errors.js';
 import { parseOutputFormat, recordingFormat } from './format-names.js';
 import { CPU_OUTPUT_FORMATS, FORMATS, formatOfName } from '../model/formats.js';
 import { DEFAULT_HEAP_INTERVAL_BYTES } from '../model/sampling.js';
-import type { HeapSettings } from '../preload/session-files.cjs';
+import type { HeapSettings } from '../preload/agent-protocol.cjs';
 
 /**
  * The commands that run or attach to programs (record, top), configured as data: commander's options in,

@@ -4,7 +4,7 @@
  * (Node 22 has none for the inspector). tsprof never grants them itself: it asks which are missing, profiles
  * what it may, and the summary names the options.
  */
-import { PERMISSION_OPTIONS, type AgentConfig, type PermissionOption } from './session-files.cjs';
+import { PERMISSION_OPTIONS, type AgentConfig, type PermissionOption } from './agent-protocol.cjs';
 
 interface PermissionModel {
   has(scope: string, reference?: string): boolean;

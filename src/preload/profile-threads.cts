@@ -35,7 +35,7 @@ import {
   type AgentConfig,
   type MainThreadControls,
   type ProcessInfo,
-} from './session-files.cjs';
+} from './agent-protocol.cjs';
 import { guardSignals, LOOP_BEAT_MS, type SignalGuard } from './signal-guard.cjs';
 import { missingPermissions, type MissingPermissions } from './permissions.cjs';
 import { sliceBlockingWaits } from './blocking-waits.cjs';

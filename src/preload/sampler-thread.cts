@@ -23,7 +23,7 @@ import {
   STOP_FILE,
   type AgentConfig,
   type MainThreadControls,
-} from './session-files.cjs';
+} from './agent-protocol.cjs';
 import { MAX_STALL_MS, STALL_MS } from './signal-guard.cjs';
 
 const { config, shared } = workerData as { config: AgentConfig; shared: Int32Array };

@@ -17,7 +17,7 @@
  * the signals it receives itself (Ctrl-C) on again; a stall counts only past three times the loop's longest
  * recent gap, so a program whose loop turns every few hundred milliseconds is never let go of.
  */
-import { SIGNALS_RELAYED } from './session-files.cjs';
+import { SIGNALS_RELAYED } from './agent-protocol.cjs';
 
 type RelayedSignal = (typeof SIGNALS_RELAYED)[number];
 

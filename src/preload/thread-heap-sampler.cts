@@ -5,7 +5,7 @@
  * at most every HEAP_WRITE_MS before.
  */
 import { heldSourceMap } from './held-source-map.cjs';
-import { HEAP_WRITE_MS, heapFileName, SOURCE_MAPS_FIELD, writeFileAtomic, type HeapSettings } from './session-files.cjs';
+import { HEAP_WRITE_MS, heapFileName, SOURCE_MAPS_FIELD, writeFileAtomic, type HeapSettings } from './agent-protocol.cjs';
 import { connectSyncSession } from './sync-session.cjs';
 
 interface HeapNode {

@@ -24,7 +24,7 @@ import {
   SOURCE_MAPS_FIELD,
   writeFileAtomic,
   type AgentConfig,
-} from './session-files.cjs';
+} from './agent-protocol.cjs';
 
 export interface ThreadProfiler {
   /** Writes what was sampled since the last chunk and carries on sampling. */

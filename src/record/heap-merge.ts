@@ -1,7 +1,7 @@
 import { appendHeapprofile } from '../import/v8-heapprofile.js';
 import { ProfileBuilder } from '../model/builder.js';
 import type { Profile, ThreadInfo } from '../model/profile.js';
-import { SOURCE_MAPS_FIELD, type HeapSettings } from '../preload/session-files.cjs';
+import { SOURCE_MAPS_FIELD, type HeapSettings } from '../preload/agent-protocol.cjs';
 
 /**
  * record --heap: joins the heap profiles of the threads (one per thread, each the thread's whole profile: a

@@ -3,12 +3,12 @@ import { processThreadName, workerThreadName } from '../model/thread-names.js';
 import { appendCpuprofile, describeDroppedPositions, describeTruncatedSamples } from '../import/v8-cpuprofile.js';
 import { ProfileBuilder } from '../model/builder.js';
 import type { Profile, ThreadInfo } from '../model/profile.js';
-import { AGENT_CALL_URL, HEAP_USE_FIELD, PERMISSION_OPTIONS, SOURCE_MAPS_FIELD, type HeapUse } from '../preload/session-files.cjs';
+import { AGENT_CALL_URL, HEAP_USE_FIELD, PERMISSION_OPTIONS, SOURCE_MAPS_FIELD, type HeapUse } from '../preload/agent-protocol.cjs';
 import { formatBytes } from '../model/weights.js';
 import { AGENT_PATH } from './spawn.js';
 import { isTsprofCode } from '../model/own-code.js';
 import { readSession, readSessionProfile, takeChunks, type HeapFile, type ProcessInfo, type UnprofiledProcess } from './session.js';
-import type { HeapSettings, PermissionOption, UnprofiledReason } from '../preload/session-files.cjs';
+import type { HeapSettings, PermissionOption, UnprofiledReason } from '../preload/agent-protocol.cjs';
 import { mergeHeapProfiles, type HeapMergeResult, type ThreadHeap } from './heap-merge.js';
 
 /** Why a process is not profiled, in words for the summary. */

@@ -18,7 +18,7 @@ import {
   type ProcessInfo,
   type UnprofiledProcess,
   type UnprofiledReason,
-} from '../preload/session-files.cjs';
+} from '../preload/agent-protocol.cjs';
 
 export type { ProcessInfo, UnprofiledProcess };
 
@@ -31,7 +31,7 @@ export function permissionOptionsIn(value: unknown): PermissionOption[] | undefi
 
 /**
  * The recording's session folder, where the agents (src/preload/) leave their files; see
- * src/preload/session-files.cts for the names. This module reads it, and takes the chunks out (takeChunks).
+ * src/preload/agent-protocol.cts for the names. This module reads it, and takes the chunks out (takeChunks).
  */
 
 export interface ChunkFile extends ChunkName {

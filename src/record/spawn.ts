@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { processFileName, type HeapSettings } from '../preload/session-files.cjs';
+import { processFileName, type HeapSettings } from '../preload/agent-protocol.cjs';
 import { receivedSignalSince } from './session.js';
 
 /** The agent every Node process of the command preloads. */

@@ -11,7 +11,7 @@ import { writeRecording, type Reporter } from '../recording-output.js';
 import { counted } from '../../model/format-count.js';
 import { FLUSH_MS, samplingIntervalUs } from '../../model/sampling.js';
 import { checkOutputFolder } from '../output-folder.js';
-import type { HeapSettings } from '../../preload/session-files.cjs';
+import type { HeapSettings } from '../../preload/agent-protocol.cjs';
 
 export interface RecordPidOptions {
   rate: number;

@@ -11,7 +11,7 @@ import { FLUSH_MS, samplingIntervalUs } from '../../model/sampling.js';
 import { writeRecording, type RecordingOutput, type Reporter } from '../recording-output.js';
 import { exitStatus, sessionDirOrUserError, startCommand } from '../running-command.js';
 import { checkOutputFolder } from '../output-folder.js';
-import type { HeapSettings } from '../../preload/session-files.cjs';
+import type { HeapSettings } from '../../preload/agent-protocol.cjs';
 
 export interface RecordOptions {
   /** Samples per second. */
