@@ -8,13 +8,6 @@ export type { Profile, Frame, ProfileMeta, ThreadInfo, WeightUnit, StackTable, S
 export type { InputFormat, OutputFormat } from './model/formats.js';
 export type { ProfileDiff, FunctionChange, SideSummary, Verdict } from './analyze/diff.js';
 export type { FunctionStats } from './analyze/report.js';
-export {
-  pprofHandler,
-  startPprofServer,
-  PROFILE_PATH,
-  type PprofHandlerOptions,
-  type PprofServer,
-  type PprofServerOptions,
-} from './continuous/pprof-handler.js';
-export { profileSelf, ProfileInProgressError, type SelfProfileOptions } from './continuous/self-profiler.js';
+export { pprofHandler, startPprofServer, PROFILE_PATH, type PprofHandlerOptions, type PprofServer, type PprofServerOptions } from './endpoint/pprof-handler.js';
+export { profileSelf, ProfileInProgressError, type SelfProfileOptions } from './in-process/self-profiler.js';
 export { startProfiling, type Profiler, type ProfilingOptions } from './continuous/profiler.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot } from './helpers/paths.js';
 
 /**
- * The layers of src/ point one way: model, files <- import/export/analyze/sourcemaps <- record/attach/continuous
+ * The layers of src/ point one way: model, files <- import/export/analyze/sourcemaps <- record/attach/in-process/endpoint/continuous
  * <- cli <- page, api (the library's read/write/diff/report) <- index.ts. A folder imports from lower layers,
  * or from a folder of its own layer only where no two folders import each other (no cycles). The preload
  * (what tsprof injects into the profiled program) imports nothing of tsprof's but itself. Read from the import
@@ -23,6 +23,8 @@ const LAYER: Record<string, number> = {
   sourcemaps: 1,
   record: 2,
   attach: 2,
+  'in-process': 2,
+  endpoint: 2,
   continuous: 2,
   cli: 3,
   page: 4,

@@ -4,8 +4,8 @@ import { isMainThread, threadId } from 'node:worker_threads';
 import { toPprof } from '../export/pprof.js';
 import { applySourceMaps } from '../sourcemaps/apply.js';
 import { inProcessScriptMaps } from '../sourcemaps/in-process.js';
-import { profileSelf } from './self-profiler.js';
-import { acquireHeapSampler } from './heap-sampler.js';
+import { profileSelf } from '../in-process/self-profiler.js';
+import { acquireHeapSampler } from '../in-process/heap-sampler.js';
 import { folderSink, profefeSink, pyroscopeSink, type Sink, type WindowProfile } from './sinks.js';
 import { SERVICE_RATE_HZ } from '../model/sampling.js';
 

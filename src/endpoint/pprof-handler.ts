@@ -7,8 +7,8 @@ import { isLoopbackHost } from '../attach/listening-ports.js';
 import { applySourceMaps } from '../sourcemaps/apply.js';
 import { inProcessScriptMaps } from '../sourcemaps/in-process.js';
 import type { Profile } from '../model/profile.js';
-import { acquireHeapSampler, type HeapSampler } from './heap-sampler.js';
-import { profileSelf, ProfileInProgressError } from './self-profiler.js';
+import { acquireHeapSampler, type HeapSampler } from '../in-process/heap-sampler.js';
+import { profileSelf, ProfileInProgressError } from '../in-process/self-profiler.js';
 
 /**
  * Go's net/http/pprof CPU endpoint for a Node service: `GET /debug/pprof/profile?seconds=N` profiles the
