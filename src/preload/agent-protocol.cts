@@ -45,7 +45,26 @@ export interface HeapSettings {
   intervalBytes: number;
 }
 
-/** The agent's settings, from the environment tsprof gives the profiled command; undefined when absent. */
+/**
+ * The environment variables that carry the agent's settings from the recorder to every process of the command
+ * (readConfig reads them back): the one place that knows their names and how each is written.
+ */
+export function configEnvironment(config: AgentConfig): Record<string, string> {
+  return {
+    TSPROF_SESSION_DIR: config.dir,
+    TSPROF_INTERVAL_US: String(config.intervalUs),
+    TSPROF_FLUSH_MS: String(config.flushMs),
+    TSPROF_SAMPLER: config.sampler,
+    ...(config.recorderPid !== undefined ? { TSPROF_RECORDER_PID: String(config.recorderPid) } : {}),
+    ...(config.onlyChildOf !== undefined ? { TSPROF_ONLY_CHILD_OF: String(config.onlyChildOf) } : {}),
+    ...(config.heap ? { TSPROF_RECORD_HEAP: config.heap.kind, TSPROF_RECORD_HEAP_INTERVAL: String(config.heap.intervalBytes) } : {}),
+  };
+}
+
+/**
+ * The agent's settings, from the environment tsprof gives the profiled command (configEnvironment); undefined
+ * when absent or not what tsprof writes (the process then runs unprofiled: no guessed rate).
+ */
 export function readConfig(env: NodeJS.ProcessEnv): AgentConfig | undefined {
   const dir = env.TSPROF_SESSION_DIR;
   if (!dir) return undefined;
@@ -55,10 +74,11 @@ export function readConfig(env: NodeJS.ProcessEnv): AgentConfig | undefined {
   const recorderPid = Number(env.TSPROF_RECORDER_PID);
   const heapKind = env.TSPROF_RECORD_HEAP;
   const heapInterval = Number(env.TSPROF_RECORD_HEAP_INTERVAL);
+  if (!(Number.isInteger(intervalUs) && intervalUs >= 50) || !(Number.isInteger(flushMs) && flushMs >= 100)) return undefined;
   return {
     dir,
-    intervalUs: Number.isFinite(intervalUs) && intervalUs >= 50 ? intervalUs : 2000,
-    flushMs: Number.isFinite(flushMs) && flushMs >= 100 ? flushMs : 2000,
+    intervalUs,
+    flushMs,
     sampler: env.TSPROF_SAMPLER === 'v8-profiler-next' ? 'v8-profiler-next' : 'inspector',
     ...(Number.isInteger(onlyChildOf) && onlyChildOf > 0 ? { onlyChildOf } : {}),
     ...(Number.isInteger(recorderPid) && recorderPid > 0 ? { recorderPid } : {}),

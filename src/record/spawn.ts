@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { processFileName, type HeapSettings } from '../preload/agent-protocol.cjs';
+import { configEnvironment, processFileName, type HeapSettings } from '../preload/agent-protocol.cjs';
 import { receivedSignalSince } from './session.js';
 
 /** The agent every Node process of the command preloads. */
@@ -16,6 +16,8 @@ export interface AgentSettings {
   flushMs: number;
   sampler: SamplerName;
   heap?: HeapSettings;
+  /** `record --no-subprocesses`: only the command's own process (whose parent is tsprof) is profiled. */
+  onlyCommandProcess?: boolean;
 }
 
 /**
@@ -28,12 +30,15 @@ export function agentEnvironment(base: NodeJS.ProcessEnv, settings: AgentSetting
   return {
     ...base,
     NODE_OPTIONS: nodeOptions,
-    TSPROF_SESSION_DIR: settings.sessionDir,
-    TSPROF_INTERVAL_US: String(settings.intervalUs),
-    TSPROF_FLUSH_MS: String(settings.flushMs),
-    TSPROF_SAMPLER: settings.sampler,
-    TSPROF_RECORDER_PID: String(process.pid),
-    ...(settings.heap ? { TSPROF_RECORD_HEAP: settings.heap.kind, TSPROF_RECORD_HEAP_INTERVAL: String(settings.heap.intervalBytes) } : {}),
+    ...configEnvironment({
+      dir: settings.sessionDir,
+      intervalUs: settings.intervalUs,
+      flushMs: settings.flushMs,
+      sampler: settings.sampler,
+      recorderPid: process.pid,
+      ...(settings.onlyCommandProcess ? { onlyChildOf: process.pid } : {}),
+      ...(settings.heap ? { heap: settings.heap } : {}),
+    }),
   };
 }
 

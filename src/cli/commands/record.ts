@@ -69,8 +69,8 @@ export async function recordCommand(command: string[], options: RecordOptions, r
       flushMs: FLUSH_MS,
       sampler: options.sampler,
       ...(options.heap ? { heap: options.heap } : {}),
+      ...(options.subprocesses ? {} : { onlyCommandProcess: true }),
     });
-    if (!options.subprocesses) env.TSPROF_ONLY_CHILD_OF = String(process.pid);
     const target = await startCommand(command, env, { stdoutToStderr: output === '-' });
     // What only taking chunks in and writing the profile need is loaded once the command runs: every
     // millisecond before the spawn is one the command waits for.
