@@ -627,6 +627,8 @@ describe('tsprof record: where its session files go', () => {
       'const chunk = (name, startTime, timeDeltas) =>',
       '  fs.writeFileSync(`${d}/${process.pid}-0-${name}.cpuprofile`, JSON.stringify({ nodes, startTime, endTime: -startTime, samples: [2, 2], timeDeltas }));',
       'chunk("93-2", -1e300, [1e300, 1e300]); chunk("94-2", early, [0, 1]);',
+      // A child whose sampling rate the program changed: said, not guessed.
+      'require("child_process").execFileSync(process.execPath, ["-e", "0"], { env: { ...process.env, TSPROF_INTERVAL_US: "fast" } });',
       'function plantedWork() { let s = 0; for (let i = 0; i < 3e7; i++) s += Math.sqrt(i); return s; }',
       'plantedWork(); process.exitCode = 3;',
     ].join('\n');
@@ -635,6 +637,7 @@ describe('tsprof record: where its session files go', () => {
     expect(result.stderr).not.toMatch(/internal error/);
     expect(selfByFunction(readText(out)).get('plantedWork')).toBeGreaterThan(10);
     expect(readText(out)).not.toContain('stampedWork');
+    expect(result.stderr).toMatch(/node \d+ -e 0: not profiled: the TSPROF_ variables that tell its agent the rate were changed on the way to it\n/);
     // The summary's duration is the run's, not 1e294 s or a day.
     const seconds = Number(/tsprof: \d+ samples in ([\d.e+]+) s/.exec(result.stderr)![1]);
     expect(seconds).toBeLessThan(60);

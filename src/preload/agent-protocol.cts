@@ -63,9 +63,10 @@ export function configEnvironment(config: AgentConfig): Record<string, string> {
 
 /**
  * The agent's settings, from the environment tsprof gives the profiled command (configEnvironment); undefined
- * when absent or not what tsprof writes (the process then runs unprofiled: no guessed rate).
+ * when absent; `{ dir, unreadable }` when not what tsprof writes (the process says so and runs unprofiled,
+ * rather than at a guessed rate).
  */
-export function readConfig(env: NodeJS.ProcessEnv): AgentConfig | undefined {
+export function readConfig(env: NodeJS.ProcessEnv): AgentConfig | { dir: string; unreadable: true } | undefined {
   const dir = env.TSPROF_SESSION_DIR;
   if (!dir) return undefined;
   const intervalUs = Number(env.TSPROF_INTERVAL_US);
@@ -74,7 +75,7 @@ export function readConfig(env: NodeJS.ProcessEnv): AgentConfig | undefined {
   const recorderPid = Number(env.TSPROF_RECORDER_PID);
   const heapKind = env.TSPROF_RECORD_HEAP;
   const heapInterval = Number(env.TSPROF_RECORD_HEAP_INTERVAL);
-  if (!(Number.isInteger(intervalUs) && intervalUs >= 50) || !(Number.isInteger(flushMs) && flushMs >= 100)) return undefined;
+  if (!(Number.isInteger(intervalUs) && intervalUs >= 50) || !(Number.isInteger(flushMs) && flushMs >= 100)) return { dir, unreadable: true };
   return {
     dir,
     intervalUs,
@@ -130,7 +131,7 @@ export const unprofiledFileName = (pid: number) => `${pid}.unprofiled.json`;
 export const isUnprofiledFileName = (name: string) => /^\d+\.unprofiled\.json$/.test(name);
 
 /** Why a process's agent could not profile it. */
-export type UnprofiledReason = 'no-inspector' | 'not-writable' | 'permission' | 'permission-inspector' | 'failed';
+export type UnprofiledReason = 'no-inspector' | 'not-writable' | 'permission' | 'permission-inspector' | 'settings' | 'failed';
 
 /** The options of `node --permission` an agent may report missing (the recorder keeps no other word). */
 export const PERMISSION_OPTIONS = ['--allow-fs-read', '--allow-fs-write', '--allow-inspector', '--allow-worker'] as const;

@@ -61,7 +61,7 @@ function describeSelf(): { pid: number; ppid: number; argv: string[]; execArgv: 
  * folder, or where this process may not write there (it runs as another user) in the folder anyone may
  * write to (notesDirOf).
  */
-function noteUnprofiled(config: AgentConfig, reason: UnprofiledReason, missingOptions?: string[]): void {
+function noteUnprofiled(config: Pick<AgentConfig, 'dir'>, reason: UnprofiledReason, missingOptions?: string[]): void {
   const note = JSON.stringify({ ...describeSelf(), reason, ...(missingOptions ? { missingOptions } : {}) });
   for (const dir of [config.dir, notesDirOf(config.dir)]) {
     try {
@@ -220,6 +220,10 @@ function listenForTerminate(profiler: ThreadProfiler): () => void {
 function start(): void {
   const config = readConfig(process.env);
   if (!config) return;
+  if ('unreadable' in config) {
+    if (workerThreads.isMainThread) noteUnprofiled(config, 'settings');
+    return;
+  }
   if (config.onlyChildOf !== undefined && process.ppid !== config.onlyChildOf) return;
   const data = workerThreads.workerData as Record<string, unknown> | undefined;
   if (data && typeof data === 'object' && data[HELPER_MARK]) return; // our own helper thread

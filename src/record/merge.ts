@@ -17,6 +17,7 @@ const UNPROFILED_REASONS: Record<UnprofiledReason, string> = {
   'not-writable': "it may not write to tsprof's session folder (it runs as another user)",
   permission: 'it runs under node --permission, without the options sampling needs',
   'permission-inspector': 'it runs under node --permission, which refuses the inspector sampling needs (Node 24 and later allow it: --allow-inspector)',
+  settings: 'the TSPROF_ variables that tell its agent the rate were changed on the way to it',
   failed: "tsprof's agent could not start in it",
 };
 

@@ -172,7 +172,7 @@ export function readSession(dir: string): SessionContents {
   return contents;
 }
 
-const REASONS: readonly UnprofiledReason[] = ['no-inspector', 'not-writable', 'permission', 'permission-inspector', 'failed'];
+const REASONS: readonly UnprofiledReason[] = ['no-inspector', 'not-writable', 'permission', 'permission-inspector', 'settings', 'failed'];
 
 /**
  * The notes of processes that are not profiled, from the session folder and the notes folder beside it. The
