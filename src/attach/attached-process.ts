@@ -1,5 +1,5 @@
 import { AttachError } from './attach-error.js';
-import type { ProcessInfo } from '../record/session.js';
+import type { ProcessInfo } from '../preload/agent-protocol.cjs';
 import { CdpConnection, type CdpTarget } from './cdp-connection.js';
 import { installWatchdog, type Watchdog } from './inspector-watchdog.js';
 import { closeInspector, openInspector, type InspectorEndpoint } from './open-inspector.js';
