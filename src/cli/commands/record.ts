@@ -1,9 +1,8 @@
 import { createRequire } from 'node:module';
 import { getPriority, setPriority } from 'node:os';
-import type { SessionMerger } from '../../record/merge.js';
 import { defaultOutputName } from '../../record/output-name.js';
-import { removeSessionDir, requestStop, sessionDeviceFull } from '../../record/session.js';
-import { agentEnvironment, relaySignals, type RunningTarget, type SamplerName, type TargetExit } from '../../record/spawn.js';
+import { removeSessionDir } from '../../record/session.js';
+import { agentEnvironment, type SamplerName, type TargetExit } from '../../record/spawn.js';
 import { UserError } from '../errors.js';
 import type { OutputFormat } from '../format-names.js';
 import { counted } from '../../model/format-count.js';
@@ -74,7 +73,7 @@ export async function recordCommand(command: string[], options: RecordOptions, r
     const target = await startCommand(command, env, { stdoutToStderr: output === '-' });
     // What only taking chunks in and writing the profile need is loaded once the command runs: every
     // millisecond before the spawn is one the command waits for.
-    const [{ SessionMerger }, { StatusLine, samplesSoFar }] = await Promise.all([import('../../record/merge.js'), import('../status-line.js')]);
+    const [{ CommandRecording }, { StatusLine, samplesSoFar }] = await Promise.all([import('../../record/command-recording.js'), import('../status-line.js')]);
     // tsprof's own work (taking chunks in) must never compete with the program for a core: lower our
     // priority, after the spawn so that the command keeps its own.
     try {
@@ -82,27 +81,21 @@ export async function recordCommand(command: string[], options: RecordOptions, r
     } catch {
       // not allowed here; run at the same priority
     }
-    const stopRelay = relaySignals(target, sessionDir);
-    const merger = new SessionMerger({
-      keepIdle: options.idle ?? false,
+    const recording = new CommandRecording(target, sessionDir, {
       command: command.join(' '),
       startTime,
       originUs,
       intervalUs,
-      flushMs: FLUSH_MS,
+      keepIdle: options.idle ?? false,
       ...(options.processFilter !== undefined ? { processFilter: options.processFilter } : {}),
       ...(options.heap ? { heap: options.heap } : {}),
     });
     // Take chunks in as they come, so that little is left to do when the command exits.
     const status = new StatusLine(process.stderr);
     const pollTimer = setInterval(() => {
-      try {
-        merger.poll(sessionDir);
-      } catch {
-        // A chunk that cannot be taken in now is taken in (or reported) at the end.
-      }
+      recording.poll();
       if (!status.enabled) return; // nothing to show off a terminal: no need to count
-      const { samples, processes, threads } = merger.counts;
+      const { samples, processes, threads } = recording.merger.counts;
       const elapsed = ((Date.now() - startTime) / 1000).toFixed(1);
       status.show(
         reporter.colors.dim(
@@ -114,17 +107,7 @@ export async function recordCommand(command: string[], options: RecordOptions, r
     const finish = async (exit?: TargetExit): Promise<void> => {
       clearInterval(pollTimer);
       status.clear();
-      merger.poll(sessionDir);
-      // Agents that cannot write lose their chunks silently: a full device is named as the cause.
-      const deviceFull = sessionDeviceFull(sessionDir);
-      const merged = merger.finish({ deviceFull, ...(exit?.signal === 'SIGABRT' && target.child.pid !== undefined ? { abortedPid: target.child.pid } : {}) });
-      if (deviceFull) {
-        merged.problems.push(
-          `the folder for tsprof's session files (${sessionDir}) is on a full device, so profiles could not be written there; choose another with ` +
-            `--tmp-dir or TSPROF_TMPDIR`,
-        );
-      }
-      await writeRecording(merged, recordingOutput, format, options, reporter);
+      await writeRecording(recording.finish(exit), recordingOutput, format, options, reporter);
     };
 
     let written: Promise<void> | undefined;
@@ -132,8 +115,7 @@ export async function recordCommand(command: string[], options: RecordOptions, r
     if (options.duration !== undefined) {
       durationTimer = setTimeout(() => {
         written = (async () => {
-          requestStop(sessionDir);
-          await waitForFinalChunks(merger, sessionDir, FLUSH_MS + 1000, target);
+          await recording.stopSampling(FLUSH_MS + 1000);
           await finish();
           if (options.killAfter) target.signal('SIGTERM');
         })();
@@ -142,7 +124,7 @@ export async function recordCommand(command: string[], options: RecordOptions, r
 
     const exit = await target.exited;
     clearTimeout(durationTimer);
-    stopRelay();
+    recording.close();
     try {
       await (written ?? finish(exit));
     } catch (error) {
@@ -153,18 +135,6 @@ export async function recordCommand(command: string[], options: RecordOptions, r
     return exitStatus(exit);
   } finally {
     removeSessionDir(sessionDir);
-  }
-}
-
-/** Waits until every thread that wrote chunks has written its final one, the command exits, or time is up. */
-async function waitForFinalChunks(merger: SessionMerger, sessionDir: string, timeoutMs: number, target: RunningTarget): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let exited = false;
-  void target.exited.then(() => (exited = true));
-  while (Date.now() < deadline && !exited) {
-    merger.poll(sessionDir);
-    if (merger.allFinal) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
