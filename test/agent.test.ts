@@ -298,8 +298,10 @@ describe('startProfiling: continuous profiling inside the process', () => {
     const total = files.reduce((sum, name) => sum + readFileSync(join(dir, name)).length, 0);
     expect(total).toBeLessThanOrEqual(6000);
     for (const name of files) expect(name).toMatch(/^files-\d{4}-\d\d-\d\dT[\d-]+Z(\.heap)?\.pb\.gz$/);
+    // Windows of 0.1 s at 100 Hz: about 10 samples each, none when a busy machine starves V8's sampler thread
+    // for that long (CI on Node 26 under load); the files kept are profiles with samples all the same.
     const cpu = files.filter((name) => !name.endsWith('.heap.pb.gz'));
-    expect(decode(readFileSync(join(dir, cpu.at(-1)!))).samples.length).toBeGreaterThan(0);
+    expect(cpu.some((name) => decode(readFileSync(join(dir, name))).samples.length > 0)).toBe(true);
   });
 
   it('node --require tsprof/agent profiles an app that never calls it, configured by environment variables', async () => {
