@@ -242,9 +242,9 @@ export class SessionMerger {
 
   /**
    * Builds the profile from everything taken in; the merger cannot be used afterwards. `deviceFull`: the
-   * session folder's device filled up, which is why chunks are missing (not a kill).
+   * session folder's device filled up, which is why chunks are missing (not a kill); `abortedPid`: the
+   * recorded command's process, when it died of SIGABRT.
    */
-  /** `abortedPid`: the recorded command's process, when it died of SIGABRT. */
   finish(options: { deviceFull?: boolean; abortedPid?: number } = {}): MergeResult {
     const problems = [...this.problems];
     if (this.droppedPositions > 0) problems.push(describeDroppedPositions(this.droppedPositions));
