@@ -1,10 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { diffProfiles, type ProfileDiff } from '../src/analyze/diff.js';
 import { holmAdjust, proportionTest } from '../src/analyze/significance.js';
 import { ProfileBuilder } from '../src/model/builder.js';
+import { mayHoldProfile } from '../src/model/formats.js';
+import { importProfile } from '../src/import/index.js';
+import { toDiffJson } from '../src/export/diff-json.js';
 import { runCli } from './helpers/cli.js';
 import { fixture, tempDir } from './helpers/paths.js';
 import { seededRandom } from './helpers/random.js';
@@ -96,10 +99,21 @@ describe('tsprof diff on real recordings of a program with a 30% regression swit
   const beforeAtDefault = regressionRuns('before-500');
   const afterAtDefault = regressionRuns('after-500');
 
-  const json = (...args: string[]) => {
-    const result = runCli(['diff', ...args, '-f', 'json']);
-    expect(result.status, result.stderr).toBe(0);
-    return JSON.parse(result.stdout) as { before: { runs: number; samples: number }; after: { runs: number; samples: number }; self: Row[]; total: Row[] };
+  // `tsprof diff -f json`, in-process: the same reading of each run, the same diff, the same JSON writer (the
+  // command itself, its folders of runs and its output, is run in the tests of the table and the gate below).
+  const runsOf = (path: string) =>
+    statSync(path).isDirectory()
+      ? readdirSync(path)
+          .filter(mayHoldProfile)
+          .sort()
+          .map((name) => join(path, name))
+      : [path];
+  const json = (beforePath: string, afterPath: string) => {
+    const [beforeFiles, afterFiles] = [runsOf(beforePath), runsOf(afterPath)];
+    const read = (files: string[]) => files.map((file) => importProfile(readFileSync(file), { keepIdle: false }).profile);
+    const diff = diffProfiles(read(beforeFiles), read(afterFiles), { cwd: process.cwd() });
+    const text = toDiffJson(diff, { cwd: process.cwd(), before: beforeFiles, after: afterFiles });
+    return JSON.parse(text) as { before: { runs: number; samples: number }; after: { runs: number; samples: number }; self: Row[]; total: Row[] };
   };
   interface Row {
     function: string;
@@ -124,7 +138,7 @@ describe('tsprof diff on real recordings of a program with a 30% regression swit
     expect(result.before.runs).toBe(4);
     expect(result.after.runs).toBe(4);
     expect(result.after.samples).toBeGreaterThan(result.before.samples);
-    expect(named(result.self, 'regressed'), runCli(['diff', before, after]).stdout).toEqual(['computeScore']);
+    expect(named(result.self, 'regressed')).toEqual(['computeScore']);
     // Its callers are on every stack: their inclusive share cannot grow, so they are not regressed either.
     expect(named(result.total, 'regressed')).toEqual(['computeScore']);
     const compute = result.self.find((row) => row.function === 'computeScore')!;
@@ -134,7 +148,7 @@ describe('tsprof diff on real recordings of a program with a 30% regression swit
   it('finds computeScore regressed, and no other function, from 3 runs a side of about 950 samples (500 Hz)', () => {
     const result = json(beforeAtDefault, afterAtDefault);
     expect(result.before.runs).toBe(3);
-    expect(named(result.self, 'regressed'), runCli(['diff', beforeAtDefault, afterAtDefault]).stdout).toEqual(['computeScore']);
+    expect(named(result.self, 'regressed')).toEqual(['computeScore']);
     const gate = runCli(['diff', beforeAtDefault, afterAtDefault, '--fail-on-regression', '10']);
     expect(gate.status, gate.stdout).toBe(1);
   });
