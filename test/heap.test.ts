@@ -168,8 +168,11 @@ describe('record --heap: the memory profile of the run, beside its CPU profile',
     expect([...space.keys()][0]).toBe('churnFast');
     const objects = pprofTop(allocated.heapOutput, 'alloc_objects');
     expect([...objects.keys()][0]).toBe('churnFast');
-    // Both functions allocate the same arrays, so their objects split as their bytes do.
-    expect(Math.abs(objects.get('churnFast')! - space.get('churnFast')!)).toBeLessThan(5);
+    // Both functions allocate the same arrays, so the two split their objects as they split their bytes. (Shares
+    // of all objects would not do: the program's other, smaller allocations, a few samples of module loading,
+    // hold more objects per byte, and take a share of the objects that varies by a few points: 5.02 once in CI.)
+    const churnShare = (shares: Map<string, number>) => (100 * shares.get('churnFast')!) / (shares.get('churnFast')! + shares.get('leakSlowly')!);
+    expect(Math.abs(churnShare(objects) - churnShare(space))).toBeLessThan(2);
     expect([...pprofTop(inuse.heapOutput, 'inuse_space').keys()][0]).toBe('leakSlowly');
     expect([...pprofTop(inuse.heapOutput, 'inuse_objects').keys()][0]).toBe('leakSlowly');
   });
