@@ -58,9 +58,7 @@ export function startThreadHeapSampler(settings: HeapSettings, dir: string, thre
         }
         for (const child of node.children) pending.push(child);
       }
-      const loading = preloadLoadingNodes(profile.head);
-      for (const node of loading.values()) node.selfSize = 0;
-      profile.samples = profile.samples.filter((sample) => !loading.has(sample.nodeId));
+      leaveOutPreloadLoading(profile);
       writeFileAtomic(
         dir,
         heapFileName(process.pid, threadId),
@@ -86,20 +84,23 @@ export function startThreadHeapSampler(settings: HeapSettings, dir: string, thre
  * URL when the profiles are joined); the loader's bytes for the app's own preloads named after tsprof's (a
  * few hundred bytes each: at the default interval, almost never sampled) go too, as they cannot be told apart.
  */
-function preloadLoadingNodes(head: HeapNode): Map<number, HeapNode> {
-  const loading = new Map<number, HeapNode>();
-  const pending: { node: HeapNode; underPreloads: boolean }[] = [{ node: head, underPreloads: false }];
+function leaveOutPreloadLoading(profile: SamplingHeapProfile): void {
+  const loading = new Set<number>();
+  const pending: { node: HeapNode; underPreloads: boolean }[] = [{ node: profile.head, underPreloads: false }];
   while (pending.length > 0) {
     const { node, underPreloads } = pending.pop()!;
     const { functionName, url } = node.callFrame;
     const loaderOnly = url === '' || url.startsWith('node:');
-    if (underPreloads && loaderOnly) loading.set(node.id, node);
+    if (underPreloads && loaderOnly) {
+      node.selfSize = 0;
+      loading.add(node.id);
+    }
     // Node names its own functions in a worker's heap profile less often: `Module._preloadModules` can be
     // `(anonymous)` there, its caller keeps its name.
     const below = (underPreloads && loaderOnly) || (functionName === 'loadPreloadModules' && url.startsWith('node:internal/'));
     for (const child of node.children) pending.push({ node: child, underPreloads: below });
   }
-  return loading;
+  profile.samples = profile.samples.filter((sample) => !loading.has(sample.nodeId));
 }
 
 /**
